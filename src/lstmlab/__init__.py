@@ -1,0 +1,7 @@
+"""lstmlab: the LSTM network and its family, from their formulas to the lab."""
+
+from lstmlab.cells import VARIANTS, GRUCell, LSTMCell, LSTMOptions, RNNCell
+from lstmlab.layers import GRU, LSTM, RNN
+
+__version__ = "0.1.0"
+__all__ = ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "LSTMOptions", "VARIANTS"]

@@ -1,0 +1,24 @@
+"""Every cell of the LSTM family, written as its equations."""
+
+from lstmlab.cells.gru import GRUStep, gru_step
+from lstmlab.cells.lstm import LSTMStep, LSTMWeights, lstm_shapes, lstm_step
+from lstmlab.cells.modules import GRUCell, LSTMCell, RNNCell
+from lstmlab.cells.options import VARIANTS, LSTMOptions, resolve_variant
+from lstmlab.cells.rnn import RNNStep, rnn_step
+
+__all__ = [
+    "LSTMOptions",
+    "VARIANTS",
+    "resolve_variant",
+    "LSTMWeights",
+    "LSTMStep",
+    "lstm_step",
+    "lstm_shapes",
+    "GRUStep",
+    "gru_step",
+    "RNNStep",
+    "rnn_step",
+    "LSTMCell",
+    "GRUCell",
+    "RNNCell",
+]

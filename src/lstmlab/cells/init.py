@@ -1,0 +1,67 @@
+"""Initialisation of recurrent parameters.
+
+The default is torch.nn's: every parameter ~ U(−1/√H, 1/√H), so a layer built with the same seed
+as its torch.nn twin starts from the same weights. Two LSTM-specific options act on the gate
+biases (the effective bias is b_ih + b_hh; we set b_ih and zero b_hh on the rows we touch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from lstmlab.cells.options import LSTMOptions
+
+__all__ = ["uniform_", "forget_bias_", "chrono_"]
+
+
+@torch.no_grad()
+def uniform_(params: list[Tensor], hidden_size: int) -> None:
+    """torch.nn.LSTM/GRU/RNN's initialisation: U(−1/√H, 1/√H) for every parameter."""
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    for p in params:
+        p.uniform_(-bound, bound)
+
+
+def _rows(opts: LSTMOptions, gate: str, H: int) -> slice:
+    k = opts.gates.index(gate)
+    return slice(k * H, (k + 1) * H)
+
+
+@torch.no_grad()
+def forget_bias_(bias_ih: Tensor, bias_hh: Tensor, opts: LSTMOptions, H: int, value: float) -> None:
+    """b_f = value. Jozefowicz et al. 2015 (§2.2) recommend 1: the cell starts by remembering."""
+    if "f" not in opts.gates:
+        raise ValueError(
+            f"forget_bias: expected a variant with a forget gate, got gates {opts.gates}"
+        )
+    bias_ih[_rows(opts, "f", H)] = value
+    bias_hh[_rows(opts, "f", H)] = 0.0
+
+
+@torch.no_grad()
+def chrono_(
+    bias_ih: Tensor,
+    bias_hh: Tensor,
+    opts: LSTMOptions,
+    H: int,
+    t_max: int,
+    generator: torch.Generator | None = None,
+) -> None:
+    """Chrono initialisation (Tallec & Ollivier 2018, §4): b_f ~ log U(1, T_max − 1), b_i = −b_f.
+
+    The forget gate then keeps information for a characteristic time spread over [1, T_max].
+    """
+    if t_max < 3:
+        raise ValueError(f"chrono: expected the longest expected lag T_max >= 3, got {t_max}")
+    if "f" not in opts.gates:
+        raise ValueError(f"chrono: expected a variant with a forget gate, got gates {opts.gates}")
+    u = torch.rand(H, generator=generator, dtype=torch.float64) * (t_max - 2) + 1  # U(1, T_max−1)
+    b_f = torch.log(u).to(bias_ih)
+    bias_ih[_rows(opts, "f", H)] = b_f
+    bias_hh[_rows(opts, "f", H)] = 0.0
+    if "i" in opts.gates:
+        bias_ih[_rows(opts, "i", H)] = -b_f
+        bias_hh[_rows(opts, "i", H)] = 0.0

@@ -1,0 +1,181 @@
+"""Cells as modules, drop-in for torch.nn.LSTMCell/GRUCell/RNNCell: one step, parameters named
+``weight_ih, weight_hh, bias_ih, bias_hh`` (+ ``weight_hr, weight_peep, weight_gr``)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from lstmlab.cells.gru import gru_step
+from lstmlab.cells.init import chrono_, forget_bias_, uniform_
+from lstmlab.cells.lstm import LSTMWeights, lstm_shapes, lstm_step, sigmoid_state
+from lstmlab.cells.options import LSTMOptions, resolve_variant
+from lstmlab.cells.rnn import NONLINEARITIES, rnn_step
+from lstmlab.layers.checks import check_flag, check_int, check_shape, check_tensor
+
+__all__ = ["LSTMCell", "GRUCell", "RNNCell"]
+
+
+class _Cell(nn.Module):
+    def __init__(self, input_size: int, hidden_size: int, shapes: dict, device, dtype) -> None:
+        super().__init__()
+        self.input_size = check_int("input_size", input_size, 1)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        for name, shape in shapes.items():
+            self.register_parameter(
+                name, nn.Parameter(torch.empty(shape, device=device, dtype=dtype))
+            )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        uniform_(list(self.parameters()), self.hidden_size)
+
+    def _input(self, x: Tensor) -> tuple[Tensor, bool]:
+        check_tensor("input", x, self.weight_ih)
+        if x.dim() not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"input: expected shape (B, {self.input_size}) or "
+                f"({self.input_size},), got {tuple(x.shape)}"
+            )
+        return (x, True) if x.dim() == 2 else (x.unsqueeze(0), False)
+
+    def _state(self, name: str, s: Tensor | None, batch: int, size: int, batched: bool) -> Tensor:
+        if s is None:
+            return self.weight_ih.new_zeros(batch, size)
+        check_tensor(name, s, self.weight_ih)
+        check_shape(name, s, (batch, size) if batched else (size,))
+        return s if batched else s.unsqueeze(0)
+
+    def _weight(self, name: str) -> Tensor | None:
+        return getattr(self, name, None)
+
+
+class LSTMCell(_Cell):
+    """One LSTM step with every option of the family (see ``lstmlab.LSTM`` for the equations and
+    the variant names). ``cell(x, (h, c)) -> (h', c')`` like torch.nn.LSTMCell; with gate
+    recurrence (FGR) the state is ``(h, c, s)``, s = the previous [i, f, o] (zeros if omitted)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        proj_size: int = 0,
+        variant: str | LSTMOptions = "vanilla",
+        forget_bias: float | None = None,
+        chrono: int | None = None,
+    ) -> None:
+        self.options = resolve_variant(variant)
+        self.proj_size = check_int("proj_size", proj_size, 0)
+        if self.proj_size >= hidden_size:
+            raise ValueError(
+                f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
+            )
+        if forget_bias is not None and chrono is not None:
+            raise ValueError(
+                f"forget_bias, chrono: expected at most one of them, got "
+                f"forget_bias={forget_bias}, chrono={chrono}"
+            )
+        if (forget_bias is not None or chrono is not None) and not bias:
+            raise ValueError(
+                "bias: forget_bias and chrono set gate biases; expected bias=True, got False"
+            )
+        self.forget_bias, self.chrono = forget_bias, chrono
+        shapes = lstm_shapes(
+            self.options, input_size, hidden_size, proj_size, check_flag("bias", bias)
+        )
+        super().__init__(input_size, hidden_size, shapes, device, dtype)
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        if self.forget_bias is not None:
+            forget_bias_(
+                self.bias_ih, self.bias_hh, self.options, self.hidden_size, self.forget_bias
+            )
+        if self.chrono is not None:
+            chrono_(self.bias_ih, self.bias_hh, self.options, self.hidden_size, self.chrono)
+
+    def weights(self) -> LSTMWeights:
+        return LSTMWeights(*(self._weight(k) for k in LSTMWeights._fields))
+
+    def forward(self, input: Tensor, hx: tuple[Tensor, ...] | None = None) -> tuple[Tensor, ...]:
+        x, batched = self._input(input)
+        opts, B, H = self.options, x.shape[0], self.hidden_size
+        S = len(opts.sigmoid_gates) * H if opts.gate_recurrence else 0
+        if hx is not None and not isinstance(hx, tuple | list):
+            raise TypeError(
+                f"hx: expected a tuple (h, c){' or (h, c, s)' if S else ''}, "
+                f"got {type(hx).__name__}"
+            )
+        hx = tuple(hx) if hx is not None else (None, None)
+        if len(hx) not in (2, 3) or (len(hx) == 3 and not opts.gate_recurrence):
+            raise ValueError(
+                f"hx: expected (h, c){' or (h, c, s)' if S else ''}, got a tuple of {len(hx)}"
+            )
+        h = self._state("hx[0] (h)", hx[0], B, self.proj_size or H, batched)
+        c = self._state("hx[1] (c)", hx[1], B, H, batched)
+        s = self._state("hx[2] (s)", hx[2] if len(hx) == 3 else None, B, S, batched)
+        y = lstm_step(opts, self.weights(), x, h, c, s)
+        out = (y.h, y.c, sigmoid_state(opts, y)) if opts.gate_recurrence else (y.h, y.c)
+        return out if batched else tuple(t.squeeze(0) for t in out)
+
+
+class GRUCell(_Cell):
+    """One GRU step, drop-in for torch.nn.GRUCell; ``reset_after=False`` is Cho et al.'s form."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        reset_after: bool = True,
+    ) -> None:
+        H = hidden_size
+        shapes = {"weight_ih": (3 * H, input_size), "weight_hh": (3 * H, H)}
+        if check_flag("bias", bias):
+            shapes |= {"bias_ih": (3 * H,), "bias_hh": (3 * H,)}
+        self.reset_after = check_flag("reset_after", reset_after)
+        super().__init__(input_size, hidden_size, shapes, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, batched = self._input(input)
+        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
+        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
+        h = gru_step(*w, x, h, reset_after=self.reset_after).h
+        return h if batched else h.squeeze(0)
+
+
+class RNNCell(_Cell):
+    """One Elman RNN step, drop-in for torch.nn.RNNCell."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device=None,
+        dtype=None,
+    ) -> None:
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(
+                f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}"
+            )
+        self.nonlinearity = nonlinearity
+        shapes = {"weight_ih": (hidden_size, input_size), "weight_hh": (hidden_size, hidden_size)}
+        if check_flag("bias", bias):
+            shapes |= {"bias_ih": (hidden_size,), "bias_hh": (hidden_size,)}
+        super().__init__(input_size, hidden_size, shapes, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, batched = self._input(input)
+        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
+        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
+        h = rnn_step(*w, x, h, nonlinearity=self.nonlinearity).h
+        return h if batched else h.squeeze(0)

@@ -1,0 +1,101 @@
+"""Sequence kernels: the reference recurrence and the fused one, behind one dispatch.
+
+All kernels take sequences in the packed layout described in ``reference`` (rows (N, I), a
+non-increasing ``batch_sizes`` list, one layer and one direction) and return the outputs (N, ·),
+the final states and, when asked, the per-step gates as (N, H) tensors.
+
+``backend``: "auto" (fused when it is built and supports the call, else reference), "fused"
+(raise if it cannot be used) or "reference" (the cells step by step, autograd through the loop).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from torch import Tensor
+
+from lstmlab.cells.lstm import LSTMWeights
+from lstmlab.cells.options import LSTMOptions
+from lstmlab.kernels import reference
+
+__all__ = ["BACKENDS", "lstm_sequence", "gru_sequence", "rnn_sequence", "check_backend"]
+
+BACKENDS = ("auto", "fused", "reference")
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS}, got {backend!r}")
+    return backend
+
+
+def _fused(backend: str, module: str, name: str):
+    """The fused function ``module.name`` when the call should use it, else None."""
+    if backend == "reference":
+        return None
+    from lstmlab.kernels import build
+
+    if build.load():
+        return getattr(importlib.import_module(f"lstmlab.kernels.{module}"), name)
+    if backend == "fused":
+        raise RuntimeError(
+            "backend: 'fused' was asked for but the fused kernels could not be "
+            "built (see the warning above); use backend='auto' or 'reference'"
+        )
+    return None
+
+
+def lstm_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    opts: LSTMOptions,
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
+    """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H)."""
+    fused = _fused(backend, "fused_lstm", "lstm_fused")
+    if fused is not None:
+        return fused(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+    return reference.lstm_reference(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+
+
+def gru_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    reset_after: bool = True,
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    fused = _fused(backend, "fused_gru_rnn", "gru_fused")
+    if fused is not None:
+        return fused(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+    return reference.gru_reference(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+
+
+def rnn_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    nonlinearity: str = "tanh",
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    fused = _fused(backend, "fused_gru_rnn", "rnn_fused")
+    if fused is not None:
+        return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+    return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)

@@ -1,0 +1,114 @@
+"""The reference recurrence: the cells' step functions applied one step at a time, autograd
+through the loop. Short and obvious on purpose; the fused kernel is tested against it.
+
+Sequences arrive in the packed layout of ``torch.nn.utils.rnn.PackedSequence``: ``x`` is (N, I),
+the rows of step t are ``x[offset_t : offset_t + batch_sizes[t]]``, and the batch is sorted by
+decreasing length, so step t updates the first ``batch_sizes[t]`` rows of the state and the others
+keep theirs. A full (T, B, I) batch is the case ``batch_sizes = [B] * T``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import accumulate
+
+import torch
+from torch import Tensor
+
+from lstmlab.cells.gru import gru_step
+from lstmlab.cells.lstm import LSTMWeights, lstm_step, sigmoid_state
+from lstmlab.cells.options import LSTMOptions
+from lstmlab.cells.rnn import rnn_step
+
+__all__ = ["recurrence", "lstm_reference", "gru_reference", "rnn_reference"]
+
+State = tuple[Tensor, ...]
+
+
+def recurrence(
+    step: Callable[[Tensor, State], tuple[State, tuple]],
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: State,
+    reverse: bool = False,
+) -> tuple[list[tuple], State]:
+    """Run ``step`` over the packed sequence; returns the per-step records (in t order) and the
+    final state. In reverse, a row joins when its sequence starts, from its initial state."""
+    T = len(batch_sizes)
+    offsets = [0, *accumulate(batch_sizes)]
+    records: list[tuple] = [()] * T
+    for t in reversed(range(T)) if reverse else range(T):
+        n = batch_sizes[t]
+        new, records[t] = step(x[offsets[t] : offsets[t + 1]], tuple(s[:n] for s in state))
+        state = tuple(torch.cat([a, s[n:]]) for a, s in zip(new, state, strict=True))
+    return records, state
+
+
+def _gate_table(records: list[tuple], names: str) -> dict[str, Tensor]:
+    """Stack each named quantity of the records into (N, H); a constant gate (1.0) is filled."""
+
+    def col(r: tuple, k: str) -> Tensor:
+        v = getattr(r, k)
+        return v if isinstance(v, Tensor) else torch.full_like(r.c, v)
+
+    return {k: torch.cat([col(r, k) for r in records]) for k in names}
+
+
+def lstm_reference(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    opts: LSTMOptions,
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
+    S, H = len(opts.sigmoid_gates), c0.shape[-1]
+    s0 = c0.new_zeros(c0.shape[0], S * H if opts.gate_recurrence else 0)  # (B, S·H)
+
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        h, c, s = st
+        y = lstm_step(opts, w, x_t, h, c, s if opts.gate_recurrence else None)
+        return (y.h, y.c, sigmoid_state(opts, y) if opts.gate_recurrence else s), y
+
+    records, (h, c, _) = recurrence(step, x, batch_sizes, (h0, c0, s0), reverse)
+    out = torch.cat([r.h for r in records])  # (N, P)
+    gates = _gate_table(records, "figoch") if return_gates else None
+    return out, h, c, gates
+
+
+def gru_reference(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    reset_after: bool = True,
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        y = gru_step(*weights, x_t, st[0], reset_after=reset_after)
+        return (y.h,), y
+
+    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
+    out = torch.cat([r.h for r in records])
+    return out, h, (_gate_table(records, "rznh") if return_gates else None)
+
+
+def rnn_reference(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    nonlinearity: str = "tanh",
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        y = rnn_step(*weights, x_t, st[0], nonlinearity=nonlinearity)
+        return (y.h,), y
+
+    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
+    out = torch.cat([r.h for r in records])
+    return out, h, ({"h": out} if return_gates else None)

@@ -1,0 +1,14 @@
+"""Sequence layers with the interface of torch.nn.LSTM/GRU/RNN."""
+
+from lstmlab.layers.gru import GRU
+from lstmlab.layers.lstm import LSTM
+from lstmlab.layers.rnn import RNN
+
+__all__ = ["LSTM", "GRU", "RNN"]
+from lstmlab.layers.long_sequences import (  # noqa: E402
+    checkpointed,
+    saved_activation_bytes,
+    truncated_bptt,
+)
+
+__all__ += ["checkpointed", "truncated_bptt", "saved_activation_bytes"]

@@ -1,0 +1,372 @@
+"""What every sequence layer shares: torch.nn.RNNBase's constructor, parameter names, input and
+state conventions, stacking of layers and directions, packed sequences and the gate read-out.
+A subclass says which parameters a layer/direction has and runs one of them through a kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from lstmlab.cells.init import uniform_
+from lstmlab.kernels import check_backend
+from lstmlab.layers.checks import check_flag, check_int, check_lengths, check_shape, check_tensor
+
+__all__ = ["RecurrentBase"]
+
+
+@dataclass
+class _Layout:
+    """Where the packed rows (N, ·) the kernels work on came from, to put results back."""
+
+    steps: int  # T
+    batch: int  # B
+    batch_sizes: Tensor  # (T,) CPU int64, non-increasing
+    sorted_indices: Tensor | None
+    unsorted_indices: Tensor | None
+    packed_input: bool  # the caller gave a PackedSequence
+    padded: bool  # the caller gave a padded tensor with lengths
+    batched: bool  # False for unbatched 2-D input
+    batch_first: bool
+
+    def output(self, data: Tensor) -> Tensor | PackedSequence:
+        """Packed rows (N, F) → what torch.nn returns for this input."""
+        if self.packed_input:
+            return PackedSequence(
+                data, self.batch_sizes, self.sorted_indices, self.unsorted_indices
+            )
+        return self.padded_tensor(data)
+
+    def padded_tensor(self, data: Tensor) -> Tensor:
+        """Packed rows (N, F) → (T, B, F) (or batch first / unbatched), zeros past each end."""
+        if self.packed_input or self.padded:
+            seq = PackedSequence(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+            y, _ = pad_packed_sequence(seq, batch_first=self.batch_first, total_length=self.steps)
+            return y
+        y = data.view(self.steps, self.batch, -1)  # (T, B, F)
+        if not self.batched:
+            return y.squeeze(1)
+        return y.transpose(0, 1) if self.batch_first else y
+
+    def state(self, s: Tensor) -> Tensor:
+        """(L·D, B, F) in kernel order → caller's batch order (and unbatched)."""
+        if self.unsorted_indices is not None:
+            s = s.index_select(1, self.unsorted_indices)
+        return s if self.batched else s.squeeze(1)
+
+
+class RecurrentBase(nn.Module):
+    """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations."""
+
+    #: Names of the states a layer carries ("h", "c").
+    state_names: tuple[str, ...] = ("h",)
+    #: The torch.nn class that shares this layer's maths (for from_torch / to_torch).
+    torch_class: type[nn.RNNBase]
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        backend: str = "auto",
+    ) -> None:
+        super().__init__()
+        self.input_size = check_int("input_size", input_size, 1)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.num_layers = check_int("num_layers", num_layers, 1)
+        self.bias = check_flag("bias", bias)
+        self.batch_first = check_flag("batch_first", batch_first)
+        self.bidirectional = check_flag("bidirectional", bidirectional)
+        self.proj_size = check_int("proj_size", proj_size, 0)
+        if self.proj_size >= hidden_size:
+            raise ValueError(
+                f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
+            )
+        if isinstance(dropout, bool) or not isinstance(dropout, int | float):
+            raise TypeError(f"dropout: expected a float in [0, 1], got {type(dropout).__name__}")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"dropout: expected a float in [0, 1], got {dropout}")
+        self.dropout = float(dropout)
+        self.backend = check_backend(backend)
+        factory = {"device": device, "dtype": dtype}
+        out_size = (proj_size or hidden_size) * self.num_directions
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else out_size
+            for d in range(self.num_directions):
+                for name, shape in self.parameter_shapes(in_size).items():
+                    p = nn.Parameter(torch.empty(shape, **factory))
+                    self.register_parameter(self._name(name, layer, d), p)
+        self.reset_parameters()
+
+    # -- what a subclass provides ---------------------------------------------------------------
+    def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
+        """Base parameter names (weight_ih, ...) and shapes of one layer and direction."""
+        raise NotImplementedError
+
+    def state_size(self, name: str) -> int:
+        return (self.proj_size or self.hidden_size) if name == "h" else self.hidden_size
+
+    def run(
+        self,
+        x: Tensor,
+        batch_sizes: list[int],
+        state: list[Tensor],
+        weights: dict[str, Tensor | None],
+        reverse: bool,
+        return_gates: bool,
+    ) -> tuple[Tensor, list[Tensor], dict[str, Tensor] | None]:
+        """One layer and direction over packed rows x (N, I)."""
+        raise NotImplementedError
+
+    # -- parameters ----------------------------------------------------------------------------
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @staticmethod
+    def _name(base: str, layer: int, direction: int) -> str:
+        return f"{base}_l{layer}{'_reverse' if direction else ''}"
+
+    def reset_parameters(self) -> None:
+        """torch.nn's initialisation: every parameter ~ U(−1/√H, 1/√H)."""
+        uniform_(list(self.parameters()), self.hidden_size)
+
+    def layer_weights(self, layer: int, direction: int = 0) -> dict[str, Tensor | None]:
+        names = self.parameter_shapes(1).keys()
+        return {k: getattr(self, self._name(k, layer, direction)) for k in names}
+
+    def flatten_parameters(self) -> None:
+        """No-op, for code written for torch.nn.RNNBase (our kernels need no flat buffer)."""
+
+    # -- forward -------------------------------------------------------------------------------
+    def _layout(
+        self, input: Tensor | PackedSequence, lengths: Sequence[int] | Tensor | None
+    ) -> tuple[Tensor, _Layout]:
+        like = self.weight_ih_l0
+        if isinstance(input, PackedSequence):
+            if lengths is not None:
+                raise ValueError(
+                    "lengths: expected None for a PackedSequence input (it carries "
+                    f"its own lengths), got {lengths!r}"
+                )
+            data, batch_sizes, sorted_idx, unsorted_idx = input
+            check_tensor("input", data, like)
+            if data.dim() != 2 or data.shape[1] != self.input_size:
+                raise ValueError(
+                    f"input: expected packed data of shape (N, {self.input_size}), "
+                    f"got {tuple(data.shape)}"
+                )
+            layout = _Layout(
+                len(batch_sizes),
+                int(batch_sizes[0]),
+                batch_sizes,
+                sorted_idx,
+                unsorted_idx,
+                True,
+                False,
+                True,
+                self.batch_first,
+            )
+            return data, layout
+        check_tensor("input", input, like)
+        if input.dim() not in (2, 3):
+            raise ValueError(
+                f"input: expected a 3-D batched tensor ({'B, T' if self.batch_first else 'T, B'}"
+                f", {self.input_size}) or a 2-D unbatched one (T, {self.input_size}), "
+                f"got shape {tuple(input.shape)}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise ValueError(
+                f"input: expected {self.input_size} features (input_size) in the "
+                f"last dimension, got shape {tuple(input.shape)}"
+            )
+        batched = input.dim() == 3
+        if not batched:
+            x = input.unsqueeze(1)
+        else:
+            x = input.transpose(0, 1) if self.batch_first else input
+        T, B, _ = x.shape  # (T, B, I)
+        if T == 0 or B == 0:
+            raise ValueError(
+                f"input: expected at least one step and one sequence, got shape "
+                f"{tuple(input.shape)}"
+            )
+        if lengths is not None:
+            if not batched:
+                raise ValueError("lengths: expected None for unbatched input, got a value")
+            n = check_lengths(lengths, B, T)
+            data, batch_sizes, sorted_idx, unsorted_idx = pack_padded_sequence(
+                x, n, enforce_sorted=False
+            )
+            layout = _Layout(
+                T, B, batch_sizes, sorted_idx, unsorted_idx, False, True, True, self.batch_first
+            )
+            return data, layout
+        batch_sizes = torch.full((T,), B, dtype=torch.int64)
+        layout = _Layout(T, B, batch_sizes, None, None, False, False, batched, self.batch_first)
+        return x.reshape(T * B, -1), layout  # (T·B, I)
+
+    def _initial_state(self, hx: Tensor | tuple | None, layout: _Layout) -> list[Tensor]:
+        like = self.weight_ih_l0
+        LD, B = self.num_layers * self.num_directions, layout.batch
+        names = self.state_names
+        if hx is None:
+            return [like.new_zeros(LD, B, self.state_size(k)) for k in names]
+        given = tuple(hx) if len(names) > 1 and isinstance(hx, tuple | list) else (hx,)
+        if len(given) != len(names):
+            raise TypeError(
+                f"hx: expected a tuple of {len(names)} tensors ({', '.join(names)}), "
+                f"got {type(hx).__name__} of length {len(given)}"
+            )
+        states = []
+        for k, s in zip(names, given, strict=True):
+            arg = f"hx[{names.index(k)}] ({k}_0)" if len(names) > 1 else "hx"
+            check_tensor(arg, s, like)
+            expected = (LD, B, self.state_size(k)) if layout.batched else (LD, self.state_size(k))
+            check_shape(arg, s, expected)
+            s = s if layout.batched else s.unsqueeze(1)
+            if layout.sorted_indices is not None:
+                s = s.index_select(1, layout.sorted_indices)
+            states.append(s)
+        return states
+
+    def forward(
+        self,
+        input: Tensor | PackedSequence,
+        hx: Tensor | tuple[Tensor, Tensor] | None = None,
+        *,
+        lengths: Sequence[int] | Tensor | None = None,
+        return_gates: bool = False,
+    ):
+        """Run the layers; returns ``(output, state)`` as torch.nn does, and the gates third
+        when ``return_gates=True``. ``lengths`` (B,) marks padding of a padded batch: each
+        sequence's final state is taken at its own last step, and the output is zero after it."""
+        data, layout = self._layout(input, lengths)
+        states = self._initial_state(hx, layout)
+        batch_sizes = layout.batch_sizes.tolist()
+        finals: list[list[Tensor]] = [[] for _ in states]
+        gates: list[dict[str, Tensor] | None] = []
+        x = data
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(self.num_directions):
+                k = layer * self.num_directions + d
+                out, new, g = self.run(
+                    x,
+                    batch_sizes,
+                    [s[k] for s in states],
+                    self.layer_weights(layer, d),
+                    bool(d),
+                    return_gates,
+                )
+                outs.append(out)
+                for f, s in zip(finals, new, strict=True):
+                    f.append(s)
+                gates.append(g)
+            x = torch.cat(outs, dim=1) if len(outs) > 1 else outs[0]  # (N, D·P)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        state = [layout.state(torch.stack(f)) for f in finals]
+        result_state = tuple(state) if len(state) > 1 else state[0]
+        if not return_gates:
+            return layout.output(x), result_state
+        return layout.output(x), result_state, self._gate_readout(gates, layout)
+
+    def _gate_readout(self, gates: list[dict[str, Tensor]], layout: _Layout) -> dict[str, Tensor]:
+        """Per-step gates in the output's layout: (T, B, H) for one layer and direction, else
+        (num_layers·num_directions, T, B, H) indexed like h_n (layer·D + direction)."""
+        table = {}
+        for k in gates[0]:
+            per = [layout.padded_tensor(g[k]) for g in gates]
+            table[k] = per[0] if len(per) == 1 else torch.stack(per)
+        return table
+
+    # -- interop with torch.nn ------------------------------------------------------------------
+    def torch_equivalent(self) -> str | None:
+        """None when ``torch_class`` computes the same function, else the option that differs."""
+        return None
+
+    def torch_options(self) -> dict:
+        """Constructor arguments of ``torch_class`` beyond those of RNNBase."""
+        return {"proj_size": self.proj_size} if self.proj_size else {}
+
+    @classmethod
+    def from_torch(cls, module: nn.RNNBase, **kwargs):
+        """A layer with the configuration and weights of a ``torch_class`` module."""
+        if type(module) is not cls.torch_class:
+            raise TypeError(
+                f"module: expected a {cls.torch_class.__module__}."
+                f"{cls.torch_class.__name__}, got {type(module).__name__}"
+            )
+        p = next(module.parameters())
+        extra = {"proj_size": module.proj_size} if module.proj_size else {}
+        if isinstance(module, nn.RNN):
+            extra = {"nonlinearity": module.nonlinearity}
+        layer = cls(
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            num_layers=module.num_layers,
+            bias=module.bias,
+            batch_first=module.batch_first,
+            dropout=float(module.dropout),
+            bidirectional=module.bidirectional,
+            device=p.device,
+            dtype=p.dtype,
+            **extra,
+            **kwargs,
+        )
+        layer.load_state_dict(module.state_dict())
+        return layer
+
+    def to_torch(self) -> nn.RNNBase:
+        """The ``torch_class`` module computing the same function, with the same weights."""
+        differs = self.torch_equivalent()
+        if differs is not None:
+            raise ValueError(
+                f"{differs.split('=')[0]}: {self.torch_class.__name__} has no "
+                f"such option; expected the torch.nn maths, got {differs}"
+            )
+        p = self.weight_ih_l0
+        m = self.torch_class(
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            device=p.device,
+            dtype=p.dtype,
+            **self.torch_options(),
+        )
+        m.load_state_dict(self.state_dict())
+        return m
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        if self.backend != "auto":
+            s += f", backend={self.backend!r}"
+        return s

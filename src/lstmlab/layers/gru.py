@@ -1,0 +1,96 @@
+"""``lstmlab.GRU``: torch.nn.GRU's interface, with both placements of the reset gate."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lstmlab import kernels
+from lstmlab.layers.base import RecurrentBase
+from lstmlab.layers.checks import check_flag
+
+__all__ = ["GRU"]
+
+
+class GRU(RecurrentBase):
+    r"""A multi-layer GRU (Cho et al. 2014), drop-in for ``torch.nn.GRU``.
+
+    For each step t::
+
+        r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+        z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+        n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))     reset_after=True
+        n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)     reset_after=False
+        h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+        dtype: as ``torch.nn.GRU`` (see ``lstmlab.LSTM`` for their meaning).
+        reset_after: True (default) applies r_t after the recurrent product, as torch.nn.GRU and
+            cuDNN do; False applies it to h_{t-1} before, as in Cho et al. 2014 (§2.3).
+        backend: "auto", "fused" or "reference".
+
+    Parameters ``weight_ih_l{k}`` (3H, I), ``weight_hh_l{k}`` (3H, H), ``bias_ih_l{k}``,
+    ``bias_hh_l{k}`` (3H), rows r, z, n, with ``_reverse`` for the second direction: the same
+    names and layout as torch.nn.GRU, whose state dict loads unchanged.
+
+    Call ``gru(input, hx=None, *, lengths=None, return_gates=False)`` → ``output, h_n``
+    (and a dict of the per-step r, z, n, h laid out as ``lstmlab.LSTM`` describes).
+    """
+
+    torch_class = nn.GRU
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        reset_after: bool = True,
+        backend: str = "auto",
+    ) -> None:
+        self.reset_after = check_flag("reset_after", reset_after)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            backend,
+        )
+
+    def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
+        H = self.hidden_size
+        shapes = {"weight_ih": (3 * H, input_size), "weight_hh": (3 * H, H)}
+        return shapes | ({"bias_ih": (3 * H,), "bias_hh": (3 * H,)} if self.bias else {})
+
+    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+        w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        out, h, gates = kernels.gru_sequence(
+            x,
+            batch_sizes,
+            state[0],
+            w,
+            self.reset_after,
+            reverse=reverse,
+            return_gates=return_gates,
+            backend=self.backend,
+        )
+        return out, [h], gates
+
+    def torch_equivalent(self) -> str | None:
+        return None if self.reset_after else "reset_after=False"
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ("" if self.reset_after else ", reset_after=False")

@@ -1,0 +1,90 @@
+"""``lstmlab.RNN``: torch.nn.RNN's interface (the Elman RNN whose gradients vanish)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lstmlab import kernels
+from lstmlab.cells.rnn import NONLINEARITIES
+from lstmlab.layers.base import RecurrentBase
+
+__all__ = ["RNN"]
+
+
+class RNN(RecurrentBase):
+    r"""A multi-layer Elman RNN, drop-in for ``torch.nn.RNN``::
+
+        h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   φ = tanh or relu
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+        dtype: as ``torch.nn.RNN`` (see ``lstmlab.LSTM`` for their meaning).
+        nonlinearity: φ, "tanh" (default) or "relu".
+        backend: "auto", "fused" or "reference".
+
+    Parameters and state dict as torch.nn.RNN. Call ``rnn(input, hx=None, *, lengths=None,
+    return_gates=False)`` → ``output, h_n`` (and ``{"h": ...}``).
+    """
+
+    torch_class = nn.RNN
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        backend: str = "auto",
+    ) -> None:
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(
+                f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}"
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            backend,
+        )
+
+    def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
+        H = self.hidden_size
+        shapes = {"weight_ih": (H, input_size), "weight_hh": (H, H)}
+        return shapes | ({"bias_ih": (H,), "bias_hh": (H,)} if self.bias else {})
+
+    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+        w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        out, h, gates = kernels.rnn_sequence(
+            x,
+            batch_sizes,
+            state[0],
+            w,
+            self.nonlinearity,
+            reverse=reverse,
+            return_gates=return_gates,
+            backend=self.backend,
+        )
+        return out, [h], gates
+
+    def torch_options(self) -> dict:
+        return {"nonlinearity": self.nonlinearity}
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
