@@ -70,7 +70,7 @@ class LSTMCell(_Cell):
     ) -> None:
         self.options = resolve_variant(variant)
         self.proj_size = check_int("proj_size", proj_size, 0)
-        if self.proj_size >= hidden_size:
+        if self.proj_size >= check_int("hidden_size", hidden_size, 1):
             raise ValueError(
                 f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
             )
