@@ -1,0 +1,1 @@
+"""The ``lstmlab`` command line (click); ``main.cli`` is the console script."""

@@ -1,0 +1,25 @@
+"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose`` and ``demo``."""
+
+from __future__ import annotations
+
+import click
+
+from lstmlab.cli.compare import compare_command
+from lstmlab.cli.demo import demo_command
+from lstmlab.cli.diagnose import diagnose_command
+from lstmlab.cli.train import train_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """lstmlab: the LSTM family from its formulas, and a lab of long time lags."""
+
+
+cli.add_command(train_command)
+cli.add_command(compare_command)
+cli.add_command(diagnose_command)
+cli.add_command(demo_command)
+
+
+if __name__ == "__main__":
+    cli()

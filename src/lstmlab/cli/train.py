@@ -1,0 +1,76 @@
+"""``lstmlab train``: one run of the one training loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from lstmlab.cells.options import VARIANTS
+from lstmlab.cli.options import (
+    default,
+    model_config,
+    model_options,
+    task_option,
+    train_config,
+    training_options,
+)
+from lstmlab.cli.tables import print_result
+from lstmlab.models import MODEL_KINDS, ModelConfig
+from lstmlab.training import RunFolderError, TrainConfig, train
+
+
+@click.command("train")
+@task_option
+@click.option(
+    "--lag",
+    type=click.IntRange(min=1),
+    default=default(TrainConfig, "lag"),
+    show_default=True,
+    help="Time lag the task asks the model to bridge.",
+)
+@click.option(
+    "--model",
+    "kind",
+    type=click.Choice(MODEL_KINDS),
+    default=default(ModelConfig, "kind"),
+    show_default=True,
+    help="Model kind.",
+)
+@click.option(
+    "--variant",
+    type=click.Choice(list(VARIANTS)),
+    default=None,
+    help="LSTM variant (Greff et al. 2015); --model lstm --variant cifg = --model cifg.",
+)
+@model_options
+@training_options
+@click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].",
+)
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) -> None:
+    """Train one model on one task; print progress and the final test metrics."""
+    if variant is not None:
+        if kind not in ("lstm", variant):
+            raise click.BadParameter(
+                f"expected --model lstm with a --variant, got --model {kind}",
+                param_hint="--variant",
+            )
+        kind = "lstm" if variant == "vanilla" else variant
+    model = model_config(kind, opts)
+    out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
+    cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
+    console = Console()
+    try:
+        result = train(cfg, resume=resume, progress=not quiet, console=console)
+    except RunFolderError as err:
+        hint = "" if resume else "; pass --resume to continue it"
+        raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
+    print_result(console, result, cfg.out_dir)

@@ -1,0 +1,27 @@
+"""Sequence models for the long-range memory lab: recurrent cores and a Transformer baseline."""
+
+from lstmlab.models.build import build_core, build_model
+from lstmlab.models.config import (
+    LSTM_KINDS,
+    MODEL_KINDS,
+    RECURRENT_KINDS,
+    ModelConfig,
+    default_heads,
+    lstm_variant,
+)
+from lstmlab.models.sequence import SequenceModel, count_parameters
+from lstmlab.models.transformer import TransformerCore
+
+__all__ = [
+    "LSTM_KINDS",
+    "MODEL_KINDS",
+    "RECURRENT_KINDS",
+    "ModelConfig",
+    "SequenceModel",
+    "TransformerCore",
+    "build_core",
+    "build_model",
+    "count_parameters",
+    "default_heads",
+    "lstm_variant",
+]

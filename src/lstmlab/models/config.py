@@ -1,0 +1,102 @@
+"""What model to build: one dataclass, every knob with its default."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from lstmlab.cells.options import VARIANTS
+from lstmlab.layers.checks import check_int
+
+__all__ = [
+    "ModelConfig",
+    "MODEL_KINDS",
+    "LSTM_KINDS",
+    "RECURRENT_KINDS",
+    "lstm_variant",
+    "default_heads",
+]
+
+#: "lstm" is the vanilla LSTM; every other name of ``lstmlab.cells.options.VARIANTS`` (except the
+#: alias "vanilla" itself) is a kind of its own, so ``--model cifg`` and ``--variant cifg`` agree.
+LSTM_KINDS: tuple[str, ...] = ("lstm", *(v for v in VARIANTS if v != "vanilla"))
+RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", *LSTM_KINDS)
+MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, "transformer")
+
+
+def lstm_variant(kind: str) -> str:
+    """The ``variant=`` name of ``lstmlab.LSTM`` for an LSTM kind."""
+    return "vanilla" if kind == "lstm" else kind
+
+
+def default_heads(d_model: int) -> int:
+    """Most heads (of 8, 4, 2, 1) that divide d_model with at least 16 dimensions each."""
+    for heads in (8, 4, 2):
+        if d_model % heads == 0 and d_model // heads >= 16:
+            return heads
+    return 1
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A sequence model: input map → recurrent core (or Transformer encoder) → linear head.
+
+    Attributes:
+        kind: one of ``MODEL_KINDS``: "rnn", "gru", "lstm" (vanilla), an LSTM variant name of
+            Greff et al. 2015 ("peephole", "nig", "nfg", "nog", "niaf", "noaf", "np", "cifg",
+            "fgr") or "transformer".
+        hidden: hidden size H of the core (d_model for the Transformer).
+        layers: stacked recurrent layers (encoder layers for the Transformer).
+        dropout: dropout between stacked layers (inside each Transformer layer).
+        forget_bias: initial forget-gate bias of LSTM kinds. 1.0 follows Jozefowicz et al. 2015
+            (§2.2): the cell starts by remembering. None keeps the uniform init. Ignored by
+            kinds without a forget gate ("rnn", "gru", "nfg", "transformer").
+        chrono: chrono initialisation of the LSTM gate biases (Tallec & Ollivier 2018, §4) with
+            T_max = the task's lag; replaces ``forget_bias``.
+        input_linear: a learned linear map input_size → hidden before a recurrent core. Off by
+            default: the LSTM of Hochreiter & Schmidhuber 1997 reads its inputs directly. The
+            Transformer always has it (its d_model is ``hidden``).
+        heads: attention heads of the Transformer; None picks ``default_heads(hidden)``.
+    """
+
+    kind: str = "lstm"
+    hidden: int = 64
+    layers: int = 1
+    dropout: float = 0.0
+    forget_bias: float | None = 1.0
+    chrono: bool = False
+    input_linear: bool = False
+    heads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in MODEL_KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(MODEL_KINDS)}, got {self.kind!r}")
+        check_int("hidden", self.hidden, 1)
+        check_int("layers", self.layers, 1)
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
+            raise TypeError(f"dropout: expected a float in [0, 1), got {self.dropout!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout: expected a float in [0, 1), got {self.dropout}")
+        if self.forget_bias is not None and (
+            isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, int | float)
+        ):
+            raise TypeError(f"forget_bias: expected a float or None, got {self.forget_bias!r}")
+        if self.chrono and self.kind not in LSTM_KINDS:
+            raise ValueError(
+                f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}"
+            )
+        if self.heads is not None:
+            if self.kind != "transformer":
+                raise ValueError(f"heads: expected None for kind {self.kind!r}, got {self.heads}")
+            check_int("heads", self.heads, 1)
+            if self.hidden % self.heads:
+                raise ValueError(
+                    f"heads: expected a divisor of hidden={self.hidden}, got {self.heads}"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        return cls(**d)

@@ -1,0 +1,24 @@
+"""The one training loop, its config, checkpoints and the grid of runs built on it."""
+
+from lstmlab.training.config import SCHEDULES, TrainConfig
+from lstmlab.training.evaluate import evaluate, predict, task_loss
+from lstmlab.training.grid import grid_configs, run_grid, summarize, write_results
+from lstmlab.training.loop import RunFolderError, load_trained, read_run_config, train
+from lstmlab.training.result import RunResult
+
+__all__ = [
+    "SCHEDULES",
+    "RunFolderError",
+    "RunResult",
+    "TrainConfig",
+    "evaluate",
+    "grid_configs",
+    "load_trained",
+    "predict",
+    "read_run_config",
+    "run_grid",
+    "summarize",
+    "task_loss",
+    "train",
+    "write_results",
+]
