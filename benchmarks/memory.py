@@ -39,8 +39,14 @@ def one(T: int, mode: str) -> dict:
     loss().backward()
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"T": T, "mode": mode, "saved_MiB": saved / 2**20, "peak_rss_MiB": rss / 2**20,
-            "fwd_bwd_s": wall, "chunk": math.isqrt(T - 1) + 1 if mode != "full" else T}
+    return {
+        "T": T,
+        "mode": mode,
+        "saved_MiB": saved / 2**20,
+        "peak_rss_MiB": rss / 2**20,
+        "fwd_bwd_s": wall,
+        "chunk": math.isqrt(T - 1) + 1 if mode != "full" else T,
+    }
 
 
 def main() -> None:
@@ -55,15 +61,21 @@ def main() -> None:
     rows = []
     for T in map(int, a.lengths.split(",")):
         for mode in ("full", "checkpointed"):
-            out = subprocess.run([sys.executable, __file__, "--child", str(T), mode],
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(T), mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             rows.append(json.loads(out.strip().splitlines()[-1]))
     print(f"LSTM B={B} I={I} H={H}, float32, loss on the last output")
     print("| T | mode | chunk | saved activations (MiB) | peak RSS (MiB) | fwd+bwd (s) |")
     print("|---:|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['T']} | {r['mode']} | {r['chunk']} | {r['saved_MiB']:.1f} | "
-              f"{r['peak_rss_MiB']:.0f} | {r['fwd_bwd_s']:.2f} |")
+        print(
+            f"| {r['T']} | {r['mode']} | {r['chunk']} | {r['saved_MiB']:.1f} | "
+            f"{r['peak_rss_MiB']:.0f} | {r['fwd_bwd_s']:.2f} |"
+        )
     if a.json:
         from pathlib import Path
 

@@ -8,13 +8,22 @@ import lstmlab
 from lstmlab.layers.long_sequences import checkpointed, saved_activation_bytes, truncated_bptt
 
 
-@pytest.mark.parametrize("cls,kw", [(lstmlab.LSTM, {"variant": "peephole"}), (lstmlab.GRU, {}),
-                                    (lstmlab.LSTM, {"num_layers": 2, "batch_first": True})])
+@pytest.mark.parametrize(
+    "cls,kw",
+    [
+        (lstmlab.LSTM, {"variant": "peephole"}),
+        (lstmlab.GRU, {}),
+        (lstmlab.LSTM, {"num_layers": 2, "batch_first": True}),
+    ],
+)
 def test_checkpointed_equals_full(cls, kw):
     torch.manual_seed(0)
     layer = cls(3, 5, **kw).double()
-    x = torch.randn(4, 23, 3, dtype=torch.double) if kw.get("batch_first") else torch.randn(
-        23, 4, 3, dtype=torch.double)
+    x = (
+        torch.randn(4, 23, 3, dtype=torch.double)
+        if kw.get("batch_first")
+        else torch.randn(23, 4, 3, dtype=torch.double)
+    )
     x.requires_grad_()
     y, s = layer(x)
     yc, sc = checkpointed(layer, x, chunk=5)

@@ -36,6 +36,15 @@ def _cpu_flags() -> str:
     return platform.processor()
 
 
+def _openmp() -> bool:
+    """True when torch itself runs on OpenMP (then our pragmas share its thread pool)."""
+    return (
+        platform.system() == "Linux"
+        and torch.backends.openmp.is_available()
+        and "parallel backend: OpenMP" in torch.__config__.parallel_info()
+    )
+
+
 @functools.cache
 def load() -> bool:
     """Compile (first time) and load the kernels; True when ``torch.ops.lstmlab`` is ready."""
@@ -48,6 +57,10 @@ def load() -> bool:
     for f in [*sources, *sorted(CSRC.glob("*.h"))]:
         digest.update(f.name.encode() + f.read_bytes())
     digest.update((torch.__version__ + platform.machine() + _cpu_flags()).encode())
+    # OpenMP: the LSTM kernel runs its whole recurrence in one OpenMP team (one thread per chunk
+    # of hidden units, a barrier per step). The pragmas bind to the libgomp torch already loaded.
+    openmp = ["-fopenmp"] if _openmp() else []
+    digest.update(" ".join(openmp).encode())
     name = f"lstmlab_kernels_{digest.hexdigest()[:16]}"
     try:
         from torch.utils.cpp_extension import load as cpp_load
@@ -55,7 +68,8 @@ def load() -> bool:
         cpp_load(
             name,
             [str(s) for s in sources],
-            extra_cflags=["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],
+            extra_cflags=["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", *openmp],
+            extra_ldflags=openmp,
             extra_include_paths=[str(CSRC)],
             is_python_module=False,
             verbose=bool(os.environ.get("LSTMLAB_VERBOSE_BUILD")),

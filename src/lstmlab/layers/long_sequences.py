@@ -31,8 +31,10 @@ def _time_major(layer: RecurrentBase, input: object, what: str) -> Tensor:
         got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
         raise ValueError(f"input: {what} expects a batched 3-D tensor, got {got}")
     if layer.bidirectional:
-        raise ValueError(f"layer: {what} needs a unidirectional layer (the reverse direction "
-                         "reads the whole future), got bidirectional=True")
+        raise ValueError(
+            f"layer: {what} needs a unidirectional layer (the reverse direction "
+            "reads the whole future), got bidirectional=True"
+        )
     return input.transpose(0, 1) if layer.batch_first else input  # (T, B, I)
 
 

@@ -1,0 +1,423 @@
+"""Speed of lstmlab's fused layers against torch.nn and against the autograd loop, float32 on CPU.
+
+    python benchmarks/speed.py [--quick] [--sizes "64,100,128,256;..."] [--repeats 7]
+                               [--threads 2] [--reference-sizes 0] [--json PATH] [--no-memory]
+
+For each size (B, T, I, H) every contender runs forward+backward ("train": output.sum() backward,
+the input requiring grad) and forward alone under no_grad ("infer"). The contenders of a group
+are timed round-robin (one run of each in turn, after two warm-up runs each), so a slow patch of
+the machine hits all of them alike; the tables give medians. The groups are timed apart (the
+autograd loop's long runs would let the thread pool fall asleep between the fast contenders'
+runs). Contenders:
+
+- lstmlab.LSTM (vanilla, fused) vs torch.nn.LSTM; lstmlab.GRU vs torch.nn.GRU; lstmlab.RNN vs
+  torch.nn.RNN (tanh). Ratio = torch time / lstmlab time (> 1: lstmlab is faster).
+- every LSTM variant (fused) vs lstmlab vanilla, and vs the same variant on backend="reference"
+  (the cell's equations step by step, autograd through the loop) at the sizes of
+  ``--reference-sizes`` (the loop is slow at large sizes).
+
+GFLOP/s counts the GEMM flops (2·M·N·K): forward 2·T·B·(I + P)·G·H (+ 2·T·B·H·P with a
+projection, + 2·T·B·(S·H)² with FGR), backward twice that, for the gate count G of the layer;
+"of matmul" is against the machine's float32 matmul rate, a 2048² torch.mm timed at the start
+(and again at the end: a low or changed value means the machine was busy).
+
+Memory ("--no-memory" skips it): "saved" is the bytes autograd keeps for backward, counted
+exactly with torch.autograd.graph.saved_tensors_hooks (distinct storages); "peak RSS Δ" is how
+much a child process's peak resident memory (VmHWM, reset after a first call) grows during one
+train (or infer) call, so it includes temporaries and allocator behaviour that the first misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+import lstmlab
+from lstmlab.cells.options import VARIANTS
+
+SIZES = [(32, 100, 64, 64), (64, 100, 128, 256), (128, 200, 256, 512)]  # (B, T, I, H)
+QUICK = [(32, 100, 64, 64)]
+GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+
+@dataclass
+class Result:
+    size: tuple[int, int, int, int]
+    name: str
+    mode: str  # "train" or "infer"
+    group: str
+    times_ms: list[float] = field(default_factory=list)
+    gflop: float = 0.0  # per call
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def gflops(self) -> float:
+        return self.gflop / (self.median_ms / 1e3)
+
+
+def forward_gflop(kind: str, B: int, T: int, I: int, H: int, variant: str = "vanilla") -> float:
+    if kind != "LSTM":
+        return 2 * T * B * (I + H) * GATES[kind] * H / 1e9
+    opts = VARIANTS[variant]
+    G, S = len(opts.gates), len(opts.sigmoid_gates)
+    flops = 2 * T * B * (I + H) * G * H
+    if opts.gate_recurrence:
+        flops += 2 * T * B * (S * H) ** 2
+    return flops / 1e9
+
+
+def make(name: str, I: int, H: int) -> nn.Module:
+    """A contender by name: "torch.LSTM", "lstmlab.LSTM", "lstmlab.LSTM[peephole]",
+    "reference.LSTM[fgr]" (backend="reference"), "torch.GRU", ..."""
+    torch.manual_seed(0)
+    lib, kind = name.split(".")
+    variant = "vanilla"
+    if "[" in kind:
+        kind, variant = kind.rstrip("]").split("[")
+    if lib == "torch":
+        return getattr(nn, kind)(I, H)
+    backend = "reference" if lib == "reference" else "auto"
+    if kind == "LSTM":
+        return lstmlab.LSTM(I, H, variant=variant, backend=backend)
+    return getattr(lstmlab, kind)(I, H, backend=backend)
+
+
+def runner(model: nn.Module, x: torch.Tensor, mode: str):
+    if mode == "infer":
+
+        def infer():
+            with torch.no_grad():
+                model(x)
+
+        return infer
+
+    def train():
+        model.zero_grad(set_to_none=True)
+        x.grad = None
+        out, _ = model(x)
+        out.sum().backward()
+
+    return train
+
+
+def time_round_robin(size, names, repeats: int, group: str, modes=("train", "infer")):
+    B, T, I, H = size
+    x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    results, calls = [], []
+    for name in names:
+        model = make(name, I, H)
+        kind = name.split(".")[1].split("[")[0]
+        variant = name.split("[")[1].rstrip("]") if "[" in name else "vanilla"
+        fwd = forward_gflop(kind, B, T, I, H, variant)
+        for mode in modes:
+            flop = fwd * (3 if mode == "train" else 1)
+            results.append(Result(size, name, mode, group, gflop=flop))
+            calls.append(runner(model, x, mode))
+    for call in calls:  # warm-up: builds, JIT-compiled kernels, allocator
+        call()
+        call()
+    for _ in range(repeats):
+        for result, call in zip(results, calls, strict=True):
+            t0 = time.perf_counter()
+            call()
+            result.times_ms.append((time.perf_counter() - t0) * 1e3)
+    return results
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        times.append(time.perf_counter() - t0)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+# -- memory ----------------------------------------------------------------------------------
+
+
+def saved_bytes(name: str, size) -> int:
+    """Bytes of the distinct storages autograd saves for backward in one train call."""
+    B, T, I, H = size
+    model = make(name, I, H)
+    x = torch.randn(T, B, I, requires_grad=True)
+    storages: dict[int, int] = {}
+
+    def pack(t: torch.Tensor):
+        s = t.untyped_storage()
+        storages[s.data_ptr()] = s.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out, _ = model(x)
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    params.add(x.untyped_storage().data_ptr())
+    del out
+    return sum(n for ptr, n in storages.items() if ptr not in params)
+
+
+def _status_kib(field_name: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    raise KeyError(field_name)
+
+
+def child_peak(name: str, size, mode: str) -> float:
+    """In a fresh process: how much the peak resident memory grows during one call (MiB).
+    One full call first loads the kernels and sizes the allocator's caches; then the peak is
+    reset (Linux: "5" into /proc/self/clear_refs) and the second call is measured."""
+    B, T, I, H = size
+    model = make(name, I, H)
+    x = torch.randn(T, B, I, requires_grad=True)
+    call = runner(model, x, mode)
+    call()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status_kib("VmRSS")
+    call()
+    return max(0, _status_kib("VmHWM") - before) / 1024
+
+
+def peak_rss_mib(name: str, size, mode: str, threads: int) -> float:
+    cmd = [sys.executable, __file__, "--child", name, ",".join(map(str, size)), mode]
+    cmd += ["--threads", str(threads)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def fmt_size(size) -> str:
+    return "B={} T={} I={} H={}".format(*size)
+
+
+def table(rows: list[list[str]], head: list[str]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="only the small size, 5 repeats")
+    ap.add_argument("--sizes", default=None, help="B,T,I,H;B,T,I,H;... (default: three sizes)")
+    ap.add_argument("--repeats", type=int, default=None, help="timed runs per contender (7)")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    ap.add_argument(
+        "--reference-sizes",
+        default="0",
+        help="indices of sizes that also time the "
+        "autograd loop (backend='reference') for every variant; default: the first",
+    )
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    ap.add_argument("--json", default=None, help="write every number here")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.child:
+        name, size, mode = args.child
+        print(child_peak(name, tuple(int(v) for v in size.split(",")), mode))
+        return
+
+    sizes = QUICK if args.quick else SIZES
+    if args.sizes:
+        sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes.split(";")]
+    repeats = args.repeats or (5 if args.quick else 7)
+    ref_sizes = {int(k) for k in args.reference_sizes.split(",") if k != ""}
+    threads = torch.get_num_threads()
+    load0 = os.getloadavg()[0]
+    print(
+        f"# lstmlab speed — torch {torch.__version__}, {threads} threads, float32, "
+        f"{platform.processor() or platform.machine()}, load average {load0:.2f}\n"
+    )
+    peak = matmul_gflops()
+    print(f"float32 matmul rate (torch.mm 2048², median of 7): {peak:.0f} GFLOP/s\n")
+
+    results: list[Result] = []
+    for i, size in enumerate(sizes):
+        layers = ["torch.LSTM", "lstmlab.LSTM", "torch.GRU", "lstmlab.GRU", "torch.RNN"]
+        variants = [f"lstmlab.LSTM[{v}]" for v in VARIANTS if v != "vanilla"]
+        groups = {"torch": [*layers, "lstmlab.RNN"], "variants": ["lstmlab.LSTM", *variants]}
+        if i in ref_sizes:
+            groups["reference"] = [f"reference.LSTM[{v}]" for v in VARIANTS]
+        for group, names in groups.items():
+            t0 = time.perf_counter()
+            results += time_round_robin(size, names, repeats, group)
+            print(
+                f"timed {group} at {fmt_size(size)} in {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+            )
+
+    def get(size, name, mode, group="torch") -> Result | None:
+        for r in results:
+            if r.size == size and r.name == name and r.mode == mode and r.group == group:
+                return r
+        return None
+
+    # 1. lstmlab vs torch.nn
+    rows = []
+    for size in sizes:
+        for kind in ("LSTM", "GRU", "RNN"):
+            for mode in ("train", "infer"):
+                theirs, ours = get(size, f"torch.{kind}", mode), get(size, f"lstmlab.{kind}", mode)
+                rows.append(
+                    [
+                        fmt_size(size),
+                        kind,
+                        mode,
+                        f"{theirs.median_ms:.2f}",
+                        f"{ours.median_ms:.2f}",
+                        f"**{theirs.median_ms / ours.median_ms:.2f}**",
+                        f"{ours.gflops:.0f} ({ours.gflops / peak:.0%})",
+                        f"{theirs.gflops:.0f} ({theirs.gflops / peak:.0%})",
+                    ]
+                )
+    print("## lstmlab vs torch.nn (median ms; ratio = torch / lstmlab, > 1 is faster)\n")
+    print(
+        table(
+            rows,
+            [
+                "size",
+                "layer",
+                "mode",
+                "torch ms",
+                "lstmlab ms",
+                "ratio",
+                "lstmlab GFLOP/s (of matmul)",
+                "torch GFLOP/s (of matmul)",
+            ],
+        )
+    )
+
+    # 2. variants
+    rows = []
+    for size in sizes:
+        for v in VARIANTS:
+            name = "lstmlab.LSTM" if v == "vanilla" else f"lstmlab.LSTM[{v}]"
+            for mode in ("train", "infer"):
+                r = get(size, name, mode, "variants")
+                van = get(size, "lstmlab.LSTM", mode, "variants")
+                ref = get(size, f"reference.LSTM[{v}]", mode, "reference")
+                rows.append(
+                    [
+                        fmt_size(size),
+                        v,
+                        mode,
+                        f"{r.median_ms:.2f}",
+                        f"{r.median_ms / van.median_ms:.2f}",
+                        f"{ref.median_ms:.1f}" if ref else "–",
+                        f"**{ref.median_ms / r.median_ms:.1f}×**" if ref else "–",
+                        f"{r.gflops:.0f}",
+                    ]
+                )
+    print(
+        "\n## LSTM variants, fused (median ms; vs vanilla = time / vanilla's; speed-up = "
+        "autograd loop / fused)\n"
+    )
+    print(
+        table(
+            rows,
+            [
+                "size",
+                "variant",
+                "mode",
+                "fused ms",
+                "vs vanilla",
+                "autograd loop ms",
+                "speed-up",
+                "GFLOP/s",
+            ],
+        )
+    )
+
+    # 3. memory
+    memory = []
+    if not args.no_memory:
+        rows = []
+        for size in sizes:
+            for kind in ("LSTM", "GRU", "RNN"):
+                entry = {"size": size, "layer": kind}
+                for lib in ("torch", "lstmlab"):
+                    name = f"{lib}.{kind}"
+                    entry[f"{lib}_saved_MiB"] = saved_bytes(name, size) / 2**20
+                    for mode in ("train", "infer"):
+                        entry[f"{lib}_{mode}_peak_MiB"] = peak_rss_mib(name, size, mode, threads)
+                memory.append(entry)
+                rows.append(
+                    [fmt_size(size), kind]
+                    + [
+                        f"{entry[k]:.1f}"
+                        for k in (
+                            "torch_saved_MiB",
+                            "lstmlab_saved_MiB",
+                            "torch_train_peak_MiB",
+                            "lstmlab_train_peak_MiB",
+                            "torch_infer_peak_MiB",
+                            "lstmlab_infer_peak_MiB",
+                        )
+                    ]
+                )
+        print(
+            "\n## Memory (MiB): saved for backward, and peak RSS growth of one call in a fresh "
+            "process\n"
+        )
+        print(
+            table(
+                rows,
+                [
+                    "size",
+                    "layer",
+                    "torch saved",
+                    "lstmlab saved",
+                    "torch train peak Δ",
+                    "lstmlab train peak Δ",
+                    "torch infer peak Δ",
+                    "lstmlab infer peak Δ",
+                ],
+            )
+        )
+
+    peak_end = matmul_gflops()
+    load1 = os.getloadavg()[0]
+    print(
+        f"\nAt the end: matmul rate {peak_end:.0f} GFLOP/s, load average {load1:.2f} (a load "
+        f"above {threads} means other processes shared the cores: treat the numbers as noisy)."
+    )
+    if args.json:
+        payload = {
+            "torch": torch.__version__,
+            "threads": threads,
+            "matmul_gflops": [peak, peak_end],
+            "load_average": [load0, load1],
+            "timings": [
+                asdict(r) | {"median_ms": r.median_ms, "gflops": r.gflops} for r in results
+            ],
+            "memory": memory,
+        }
+        tmp = args.json + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(payload, f, indent=1)
+        os.replace(tmp, args.json)
+
+
+if __name__ == "__main__":
+    main()

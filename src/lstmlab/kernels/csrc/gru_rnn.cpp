@@ -1,0 +1,686 @@
+// Fused GRU and Elman RNN over packed sequences, CPU, float32 and float64.
+//
+// The maths is `lstmlab.cells.gru.gru_step` / `lstmlab.cells.rnn.rnn_step`; the readable
+// recurrence is `lstmlab.kernels.reference`, and tests/kernels/test_fused_gru_rnn.py proves the
+// two equal. Python front: `lstmlab.kernels.fused_gru_rnn` (autograd.Functions, and the
+// pure-PyTorch twin of every function here for other devices and dtypes).
+//
+// Layout (as torch.nn.utils.rnn.PackedSequence): x (N, I), the rows of step t are
+// [off_t, off_t + n_t), n_t = batch_sizes[t] non-increasing; step t updates state rows [0, n_t).
+// Forward, per step:
+//   one GEMM for the recurrent product of the active rows into a scratch buffer,
+//   one fused element-wise pass (raw pointer loops the compiler vectorises; float uses the
+//   polynomial exp / sigmoid / tanh below, double uses std:: so float64 gradcheck is exact).
+// The input products of all steps are ONE GEMM before the loop. Backward (BPTT by hand, see each
+// kernel for its equations): per step one element-wise pass and the GEMM(s) for dh_{t-1}; after
+// the loop one GEMM each for dX, dW_ih, dW_hh over all rows, and column sums for the biases.
+// Buffers are allocated once per call; the loop writes into views (at::mm_out / addmm_).
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace lstmlab::gru_rnn {
+namespace {
+
+using at::Tensor;
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise functions. float: branch-free polynomials so loops over them vectorise (scalar
+// libm calls in a loop do not, and measured slower than separate torch ops). double: std::.
+
+// e^x, Cephes expf: x = k ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial, 2^k by exponent
+// bits. Relative error within ~2 ulp on [-87, 88]; inputs outside are clamped (sigmoid and tanh
+// saturate there anyway).
+inline float exp_f(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick: the sum's low mantissa bits
+  // hold k, which vectorises where std::nearbyint may not.
+  const float shifter = 12582912.0f;
+  const float kf = x * 1.44269504088896341f + shifter;
+  int32_t kbits;
+  std::memcpy(&kbits, &kf, sizeof(kbits));
+  const int32_t k = kbits - 0x4B400000;
+  const float kr = kf - shifter;
+  const float r = (x - kr * 0.693359375f) - kr * -2.12194440e-4f;  // ln2 split in two parts
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = p * r * r + r + 1.0f;
+  const int32_t sbits = (k + 127) << 23;  // 2^k
+  float scale;
+  std::memcpy(&scale, &sbits, sizeof(scale));
+  return er * scale;
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// tanh, Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^{2x}+1) would lose
+// relative accuracy), else 1 − 2/(e^{2|x|} + 1); both are computed and one selected.
+inline float tanh_f(float x) {
+  const float ax = std::fabs(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * ax + ax;
+  const float large = 1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f);
+  return std::copysign(ax < 0.625f ? small : large, x);
+}
+inline float tanh_(float x) { return tanh_f(x); }
+inline double tanh_(double x) { return std::tanh(x); }
+
+// at::empty for the buffers with a row per packed row (N, ·). They are large (0.5 GB in all for
+// a GRU with T·B = 25600, H = 512) and freshly mapped by every call, so their first touch costs a
+// page fault per 4 KB: measured 0.25 ms per MB, a tenth of a large GRU's forward and backward.
+// Asking for transparent huge pages (as torch's THP_MEM_ALLOC_ENABLE does for all tensors) cuts
+// that about eightfold; where THP is off the advice is ignored.
+Tensor empty_rows(at::IntArrayRef sizes, const at::TensorOptions& options) {
+  Tensor t = at::empty(sizes, options);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(t.data_ptr());
+  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t last = (begin + t.nbytes()) & ~(kHugePage - 1);
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The packed layout and the order of steps.
+
+struct Steps {
+  std::vector<int64_t> n;    // (T,) active rows of step t
+  std::vector<int64_t> off;  // (T + 1,) first row of step t in the packed rows
+  int64_t T, B, N;
+  bool reverse;
+  bool uniform;  // every step has all B rows: h_{t-1} rows are a shift of the output rows
+
+  Steps(at::IntArrayRef batch_sizes, bool reverse_, const Tensor& x, const Tensor& h0)
+      : n(batch_sizes.begin(), batch_sizes.end()),
+        T(static_cast<int64_t>(batch_sizes.size())),
+        B(h0.size(0)),
+        N(x.size(0)),
+        reverse(reverse_),
+        uniform(true) {
+    TORCH_CHECK(T > 0, "batch_sizes: expected at least one step, got none");
+    TORCH_CHECK(n[0] == B, "batch_sizes: expected batch_sizes[0] == h0.size(0) = ", B,
+                ", got ", n[0]);
+    off.assign(T + 1, 0);
+    for (int64_t t = 0; t < T; ++t) {
+      TORCH_CHECK(n[t] > 0 && (t == 0 || n[t] <= n[t - 1]),
+                  "batch_sizes: expected a non-increasing list of positive sizes, got ",
+                  batch_sizes);
+      off[t + 1] = off[t] + n[t];
+      uniform = uniform && n[t] == B;
+    }
+    TORCH_CHECK(off[T] == N, "x: expected sum(batch_sizes) = ", off[T], " rows, got ", N);
+  }
+
+  // The t processed k-th: 0..T-1, or T-1..0 in reverse.
+  int64_t step(int64_t k) const { return reverse ? T - 1 - k : k; }
+};
+
+// h_{t-1} of the n_t active rows of step t, (n_t, H): a view of the previous step's output rows
+// or of h0, except in reverse at a step where sequences join (their rows start from h0), which
+// assembles it in `scratch` (B, H).
+Tensor prev_rows(const Steps& s, int64_t t, const Tensor& out, const Tensor& h0,
+                 const Tensor& scratch) {
+  const int64_t n = s.n[t];
+  if (!s.reverse) {
+    return t == 0 ? h0.narrow(0, 0, n) : out.narrow(0, s.off[t - 1], n);
+  }
+  if (t == s.T - 1) return h0.narrow(0, 0, n);
+  const int64_t m = s.n[t + 1];  // rows continuing from step t + 1
+  if (m == n) return out.narrow(0, s.off[t + 1], n);
+  Tensor buf = scratch.narrow(0, 0, n);
+  buf.narrow(0, 0, m).copy_(out.narrow(0, s.off[t + 1], m));
+  buf.narrow(0, m, n - m).copy_(h0.narrow(0, m, n - m));
+  return buf;
+}
+
+// The packed h_{t-1} of all rows, (N, H), for uneven lengths (uniform batches use views).
+Tensor gather_prev(const Steps& s, const Tensor& out, const Tensor& h0) {
+  Tensor hp = empty_rows(out.sizes(), out.options());
+  for (int64_t t = 0; t < s.T; ++t) {
+    Tensor dst = hp.narrow(0, s.off[t], s.n[t]);
+    const Tensor src = prev_rows(s, t, out, h0, dst);  // assembled in dst where rows join
+    if (src.data_ptr() != dst.data_ptr()) dst.copy_(src);
+  }
+  return hp;
+}
+
+// dw (k, H) = dᵀ · H_prev, d (N, k) packed: one GEMM over all rows (two for a uniform batch,
+// whose H_prev is h0 next to a shift of the output rows, so nothing is copied).
+void prev_product(Tensor dw, const Tensor& d, const Steps& s, const Tensor& out, const Tensor& h0,
+                  const Tensor& hp) {
+  if (hp.defined()) {
+    at::mm_out(dw, d.t(), hp);
+    return;
+  }
+  const int64_t B = s.B, N = s.N;
+  at::mm_out(dw, d.narrow(0, s.reverse ? N - B : 0, B).t(), h0);
+  if (N > B) {
+    dw.addmm_(d.narrow(0, s.reverse ? 0 : B, N - B).t(), out.narrow(0, s.reverse ? B : 0, N - B));
+  }
+}
+
+// dX = d·W_ih, (N, I).
+Tensor input_grad(const Tensor& d, const Tensor& w_ih) {
+  Tensor dx = empty_rows({d.size(0), w_ih.size(1)}, d.options());
+  return at::mm_out(dx, d, w_ih);
+}
+
+// h_n (B, H): each row's state after its last processed step.
+Tensor final_state(const Steps& s, const Tensor& out) {
+  Tensor h = at::empty({s.B, out.size(1)}, out.options());
+  if (s.reverse) return h.copy_(out.narrow(0, 0, s.B));  // step 0 ends every row
+  for (int64_t t = 0; t < s.T; ++t) {
+    const int64_t m = t + 1 < s.T ? s.n[t + 1] : 0;  // rows [m, n_t) end at step t
+    if (s.n[t] > m) h.narrow(0, m, s.n[t] - m).copy_(out.narrow(0, s.off[t] + m, s.n[t] - m));
+  }
+  return h;
+}
+
+// Run f(row_begin, row_end) over n rows of width elements, on several threads only when a step
+// is big enough to pay for waking them.
+template <typename F>
+void for_rows(int64_t n, int64_t width, const F& f) {
+  constexpr int64_t kElementsPerTask = 16384;
+  at::parallel_for(0, n, std::max<int64_t>(1, kElementsPerTask / width), f);
+}
+
+template <typename T>
+T* ptr(const Tensor& t) {
+  return t.data_ptr<T>();
+}
+
+Tensor opt(const std::optional<Tensor>& t) { return t.has_value() ? t->contiguous() : Tensor(); }
+
+// dL/d out (N, H) with contiguous rows at any row stride. The gradient of a loss like out.sum()
+// arrives broadcast (strides 0, 0): one row is materialised and broadcast over rows at stride 0,
+// instead of N copies.
+Tensor dense_rows(const Tensor& g) {
+  if (g.stride(1) == 1) return g;
+  if (g.stride(0) == 0 && g.stride(1) == 0) return g.narrow(0, 0, 1).contiguous().expand(g.sizes());
+  return g.contiguous();
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU element-wise passes. A row of `ga` (stride lda) holds the input products a_r, a_z, a_n
+// = x·W_ihᵀ. The biases are added here rather than by the GEMM (which would write and read the
+// whole (N, 3H) buffer once more): b (3H) = b_ih + b_hh, except that for reset_after b_hn is
+// kept apart, since r multiplies it. When training (SAVE) the pass overwrites a_r, a_z, a_n in
+// place with r, z, n and puts hn (reset_after) or r ⊙ h_{t-1} (reset_before) in a fourth block,
+// so the saved gates G (N, 4H) cost no buffer beyond the input products.
+// hp: h_{t-1}, dy: dL/dh_t from the outputs (row stride ldy), other rows stride H unless noted.
+
+// reset_after forward: g = h_{t-1}·W_hhᵀ (row stride 3H).
+//   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z), hn = g_n + b_hn, n = tanh(a_n + b_n + r·hn),
+//   h = (1 − z)·n + z·h_{t-1}.
+template <typename T, bool SAVE>
+void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+                       const T* __restrict__ g, const T* __restrict__ b,
+                       const T* __restrict__ b_hn, const T* __restrict__ hp,
+                       T* __restrict__ h) {
+  for (int64_t i = i0; i < i1; ++i) {
+    T* a_r = ga + i * lda;
+    T *a_z = a_r + H, *a_n = a_r + 2 * H, *hn_ = a_r + 3 * H;
+    const T* gi = g + i * 3 * H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = sigmoid(a_r[j] + b[j] + gi[j]);
+      const T z = sigmoid(a_z[j] + b[H + j] + gi[H + j]);
+      const T hn = gi[2 * H + j] + b_hn[j];
+      const T n = tanh_(a_n[j] + b[2 * H + j] + r * hn);
+      h[o + j] = n + z * (hp[o + j] - n);
+      if constexpr (SAVE) {
+        a_r[j] = r;
+        a_z[j] = z;
+        a_n[j] = n;
+        hn_[j] = hn;
+      }
+    }
+  }
+}
+
+// reset_after backward, G rows (stride 4H) = [r, z, n, hn], dh = dy + carry:
+//   dn = dh·(1 − z), da_n = dn·(1 − n²), dhn = da_n·r, da_r = da_n·hn·r(1 − r),
+//   da_z = dh·(h_{t-1} − n)·z(1 − z), and the direct part dh·z of dh_{t-1} into carry.
+// d rows (stride 4H) = [dhn, da_r, da_z, da_n]: [:3H] is the gradient of h_{t-1}·W'ᵀ with
+// W' = [W_hn; W_hr; W_hz], [H:] that of the input pre-activations in W_ih's order r, z, n.
+template <typename T>
+void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
+                        int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
+                        const T* __restrict__ hp, T* __restrict__ d) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* r_ = G + i * 4 * H;
+    const T *z_ = r_ + H, *n_ = r_ + 2 * H, *hn_ = r_ + 3 * H;
+    const T* dyi = dy + i * ldy;
+    T* di = d + i * 4 * H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T dh = dyi[j] + carry[o + j];
+      const T r = r_[j], z = z_[j], n = n_[j];
+      const T da_n = dh * (T(1) - z) * (T(1) - n * n);
+      di[j] = da_n * r;
+      di[H + j] = da_n * hn_[j] * r * (T(1) - r);
+      di[2 * H + j] = dh * (hp[o + j] - n) * z * (T(1) - z);
+      di[3 * H + j] = da_n;
+      carry[o + j] = dh * z;
+    }
+  }
+}
+
+// reset_before forward, first pass: g = h_{t-1}·W_h{r,z}ᵀ (row stride 2H).
+//   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z) (in place of a_z, always: the second pass
+//   reads it), rh = r ⊙ h_{t-1} (row stride ldrh: the fourth block of G, or a scratch buffer).
+template <typename T, bool SAVE>
+void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+                           const T* __restrict__ g, const T* __restrict__ b,
+                           const T* __restrict__ hp, T* rh, int64_t ldrh) {
+  for (int64_t i = i0; i < i1; ++i) {
+    T* a_r = ga + i * lda;
+    T* a_z = a_r + H;
+    T* rhi = rh + i * ldrh;
+    const T* gi = g + i * 2 * H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = sigmoid(a_r[j] + b[j] + gi[j]);
+      a_z[j] = sigmoid(a_z[j] + b[H + j] + gi[H + j]);
+      rhi[j] = r * hp[o + j];
+      if constexpr (SAVE) a_r[j] = r;
+    }
+  }
+}
+
+// reset_before forward, second pass: g = rh·W_hnᵀ.
+//   n = tanh(a_n + g + b_n), b_n = b_in + b_hn, h = (1 − z)·n + z·h_{t-1}.
+template <typename T, bool SAVE>
+void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+                          const T* __restrict__ g, const T* __restrict__ b,
+                          const T* __restrict__ hp, T* __restrict__ h) {
+  for (int64_t i = i0; i < i1; ++i) {
+    T* z_ = ga + i * lda + H;
+    T* a_n = z_ + H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T n = tanh_(a_n[j] + g[o + j] + b[2 * H + j]);
+      h[o + j] = n + z_[j] * (hp[o + j] - n);
+      if constexpr (SAVE) a_n[j] = n;
+    }
+  }
+}
+
+// reset_before backward, first pass, G rows (stride 4H) = [r, z, n, rh], d rows (stride 3H) =
+// [da_r, da_z, da_n]:  da_n = dh·(1 − z)·(1 − n²), da_z = dh·(h_{t-1} − n)·z(1 − z),
+// carry = dh·z.
+template <typename T>
+void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
+                            int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
+                            const T* __restrict__ hp, T* __restrict__ d) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* z_ = G + i * 4 * H + H;
+    const T* n_ = z_ + H;
+    const T* dyi = dy + i * ldy;
+    T* di = d + i * 3 * H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T dh = dyi[j] + carry[o + j];
+      const T z = z_[j], n = n_[j];
+      di[H + j] = dh * (hp[o + j] - n) * z * (T(1) - z);
+      di[2 * H + j] = dh * (T(1) - z) * (T(1) - n * n);
+      carry[o + j] = dh * z;
+    }
+  }
+}
+
+// reset_before backward, second pass, drh = da_n·W_hn (the gradient reaching r ⊙ h_{t-1}):
+//   da_r = drh·h_{t-1}·r(1 − r), carry += drh·r.
+template <typename T>
+void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ drh,
+                           const T* __restrict__ G, const T* __restrict__ hp,
+                           T* __restrict__ carry, T* __restrict__ d) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* r_ = G + i * 4 * H;
+    T* di = d + i * 3 * H;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = r_[j];
+      di[j] = drh[o + j] * hp[o + j] * r * (T(1) - r);
+      carry[o + j] += drh[o + j] * r;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU
+
+template <typename T>
+void gru_forward_loop(const Steps& s, Tensor& a, const Tensor& gates, const Tensor& h0,
+                      const Tensor& w_hh, const Tensor& bias, const Tensor& b_hn,
+                      bool reset_after, bool save, Tensor& out) {
+  const int64_t H = h0.size(1), B = s.B, lda = a.stride(0);
+  auto o = out.options();
+  Tensor prev = s.reverse && !s.uniform ? at::empty({B, H}, o) : Tensor();
+  Tensor g = at::empty({B, (reset_after ? 3 : 2) * H}, o);  // recurrent product of one step
+  Tensor gn = reset_after ? Tensor() : at::empty({B, H}, o);  // rh·W_hnᵀ of one step
+  Tensor rh_scratch = !reset_after && !save ? at::empty({B, H}, o) : Tensor();
+  const Tensor w_t = reset_after ? w_hh.t() : w_hh.narrow(0, 0, 2 * H).t();  // (H, 3H | 2H)
+  const Tensor w_hn_t = w_hh.narrow(0, 2 * H, H).t();                        // (H, H)
+  const T* bp = ptr<T>(bias);
+  const T* bhn = ptr<T>(b_hn);
+  const T* gp = ptr<T>(g);
+  for (int64_t k = 0; k < s.T; ++k) {
+    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
+    const Tensor hp = prev_rows(s, t, out, h0, prev);  // (n, H)
+    const T* hpp = ptr<T>(hp);
+    T* ga = ptr<T>(a) + row * lda;
+    T* h = ptr<T>(out) + row * H;
+    Tensor g_t = g.narrow(0, 0, n);
+    at::mm_out(g_t, hp, w_t);
+    if (reset_after) {
+      for_rows(n, H, [&](int64_t i0, int64_t i1) {
+        save ? gru_after_forward<T, true>(i0, i1, H, ga, lda, gp, bp, bhn, hpp, h)
+             : gru_after_forward<T, false>(i0, i1, H, ga, lda, gp, bp, bhn, hpp, h);
+      });
+      continue;
+    }
+    // r ⊙ h_{t-1}, (n, H): the fourth block of G when saving, else a scratch buffer.
+    Tensor rh_t = save ? gates.narrow(0, row, n).narrow(1, 3 * H, H) : rh_scratch.narrow(0, 0, n);
+    T* rhp = ptr<T>(rh_t);
+    const int64_t ldrh = rh_t.stride(0);
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      save ? gru_before_forward_rz<T, true>(i0, i1, H, ga, lda, gp, bp, hpp, rhp, ldrh)
+           : gru_before_forward_rz<T, false>(i0, i1, H, ga, lda, gp, bp, hpp, rhp, ldrh);
+    });
+    Tensor gn_t = gn.narrow(0, 0, n);
+    at::mm_out(gn_t, rh_t, w_hn_t);
+    const T* gnp = ptr<T>(gn);
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      save ? gru_before_forward_n<T, true>(i0, i1, H, ga, lda, gnp, bp, hpp, h)
+           : gru_before_forward_n<T, false>(i0, i1, H, ga, lda, gnp, bp, hpp, h);
+    });
+  }
+}
+
+// → out (N, H), h_n (B, H), and if `save` the gates G (N, 4H), rows [r, z, n, hn] (reset_after,
+// hn = W_hn·h_{t-1} + b_hn) or [r, z, n, r ⊙ h_{t-1}] (reset_before); else an empty tensor.
+std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h0_,
+                                               const Tensor& w_ih_, const Tensor& w_hh_,
+                                               const std::optional<Tensor>& b_ih_,
+                                               const std::optional<Tensor>& b_hh_,
+                                               at::IntArrayRef batch_sizes, bool reset_after,
+                                               bool reverse, bool save) {
+  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
+  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
+  const Tensor b_ih = opt(b_ih_), b_hh = opt(b_hh_);
+  const Steps s(batch_sizes, reverse, x, h0);
+  const int64_t H = h0.size(1);
+  TORCH_CHECK(w_hh.size(0) == 3 * H && w_hh.size(1) == H, "weight_hh: expected (3H, H) = (",
+              3 * H, ", ", H, "), got ", w_hh.sizes());
+  // b (3H) = b_ih + b_hh, but for reset_after without b_hn, which stays apart (H).
+  Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({3 * H}, x.options());
+  const Tensor b_hn = b_hh.defined() ? b_hh.narrow(0, 2 * H, H) : at::zeros({H}, x.options());
+  const int64_t summed = reset_after ? 2 * H : 3 * H;
+  if (b_hh.defined()) bias.narrow(0, 0, summed) += b_hh.narrow(0, 0, summed);
+  // The input products of all steps, one GEMM: (N, 3H), the first 3H columns of G if saving.
+  Tensor gates = save ? empty_rows({s.N, 4 * H}, x.options()) : at::empty({0}, x.options());
+  Tensor a = save ? gates.narrow(1, 0, 3 * H) : empty_rows({s.N, 3 * H}, x.options());
+  at::mm_out(a, x, w_ih.t());
+  Tensor out = empty_rows({s.N, H}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_forward", [&] {
+    gru_forward_loop<scalar_t>(s, a, gates, h0, w_hh, bias, b_hn, reset_after, save, out);
+  });
+  return {out, final_state(s, out), gates};
+}
+
+template <typename T>
+void gru_backward_loop(const Steps& s, const Tensor& dout, const Tensor& out, const Tensor& h0,
+                       const Tensor& w_hh, const Tensor& gates, const Tensor& hp_all,
+                       bool reset_after, Tensor& carry, Tensor& d) {
+  const int64_t H = h0.size(1), K = reset_after ? 4 : 3, ldy = dout.stride(0);
+  // reset_after: W' = [W_hn; W_hr; W_hz] (3H, H) matches d's column order [dhn, da_r, da_z].
+  const Tensor w_p =
+      reset_after ? at::cat({w_hh.narrow(0, 2 * H, H), w_hh.narrow(0, 0, 2 * H)}) : Tensor();
+  const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
+  Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, out.options());
+  T* c = ptr<T>(carry);
+  for (int64_t k = s.T - 1; k >= 0; --k) {
+    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
+    const Tensor hp = hp_all.defined() ? hp_all.narrow(0, row, n)
+                                       : prev_rows(s, t, out, h0, Tensor());  // (n, H)
+    const T* hpp = ptr<T>(hp);
+    const T* dy = ptr<T>(dout) + row * ldy;
+    const T* gt = ptr<T>(gates) + row * 4 * H;
+    T* dt = ptr<T>(d) + row * K * H;
+    Tensor c_t = carry.narrow(0, 0, n), d_t = d.narrow(0, row, n);
+    if (reset_after) {
+      for_rows(n, H, [&](int64_t i0, int64_t i1) {
+        gru_after_backward<T>(i0, i1, H, dy, ldy, c, gt, hpp, dt);
+      });
+      c_t.addmm_(d_t.narrow(1, 0, 3 * H), w_p);  // dh_{t-1} += [dhn, da_r, da_z]·W'
+      continue;
+    }
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      gru_before_backward_nz<T>(i0, i1, H, dy, ldy, c, gt, hpp, dt);
+    });
+    Tensor drh_t = drh.narrow(0, 0, n);
+    at::mm_out(drh_t, d_t.narrow(1, 2 * H, H), w_hn);  // (n, H)
+    const T* drp = ptr<T>(drh);
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      gru_before_backward_r<T>(i0, i1, H, drp, gt, hpp, c, dt);
+    });
+    c_t.addmm_(d_t.narrow(1, 0, 2 * H), w_rz);  // dh_{t-1} += [da_r, da_z]·W_h{r,z}
+  }
+}
+
+// → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db_ih, db_hh (if need_w).
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
+    const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
+    const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, const Tensor& gates_,
+    at::IntArrayRef batch_sizes, bool reset_after, bool reverse, bool need_x, bool need_w) {
+  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
+  const Tensor out = out_.contiguous(), gates = gates_.contiguous();
+  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
+  const Steps s(batch_sizes, reverse, x, h0);
+  const int64_t H = h0.size(1);
+  TORCH_CHECK(gates.dim() == 2 && gates.size(0) == s.N && gates.size(1) == 4 * H,
+              "gates: expected the (N, 4H) gates a saving gru_forward returned, got ",
+              gates.sizes());
+  const Tensor dout = dense_rows(grad_out);
+  const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
+  Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // dL/dh of the state, (B, H)
+  Tensor d = empty_rows({s.N, (reset_after ? 4 : 3) * H}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_backward", [&] {
+    gru_backward_loop<scalar_t>(s, dout, out, h0, w_hh, gates, hp_all, reset_after, carry, d);
+  });
+  const Tensor d_in = reset_after ? d.narrow(1, H, 3 * H) : d;  // (N, 3H), rows r, z, n
+  Tensor dx = need_x ? input_grad(d_in, w_ih) : Tensor();
+  Tensor dw_ih, dw_hh, db_ih, db_hh;
+  if (need_w) {
+    dw_ih = at::mm(d_in.t(), x);
+    if (reset_after) {
+      // d[:, :3H] is the gradient of h_{t-1}·W'ᵀ, W' = [W_hn; W_hr; W_hz]: one GEMM, then the
+      // rows back in W_hh's order r, z, n.
+      Tensor dw_p = at::empty_like(w_hh);
+      prev_product(dw_p, d.narrow(1, 0, 3 * H), s, out, h0, hp_all);
+      dw_hh = at::cat({dw_p.narrow(0, H, 2 * H), dw_p.narrow(0, 0, H)});
+    } else {
+      dw_hh = at::empty_like(w_hh);
+      prev_product(dw_hh.narrow(0, 0, 2 * H), d.narrow(1, 0, 2 * H), s, out, h0, hp_all);
+      Tensor dw_hn = dw_hh.narrow(0, 2 * H, H);
+      at::mm_out(dw_hn, d.narrow(1, 2 * H, H).t(), gates.narrow(1, 3 * H, H));  // ·(r ⊙ h_{t-1})
+    }
+    const Tensor colsum = d.sum(0);
+    db_ih = reset_after ? colsum.narrow(0, H, 3 * H).clone() : colsum;
+    db_hh = reset_after ? at::cat({colsum.narrow(0, H, 2 * H), colsum.narrow(0, 0, H)})
+                        : colsum.clone();
+  }
+  return {dx, carry, dw_ih, dw_hh, db_ih, db_hh};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elman RNN: h = φ(a + h_{t-1}·W_hhᵀ), a = x·W_ihᵀ + b_ih + b_hh, φ = tanh or relu.
+
+// h = φ(h + b), in place: h holds a + h_{t-1}·W_hhᵀ, b = b_ih + b_hh (added here, not by the
+// input GEMM, which would then write and read all (N, H) rows once more).
+template <typename T, bool RELU>
+void rnn_activate(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ b,
+                  T* __restrict__ h) {
+  for (int64_t i = i0; i < i1; ++i) {
+    T* hi = h + i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      hi[j] = RELU ? std::max(hi[j] + b[j], T(0)) : tanh_(hi[j] + b[j]);
+    }
+  }
+}
+
+// da = dh·φ'(h), dh = dy + carry; φ' = 1 − h² (tanh) or [h > 0] (relu, as torch: 0 at 0).
+template <typename T, bool RELU>
+void rnn_backward_rows(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy, int64_t ldy,
+                       const T* __restrict__ carry, const T* __restrict__ h, T* __restrict__ d) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* dyi = dy + i * ldy;
+    const int64_t o = i * H;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < H; ++j) {
+      const T dh = dyi[j] + carry[o + j];
+      d[o + j] = RELU ? (h[o + j] > T(0) ? dh : T(0)) : dh * (T(1) - h[o + j] * h[o + j]);
+    }
+  }
+}
+
+template <typename T>
+void rnn_forward_loop(const Steps& s, const Tensor& h0, const Tensor& w_hh, const Tensor& bias,
+                      bool relu, Tensor& out) {
+  const int64_t H = h0.size(1);
+  Tensor prev = s.reverse && !s.uniform ? at::empty({s.B, H}, out.options()) : Tensor();
+  const Tensor w_t = w_hh.t();
+  const T* b = ptr<T>(bias);
+  for (int64_t k = 0; k < s.T; ++k) {
+    const int64_t t = s.step(k), n = s.n[t];
+    Tensor h_t = out.narrow(0, s.off[t], n);  // holds a_t; becomes h_t
+    h_t.addmm_(prev_rows(s, t, out, h0, prev), w_t);
+    T* h = ptr<T>(h_t);
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      relu ? rnn_activate<T, true>(i0, i1, H, b, h) : rnn_activate<T, false>(i0, i1, H, b, h);
+    });
+  }
+}
+
+std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, const Tensor& w_ih_,
+                                       const Tensor& w_hh_, const std::optional<Tensor>& b_ih_,
+                                       const std::optional<Tensor>& b_hh_,
+                                       at::IntArrayRef batch_sizes, bool relu, bool reverse) {
+  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
+  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
+  const Tensor b_ih = opt(b_ih_), b_hh = opt(b_hh_);
+  const Steps s(batch_sizes, reverse, x, h0);
+  const int64_t H = h0.size(1);
+  TORCH_CHECK(w_hh.size(0) == H && w_hh.size(1) == H, "weight_hh: expected (H, H) = (", H, ", ",
+              H, "), got ", w_hh.sizes());
+  Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({H}, x.options());  // b_ih + b_hh
+  if (b_hh.defined()) bias += b_hh;
+  // The input products of all steps, written straight into the output rows (N, H).
+  Tensor out = empty_rows({s.N, H}, x.options());
+  at::mm_out(out, x, w_ih.t());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward",
+                             [&] { rnn_forward_loop<scalar_t>(s, h0, w_hh, bias, relu, out); });
+  return {out, final_state(s, out)};
+}
+
+template <typename T>
+void rnn_backward_loop(const Steps& s, const Tensor& dout, const Tensor& out, const Tensor& w_hh,
+                       bool relu, Tensor& carry, Tensor& d) {
+  const int64_t H = out.size(1), ldy = dout.stride(0);
+  for (int64_t k = s.T - 1; k >= 0; --k) {
+    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
+    const T* dy = ptr<T>(dout) + row * ldy;
+    const T* h = ptr<T>(out) + row * H;
+    const T* c = ptr<T>(carry);
+    T* dt = ptr<T>(d) + row * H;
+    for_rows(n, H, [&](int64_t i0, int64_t i1) {
+      relu ? rnn_backward_rows<T, true>(i0, i1, H, dy, ldy, c, h, dt)
+           : rnn_backward_rows<T, false>(i0, i1, H, dy, ldy, c, h, dt);
+    });
+    Tensor c_t = carry.narrow(0, 0, n);
+    at::mm_out(c_t, d.narrow(0, row, n), w_hh);  // dh_{t-1} = da·W_hh
+  }
+}
+
+// → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db (if need_w; db_ih = db_hh = db).
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
+    const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
+    const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, at::IntArrayRef batch_sizes,
+    bool relu, bool reverse, bool need_x, bool need_w) {
+  const Tensor x = x_.contiguous(), h0 = h0_.contiguous(), out = out_.contiguous();
+  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
+  const Tensor dout = dense_rows(grad_out);
+  const Steps s(batch_sizes, reverse, x, h0);
+  Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)
+  Tensor d = empty_rows(out.sizes(), out.options());            // da of every row, (N, H)
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
+    rnn_backward_loop<scalar_t>(s, dout, out, w_hh, relu, carry, d);
+  });
+  Tensor dx = need_x ? input_grad(d, w_ih) : Tensor();
+  Tensor dw_ih, dw_hh, db;
+  if (need_w) {
+    dw_ih = at::mm(d.t(), x);
+    dw_hh = at::empty_like(w_hh);
+    prev_product(dw_hh, d, s, out, h0, s.uniform ? Tensor() : gather_prev(s, out, h0));
+    db = d.sum(0);
+  }
+  return {dx, carry, dw_ih, dw_hh, db};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
+  m.def(
+      "gru_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
+      "int[] batch_sizes, bool reset_after, bool reverse, bool save) -> (Tensor, Tensor, Tensor)",
+      &gru_forward);
+  m.def(
+      "gru_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
+      "Tensor w_hh, Tensor out, Tensor gates, int[] batch_sizes, bool reset_after, "
+      "bool reverse, bool need_x, bool need_w) "
+      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)",
+      &gru_backward);
+  m.def(
+      "rnn_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
+      "int[] batch_sizes, bool relu, bool reverse) -> (Tensor, Tensor)",
+      &rnn_forward);
+  m.def(
+      "rnn_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
+      "Tensor w_hh, Tensor out, int[] batch_sizes, bool relu, bool reverse, bool need_x, "
+      "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
+      &rnn_backward);
+}
+
+}  // namespace lstmlab::gru_rnn

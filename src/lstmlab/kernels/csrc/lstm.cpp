@@ -1,0 +1,1076 @@
+// The fused LSTM recurrence (every LSTMOptions variant), CPU, float32 and float64.
+//
+// The maths is `lstmlab.cells.lstm.lstm_step`; the readable recurrence is
+// `lstmlab.kernels.reference.lstm_reference`, and tests/kernels/test_fused_lstm.py proves the two
+// equal. The Python front, `lstmlab.kernels.fused_lstm`, permutes the weights into the layout
+// below and calls these two loops (it also does dW_hr and FGR's dR, one GEMM each):
+//
+//   lstm_forward:  per step t, z_t = W_ih·x_t + W_hh·h_{t-1} [+ R·s_{t-1}] (two or three GEMMs
+//                  on the step's rows), one element-wise pass turns z_t + b into the gate
+//                  activations, c_t and h_t (or m_t; then h_t = W_hr·m_t, one more GEMM).
+//   lstm_backward: per step, latest first, one element-wise pass gives dz_t, dc_{t-1} and the
+//                  bias and peephole sums; then dW_ih += dz_t·x_tᵀ, dW_hh += dz_t·h_{t-1}ᵀ,
+//                  dh_{t-1} = W_hhᵀ·dz_t [ds_{t-1} = Rᵀ·dz_t], dx_t = W_ihᵀ·dz_t (with a
+//                  projection, dm_t = W_hrᵀ·dh_t first).
+//
+// Packed layout (torch.nn.utils.rnn.PackedSequence): step t owns the packed rows
+// [off_t, off_t + n_t), n_t non-increasing; with `reverse` the steps run T-1 … 0 and a row joins
+// from (h0, c0) at its first step. Inside the kernel every per-step quantity is feature-major
+// ("transposed": one row per gate or unit, one column per sequence), so each product is
+// W (gate rows × features) · Hᵀ (features × batch): saved as A (G·H, N), C and M (H, N), or
+// per-step (·, B) scratch. In that orientation oneDNN's brgemm micro-kernel (at::native::cpublas)
+// runs at ~110 GFLOP/s per core here on every shape of the benchmark sizes; batch-major it drops
+// to ~80 on the forward products (thread CPU time, micro-benchmarks; MKL's sgemm gives ~90).
+//
+// Rows of W_ih, W_hh, b and Z (the "internal layout", see fused_lstm.py): the H units are split
+// into chunks [j0, j1); chunk c holds rows G·j0 + k·(j1 − j0) + (j − j0) for gate k of unit j, the
+// gates in the order (sigmoid gates i, f, o that have weights), g. One thread owns one chunk for
+// the whole sequence: it runs the GEMMs for its rows only (its slices of W_ih and W_hh stay in its
+// own L2 cache), then the element-wise pass on exactly those rows, and the threads meet at one
+// barrier per step (two with a projection). This is the "persistent" schedule of Diamos et al.
+// 2016 ("Persistent RNNs: Stashing Recurrent Weights On-Chip", §3) on CPU cores: one OpenMP
+// region spans the whole sequence.
+//
+// The element-wise passes are plain loops the compiler vectorises (the polynomial exp/sigmoid/tanh
+// below for float, std:: for double so float64 gradcheck sees the exact functions), and explicit
+// AVX-512 versions for float where the compiler targets it (1/x by vrcp14ps + a Newton step).
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/native/CPUBlas.h>
+#include <torch/library.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LSTMLAB_PAUSE() _mm_pause()
+#else
+#define LSTMLAB_PAUSE() ((void)0)
+#endif
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cmath>
+#include <thread>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+extern "C" {
+// Fortran BLAS; MKL inside libtorch_cpu exports them. Weak: null if this torch has no such BLAS.
+void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
+            const float*, const int*, const float*, const int*, const float*, float*, const int*)
+    __attribute__((weak));
+void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
+            const double*, const int*, const double*, const int*, const double*, double*,
+            const int*) __attribute__((weak));
+}
+
+#ifdef _OPENMP
+#define LSTMLAB_SIMD _Pragma("omp simd")
+#else
+#define LSTMLAB_SIMD _Pragma("GCC ivdep")
+#endif
+
+namespace lstmlab::lstm {
+namespace {
+
+using at::Tensor;
+
+// Bits of `flags`; the same numbers are in fused_lstm.py.
+constexpr int64_t HAS_I = 1, HAS_F = 2, HAS_O = 4, COUPLED = 8, G_ACT = 16, H_ACT = 32,
+                  PEEP = 64, FGR = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise maths. float: branch-free polynomials, so that loops over them vectorise (scalar
+// libm calls in a loop do not, and measured slower than separate torch ops); double: std::, so
+// that float64 gradcheck sees the exact functions.
+
+// e^x (Cephes expf, Moshier 1989): x = k·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7
+// polynomial, 2^k through the exponent bits. ~1 ulp on [-87, 88]; inputs are clamped there, where
+// sigmoid and tanh have saturated in float anyway.
+// Always inlined: a call left in a loop stops GCC from vectorising it.
+#define LSTMLAB_INLINE inline __attribute__((always_inline))
+
+LSTMLAB_INLINE float exp_f(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  // k = round(x·log2 e) by the 1.5·2^23 shifter: the low mantissa bits of the sum hold k.
+  const float shifter = 12582912.0f;
+  const float kf = x * 1.44269504088896341f + shifter;
+  int32_t kbits;
+  std::memcpy(&kbits, &kf, sizeof(kbits));
+  const int32_t k = kbits - 0x4B400000;
+  const float kr = kf - shifter;
+  const float r = (x - kr * 0.693359375f) + kr * 2.12194440e-4f;  // ln 2 in two parts
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = p * (r * r) + r + 1.0f;
+  const int32_t sbits = (k + 127) << 23;  // 2^k, k in [-126, 127] after the clamp
+  float s;
+  std::memcpy(&s, &sbits, sizeof(s));
+  return er * s;
+}
+
+LSTMLAB_INLINE float sigmoid_(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+LSTMLAB_INLINE double sigmoid_(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// tanh (Cephes tanhf): for |x| < 0.625 an odd polynomial (keeps the relative accuracy near 0),
+// else 1 − 2/(e^{2|x|} + 1); both are computed and one is selected, so the loop stays branch-free.
+LSTMLAB_INLINE float tanh_(float x) {
+  const float a = std::fabs(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * x + x;
+  const float big = std::copysign(1.0f - 2.0f / (exp_f(2.0f * a) + 1.0f), x);
+  return a < 0.625f ? small : big;
+}
+LSTMLAB_INLINE double tanh_(double x) { return std::tanh(x); }
+
+// ---------------------------------------------------------------------------------------------
+// GEMM on row-major matrices, no transposes: C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb) [+ C].
+// float: oneDNN's batch-reduce GEMM micro-kernel through at::native::cpublas::brgemm (JIT-compiled
+// AVX-512 code, ~110 GFLOP/s per core here against ~90 for MKL's sgemm on these shapes, measured
+// with thread CPU time; its kernels are cached per shape and per thread, the first call of a shape
+// compiles it in ~0.3 ms). It falls back to MKL where the micro-kernel is unavailable. double:
+// the Fortran BLAS (MKL's dgemm_), else ATen. Each call runs on the calling thread only: inside
+// our OpenMP team, MKL does not nest.
+
+template <typename T>
+struct Blas;
+template <>
+struct Blas<float> {
+  static bool ok() { return sgemm_ != nullptr; }
+  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
+                   const float* al, const float* a, const int* lda, const float* b,
+                   const int* ldb, const float* be, float* c, const int* ldc) {
+    sgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
+  }
+};
+template <>
+struct Blas<double> {
+  static bool ok() { return dgemm_ != nullptr; }
+  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
+                   const double* al, const double* a, const int* lda, const double* b,
+                   const int* ldb, const double* be, double* c, const int* ldc) {
+    dgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
+  }
+};
+
+template <typename T>
+void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb,
+             T* C, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // an empty sum: C = 0, or C unchanged
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
+#ifdef CPUBLAS_BRGEMM_F32F32F32
+  if constexpr (std::is_same_v<T, float>) {
+    // Blocks of rows whose panel of A stays within half the L2 cache (1 MiB per core here):
+    // larger panels measured 84 instead of 108 GFLOP/s (M=256, K=2048, N=128).
+    // Blocks of at most 256 columns: a wider C panel measured 71 instead of 108 GFLOP/s
+    // (M=1024, K=128, N=512, the weight-gradient products).
+    const int64_t mb = std::max<int64_t>(32, ((int64_t(1) << 19) / (4 * K)) & ~int64_t(15));
+    const int64_t nb = N > 384 ? 256 : N;
+    for (int64_t i = 0; i < M; i += mb)
+      for (int64_t j = 0; j < N; j += nb)
+        at::native::cpublas::brgemm(std::min(mb, M - i), std::min(nb, N - j), K, lda, ldb, ldc,
+                                    accumulate, A + i * lda, B + j, C + i * ldc + j);
+    return;
+  }
+#endif
+  if (Blas<T>::ok()) {
+    // Column-major BLAS sees the transposes: Cᵀ = Bᵀ·Aᵀ.
+    const int m = int(M), n = int(N), k = int(K), la = int(lda), lb = int(ldb), lc = int(ldc);
+    const T one = 1, beta = accumulate ? 1 : 0;
+    Blas<T>::gemm("N", "N", &n, &m, &k, &one, B, &lb, A, &la, &beta, C, &lc);
+    return;
+  }
+  // No Fortran BLAS in this torch: ATen (only ever single-threaded here, see `threads_for`, so
+  // an exception cannot cross an OpenMP region).
+  const auto opt = at::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value);
+  Tensor a = at::from_blob(const_cast<T*>(A), {M, K}, {lda, 1}, opt);
+  Tensor b = at::from_blob(const_cast<T*>(B), {K, N}, {ldb, 1}, opt);
+  Tensor c = at::from_blob(C, {M, N}, {ldc, 1}, opt);
+  if (accumulate) {
+    c.addmm_(a, b);
+  } else {
+    at::mm_out(c, a, b);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schedule: steps in processing order. Step p owns rows [off, off + n); rows [0, m) continue
+// from the step processed before it (rows [off_prev, off_prev + m)), rows [m, n) start from
+// (h0, c0) (only in reverse, when shorter sequences join).
+
+struct Step {
+  int64_t off, n, off_prev, m;
+};
+
+std::vector<Step> schedule(at::IntArrayRef bs, bool reverse) {
+  const int64_t T = int64_t(bs.size());
+  std::vector<int64_t> offsets(T + 1, 0);
+  for (int64_t t = 0; t < T; ++t) offsets[t + 1] = offsets[t] + bs[t];
+  std::vector<Step> steps;
+  steps.reserve(T);
+  int64_t prev = -1;
+  for (int64_t q = 0; q < T; ++q) {
+    const int64_t t = reverse ? T - 1 - q : q;
+    const int64_t n = bs[t];
+    const int64_t m = prev < 0 ? 0 : std::min(bs[prev], n);
+    steps.push_back({offsets[t], n, prev < 0 ? -1 : offsets[prev], m});
+    prev = t;
+  }
+  return steps;
+}
+
+// Where the gates of a chunk sit, and which options are on.
+struct Gates {
+  int64_t G = 0, S = 0;                   // gates with weights; sigmoid gates among them
+  int64_t qi = -1, qf = -1, qo = -1, qg;  // position of each gate inside a chunk (−1: absent)
+  bool coupled, g_act, h_act, peep, fgr;
+  explicit Gates(int64_t flags)
+      : coupled(flags & COUPLED), g_act(flags & G_ACT), h_act(flags & H_ACT),
+        peep(flags & PEEP), fgr(flags & FGR) {
+    if (flags & HAS_I) qi = G++;
+    if (flags & HAS_F) qf = G++;
+    if (flags & HAS_O) qo = G++;
+    S = G;
+    qg = G++;
+  }
+};
+
+// The threads to use: one per chunk, at most torch's intra-op threads, and one without BLAS.
+int threads_for(int64_t chunks) {
+#ifdef _OPENMP
+  if (!Blas<double>::ok()) return 1;
+  return int(std::max<int64_t>(1, std::min<int64_t>(chunks, at::get_num_threads())));
+#else
+  return 1;
+#endif
+}
+
+// The per-step meeting point of the team. OpenMP's barrier spins for a long time (GOMP spins up
+// to ~300k iterations before sleeping): when the machine is shared and a partner thread waits
+// for a core, that spinning keeps it off the core, and we measured steps 10x slower than alone.
+// This one spins briefly (most waits are a few µs: the threads do equal work), then sleeps on a
+// futex, so a preempted partner gets the core at once; on an idle machine it costs the same.
+class Barrier {
+ public:
+  explicit Barrier(int n) : n_(n) {}
+  void wait() {
+    if (n_ <= 1) return;
+    const int gen = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.store(gen + 1, std::memory_order_seq_cst);
+      if (sleepers_.load(std::memory_order_seq_cst) > 0) futex(FUTEX_WAKE_PRIVATE, INT32_MAX);
+      return;
+    }
+    for (int spin = 0; spin < 1000; ++spin) {
+      if (gen_.load(std::memory_order_acquire) != gen) return;
+      LSTMLAB_PAUSE();
+    }
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    while (gen_.load(std::memory_order_seq_cst) == gen) futex(FUTEX_WAIT_PRIVATE, gen);
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+#ifdef __linux__
+  void futex(int op, int val) {
+    syscall(SYS_futex, reinterpret_cast<int*>(&gen_), op, val, nullptr, nullptr, 0);
+  }
+#else
+  static constexpr int FUTEX_WAIT_PRIVATE = 0, FUTEX_WAKE_PRIVATE = 1;
+  void futex(int op, int) {
+    if (op == FUTEX_WAIT_PRIVATE) std::this_thread::yield();
+  }
+#endif
+  const int n_;
+  alignas(64) std::atomic<int> count_{0};
+  alignas(64) std::atomic<int> gen_{0};
+  alignas(64) std::atomic<int> sleepers_{0};
+};
+
+// Run body(tid, nthreads, barrier) on `nt` threads of one OpenMP team (inline when nt == 1).
+template <typename F>
+void team(int nt, const F& body) {
+#ifdef _OPENMP
+  if (nt > 1) {
+    Barrier barrier(nt);
+#pragma omp parallel num_threads(nt)
+    {
+      // OpenMP may grant fewer threads than asked (nested regions); the barrier counts on nt.
+      if (omp_get_num_threads() == nt) {
+        body(omp_get_thread_num(), nt, barrier);
+      } else if (omp_get_thread_num() == 0) {
+        Barrier alone(1);
+        body(0, 1, alone);
+      }
+    }
+    return;
+  }
+#endif
+  Barrier alone(1);
+  body(0, 1, alone);
+}
+
+// Per-thread constant and scratch rows that stand in for absent gates, so the element-wise loops
+// have no branches: an absent gate reads a pre-activation that saturates its sigmoid to exactly 1
+// (or an activation of 1) and writes into `trash`; an absent FGR term reads zeros.
+template <typename T>
+struct Stand {
+  std::vector<T> big, ones, zeros, trash;
+  explicit Stand(int64_t n) : big(n, T(1e4)), ones(n, T(1)), zeros(n, T(0)), trash(8 * n) {}
+  T* bin(int k, int64_t n) { return trash.data() + k * n; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The element-wise passes, over one row segment of one unit (gate rows are feature-major, so the
+// loop runs along the batch). Gate order in the pointer arrays: 0 = i, 1 = f, 2 = g, 3 = o.
+//
+// Forward: f = σ(z_f + b_f + p_f c_prev), i = σ(z_i + b_i + p_i c_prev) or 1 − f,
+// g = tanh(z_g + b_g) or z_g + b_g, c = f c_prev + i g, o = σ(z_o + b_o + p_o c),
+// h = o·tanh(c) or o·c. z* are read and a* written (the same address for a gate that exists: Z
+// becomes A in place). The bias is added here rather than in the input GEMM, saving a pass.
+
+template <typename T, bool COUPLED_, bool G_ACT_, bool H_ACT_>
+void cell_forward(int64_t n, const T* zi, const T* zf, const T* zg, const T* zo, T bi, T bf,
+                  T bg, T bo, T pi, T pf, T po, T* ai, T* af, T* ag, T* ao, const T* c_prev,
+                  T* c_out, T* h_out) {
+  LSTMLAB_SIMD
+  for (int64_t b = 0; b < n; ++b) {
+    const T cp = c_prev[b];
+    const T f = sigmoid_(zf[b] + bf + pf * cp);
+    const T i = COUPLED_ ? T(1) - f : sigmoid_(zi[b] + bi + pi * cp);
+    const T g = G_ACT_ ? tanh_(zg[b] + bg) : zg[b] + bg;
+    const T c = f * cp + i * g;
+    const T o = sigmoid_(zo[b] + bo + po * c);
+    const T th = H_ACT_ ? tanh_(c) : c;
+    ai[b] = i;
+    af[b] = f;
+    ag[b] = g;
+    ao[b] = o;
+    c_out[b] = c;
+    h_out[b] = o * th;
+  }
+}
+
+#ifdef __AVX512F__
+// The same forward pass for float with AVX-512 intrinsics: what GCC makes of the scalar loop
+// above spends most of its time in five divisions per element; here 1/x is vrcp14ps refined by
+// one Newton step (relative error ~2^-28, below float's ulp), and 2^k is vscalefps.
+namespace v512 {
+inline __m512 exp(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 er = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(er, k);
+}
+inline __m512 rcp(__m512 d) {  // 1/d, one Newton step on the 14-bit estimate
+  const __m512 r = _mm512_rcp14_ps(d);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+inline __m512 sigmoid(__m512 x) {
+  return rcp(_mm512_add_ps(_mm512_set1_ps(1.0f), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+inline __m512 tanh(__m512 x) {  // as tanh_(float): odd polynomial below 0.625, else via e^{2|x|}
+  const __m512 a = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  const __m512 e = exp(_mm512_add_ps(a, a));
+  const __m512 big_abs = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), rcp(_mm512_add_ps(e, _mm512_set1_ps(1.0f))),
+                                          _mm512_set1_ps(1.0f));
+  const __m512 sign = _mm512_and_ps(x, _mm512_set1_ps(-0.0f));
+  const __m512 big = _mm512_or_ps(big_abs, sign);
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ), big, small);
+}
+}  // namespace v512
+
+template <bool COUPLED_, bool G_ACT_, bool H_ACT_>
+void cell_forward_f32(int64_t n, const float* zi, const float* zf, const float* zg,
+                      const float* zo, float bi, float bf, float bg, float bo, float pi, float pf,
+                      float po, float* ai, float* af, float* ag, float* ao, const float* c_prev,
+                      float* c_out, float* h_out) {
+  const __m512 vbi = _mm512_set1_ps(bi), vbf = _mm512_set1_ps(bf), vbg = _mm512_set1_ps(bg),
+               vbo = _mm512_set1_ps(bo), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
+               vpo = _mm512_set1_ps(po), one = _mm512_set1_ps(1.0f);
+  for (int64_t b = 0; b < n; b += 16) {
+    const __mmask16 m = n - b >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - b)) - 1);
+    const __m512 cp = _mm512_maskz_loadu_ps(m, c_prev + b);
+    const __m512 f = v512::sigmoid(
+        _mm512_fmadd_ps(vpf, cp, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zf + b), vbf)));
+    __m512 i;
+    if constexpr (COUPLED_) {
+      i = _mm512_sub_ps(one, f);
+    } else {
+      i = v512::sigmoid(
+          _mm512_fmadd_ps(vpi, cp, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zi + b), vbi)));
+    }
+    __m512 g = _mm512_add_ps(_mm512_maskz_loadu_ps(m, zg + b), vbg);
+    if constexpr (G_ACT_) g = v512::tanh(g);
+    const __m512 c = _mm512_fmadd_ps(f, cp, _mm512_mul_ps(i, g));
+    const __m512 o = v512::sigmoid(
+        _mm512_fmadd_ps(vpo, c, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zo + b), vbo)));
+    const __m512 th = H_ACT_ ? v512::tanh(c) : c;
+    _mm512_mask_storeu_ps(ai + b, m, i);
+    _mm512_mask_storeu_ps(af + b, m, f);
+    _mm512_mask_storeu_ps(ag + b, m, g);
+    _mm512_mask_storeu_ps(ao + b, m, o);
+    _mm512_mask_storeu_ps(c_out + b, m, c);
+    _mm512_mask_storeu_ps(h_out + b, m, _mm512_mul_ps(o, th));
+  }
+}
+#endif
+
+// Backward, the chain rule through the equations above. dh = dh_a + dh_b is the gradient of h_t
+// (of m_t with a projection), dc holds that of c_t from the later step and receives that of
+// c_{t-1}; ds* are FGR's gradients of this step's sigmoid activations (from the later step).
+// `sums` accumulates the peephole gradients (Σ over the batch) and the bias gradients (Σ dz).
+//   do = dh·th + ds_o,  dc += dh·o·tanh'(c) + dz_o·p_o,  dz_o = do·o(1 − o)
+//   df = dc·c_prev + ds_f (− dc·g if coupled),  di = dc·g + ds_i,  dg = dc·i
+//   dz_f = df·f(1 − f),  dz_i = di·i(1 − i),  dz_g = dg·(1 − g²) or dg
+//   dc_prev = dc·f + dz_i·p_i + dz_f·p_f;  peephole grads: Σ dz_i c_prev, Σ dz_f c_prev, Σ dz_o c
+
+template <typename T, bool COUPLED_, bool G_ACT_, bool H_ACT_>
+void cell_backward(int64_t n, const T* ai, const T* af, const T* ag, const T* ao, const T* c_in,
+                   const T* c_prev, const T* dh_a, const T* dh_b, T* dc_io, const T* dsi,
+                   const T* dsf, const T* dso, T pi, T pf, T po, T* dzi, T* dzf, T* dzg, T* dzo,
+                   T* sums) {
+  T spi = 0, spf = 0, spo = 0, sbi = 0, sbf = 0, sbg = 0, sbo = 0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+ : spi, spf, spo, sbi, sbf, sbg, sbo)
+#endif
+  for (int64_t b = 0; b < n; ++b) {
+    const T cp = c_prev[b], c = c_in[b];
+    const T f = af[b], g = ag[b], o = ao[b];
+    const T i = COUPLED_ ? T(1) - f : ai[b];
+    const T th = H_ACT_ ? tanh_(c) : c;
+    const T dh = dh_a[b] + dh_b[b];
+    const T z_o = (dh * th + dso[b]) * o * (T(1) - o);
+    const T dc = dc_io[b] + dh * o * (H_ACT_ ? T(1) - th * th : T(1)) + z_o * po;
+    const T di = dc * g + dsi[b];
+    const T df = COUPLED_ ? dc * cp + dsf[b] - dc * g : dc * cp + dsf[b];
+    const T dg = dc * i;
+    const T z_i = di * i * (T(1) - i);
+    const T z_f = df * f * (T(1) - f);
+    const T z_g = G_ACT_ ? dg * (T(1) - g * g) : dg;
+    dzi[b] = z_i;
+    dzf[b] = z_f;
+    dzg[b] = z_g;
+    dzo[b] = z_o;
+    dc_io[b] = dc * f + z_i * pi + z_f * pf;
+    spi += z_i * cp;
+    spf += z_f * cp;
+    spo += z_o * c;
+    sbi += z_i;
+    sbf += z_f;
+    sbg += z_g;
+    sbo += z_o;
+  }
+  sums[0] += spi;
+  sums[1] += spf;
+  sums[2] += spo;
+  sums[3] += sbi;
+  sums[4] += sbf;
+  sums[5] += sbg;
+  sums[6] += sbo;
+}
+
+#ifdef __AVX512F__
+// The backward pass for float with AVX-512 intrinsics (see cell_forward_f32).
+template <bool COUPLED_, bool G_ACT_, bool H_ACT_>
+void cell_backward_f32(int64_t n, const float* ai, const float* af, const float* ag,
+                       const float* ao, const float* c_in, const float* c_prev,
+                       const float* dh_a, const float* dh_b, float* dc_io, const float* dsi,
+                       const float* dsf, const float* dso, float pi, float pf, float po,
+                       float* dzi, float* dzf, float* dzg, float* dzo, float* sums) {
+  const __m512 one = _mm512_set1_ps(1.0f), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
+               vpo = _mm512_set1_ps(po);
+  __m512 s[7];
+  for (auto& v : s) v = _mm512_setzero_ps();
+  for (int64_t b = 0; b < n; b += 16) {
+    const __mmask16 m = n - b >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - b)) - 1);
+    auto ld = [&](const float* p) { return _mm512_maskz_loadu_ps(m, p + b); };
+    const __m512 cp = ld(c_prev), c = ld(c_in), f = ld(af), g = ld(ag), o = ld(ao);
+    const __m512 i = COUPLED_ ? _mm512_sub_ps(one, f) : ld(ai);
+    const __m512 th = H_ACT_ ? v512::tanh(c) : c;
+    const __m512 dh = _mm512_add_ps(ld(dh_a), ld(dh_b));
+    const __m512 z_o = _mm512_mul_ps(_mm512_mul_ps(_mm512_fmadd_ps(dh, th, ld(dso)), o),
+                                     _mm512_sub_ps(one, o));
+    const __m512 dth = H_ACT_ ? _mm512_fnmadd_ps(th, th, one) : one;
+    __m512 dc = _mm512_fmadd_ps(_mm512_mul_ps(dh, o), dth, ld(dc_io));
+    dc = _mm512_fmadd_ps(z_o, vpo, dc);
+    const __m512 di = _mm512_fmadd_ps(dc, g, ld(dsi));
+    __m512 df = _mm512_fmadd_ps(dc, cp, ld(dsf));
+    if constexpr (COUPLED_) df = _mm512_fnmadd_ps(dc, g, df);
+    const __m512 dg = _mm512_mul_ps(dc, i);
+    const __m512 z_i = _mm512_mul_ps(_mm512_mul_ps(di, i), _mm512_sub_ps(one, i));
+    const __m512 z_f = _mm512_mul_ps(_mm512_mul_ps(df, f), _mm512_sub_ps(one, f));
+    const __m512 z_g = G_ACT_ ? _mm512_mul_ps(dg, _mm512_fnmadd_ps(g, g, one)) : dg;
+    _mm512_mask_storeu_ps(dzi + b, m, z_i);
+    _mm512_mask_storeu_ps(dzf + b, m, z_f);
+    _mm512_mask_storeu_ps(dzg + b, m, z_g);
+    _mm512_mask_storeu_ps(dzo + b, m, z_o);
+    const __m512 dcp = _mm512_fmadd_ps(z_f, vpf, _mm512_fmadd_ps(z_i, vpi, _mm512_mul_ps(dc, f)));
+    _mm512_mask_storeu_ps(dc_io + b, m, dcp);
+    // Masked lanes hold zeros (zero loads), so they add nothing to the sums.
+    s[0] = _mm512_fmadd_ps(z_i, cp, s[0]);
+    s[1] = _mm512_fmadd_ps(z_f, cp, s[1]);
+    s[2] = _mm512_fmadd_ps(z_o, c, s[2]);
+    s[3] = _mm512_add_ps(s[3], z_i);
+    s[4] = _mm512_add_ps(s[4], z_f);
+    s[5] = _mm512_add_ps(s[5], z_g);
+    s[6] = _mm512_add_ps(s[6], z_o);
+  }
+  for (int k = 0; k < 7; ++k) sums[k] += _mm512_reduce_add_ps(s[k]);
+}
+#endif
+
+// Where one step of one chunk reads and writes. Row u of gate q is at g[q] + u·ld (nullptr: the
+// gate is absent); "per unit" arrays (bias, peepholes) are indexed by u or by the unit j. The
+// previous cell state of columns [0, split) is row j of `cpa`, that of [split, n) row j of `cpb`
+// (already offset to column `split`), so rows that start in reverse read c0.
+template <typename T>
+struct ChunkStep {
+  int64_t hc = 0, j0 = 0, n = 0, split = 0;
+  bool keep_act = true;  // forward: store the activations (backward or FGR need them)
+  T* g[4] = {};  // Z/A rows (forward) or A rows (backward)
+  int64_t ld = 0;
+  T* dz[4] = {};  // backward: dZ rows
+  int64_t ld_dz = 0;
+  T* grad_bias[4] = {};  // backward: bias gradient of each gate row (index u)
+  const T* bias[4] = {};
+  const T* peep[3] = {};  // p_i, p_f, p_o rows (index j), nullptr when absent
+  T* grad_peep[3] = {};   // backward: their gradients (index j)
+  const T* cpa = nullptr;
+  const T* cpb = nullptr;
+  int64_t ld_cpa = 0, ld_cpb = 0;
+  T* c = nullptr;  // c_t rows (forward writes, backward reads)
+  int64_t ld_c = 0;
+  T* h = nullptr;  // forward: h_t (or m_t) rows
+  int64_t ld_h = 0;
+  const T* dh_a = nullptr;  // backward: gradient of h_t (m_t) rows, in two parts
+  const T* dh_b = nullptr;
+  int64_t ld_dha = 0, ld_dhb = 0;
+  T* dc = nullptr;  // backward: dc rows, in place
+  int64_t ld_dc = 0;
+  const T* ds[4] = {};  // backward, FGR: rows of ds per sigmoid gate
+  int64_t ld_ds = 0;
+};
+
+template <typename T, bool CPL, bool GA, bool HA>
+void chunk_forward(const ChunkStep<T>& a, Stand<T>& st) {
+  for (int64_t u = 0; u < a.hc; ++u) {
+    const int64_t j = a.j0 + u;
+    const T* z[4];
+    T* w[4];
+    T bias[4];
+    for (int q = 0; q < 4; ++q) {
+      z[q] = a.g[q] ? a.g[q] + u * a.ld : st.big.data();
+      w[q] = a.g[q] && a.keep_act ? const_cast<T*>(z[q]) : st.bin(q, int64_t(st.big.size()));
+      bias[q] = a.bias[q] ? a.bias[q][u] : T(0);
+    }
+    const T pi = a.peep[0] ? a.peep[0][j] : T(0), pf = a.peep[1] ? a.peep[1][j] : T(0),
+            po = a.peep[2] ? a.peep[2][j] : T(0);
+    T* c_out = a.c + j * a.ld_c;
+    T* h_out = a.h + j * a.ld_h;
+    auto seg = [&](int64_t b0, int64_t len, const T* cp) {
+      if (len <= 0) return;
+#ifdef __AVX512F__
+      if constexpr (std::is_same_v<T, float>) {
+        cell_forward_f32<CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
+                                      bias[1], bias[2], bias[3], pi, pf, po, w[0] + b0, w[1] + b0,
+                                      w[2] + b0, w[3] + b0, cp, c_out + b0, h_out + b0);
+        return;
+      }
+#endif
+      cell_forward<T, CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
+                                   bias[1], bias[2], bias[3], pi, pf, po, w[0] + b0, w[1] + b0,
+                                   w[2] + b0, w[3] + b0, cp, c_out + b0, h_out + b0);
+    };
+    seg(0, a.split, a.cpa + j * a.ld_cpa);
+    seg(a.split, a.n - a.split, a.cpb + j * a.ld_cpb);
+  }
+}
+
+template <typename T, bool CPL, bool GA, bool HA>
+void chunk_backward(const ChunkStep<T>& a, Stand<T>& st) {
+  const int64_t nb = int64_t(st.big.size());
+  for (int64_t u = 0; u < a.hc; ++u) {
+    const int64_t j = a.j0 + u;
+    const T* act[4];
+    T* dz[4];
+    const T* ds[4];
+    for (int q = 0; q < 4; ++q) {
+      act[q] = a.g[q] ? a.g[q] + u * a.ld : st.ones.data();
+      dz[q] = a.dz[q] ? a.dz[q] + u * a.ld_dz : st.bin(q, nb);
+      ds[q] = a.ds[q] ? a.ds[q] + u * a.ld_ds : st.zeros.data();
+    }
+    const T pi = a.peep[0] ? a.peep[0][j] : T(0), pf = a.peep[1] ? a.peep[1][j] : T(0),
+            po = a.peep[2] ? a.peep[2][j] : T(0);
+    T sums[7] = {0, 0, 0, 0, 0, 0, 0};
+    const T* c = a.c + j * a.ld_c;
+    const T* dh_a = a.dh_a + j * a.ld_dha;
+    const T* dh_b = a.dh_b ? a.dh_b + j * a.ld_dhb : st.zeros.data();
+    T* dc = a.dc + j * a.ld_dc;
+    auto seg = [&](int64_t b0, int64_t len, const T* cp) {
+      if (len <= 0) return;
+#ifdef __AVX512F__
+      if constexpr (std::is_same_v<T, float>) {
+        cell_backward_f32<CPL, GA, HA>(len, act[0] + b0, act[1] + b0, act[2] + b0, act[3] + b0,
+                                       c + b0, cp, dh_a + b0, dh_b + b0, dc + b0, ds[0] + b0,
+                                       ds[1] + b0, ds[3] + b0, pi, pf, po, dz[0] + b0,
+                                       dz[1] + b0, dz[2] + b0, dz[3] + b0, sums);
+        return;
+      }
+#endif
+      cell_backward<T, CPL, GA, HA>(len, act[0] + b0, act[1] + b0, act[2] + b0, act[3] + b0,
+                                    c + b0, cp, dh_a + b0, dh_b + b0, dc + b0, ds[0] + b0,
+                                    ds[1] + b0, ds[3] + b0, pi, pf, po, dz[0] + b0, dz[1] + b0,
+                                    dz[2] + b0, dz[3] + b0, sums);
+    };
+    seg(0, a.split, a.cpa + j * a.ld_cpa);
+    seg(a.split, a.n - a.split, a.cpb + j * a.ld_cpb);
+    for (int k = 0; k < 3; ++k)
+      if (a.grad_peep[k]) a.grad_peep[k][j] += sums[k];
+    for (int k = 0; k < 4; ++k)
+      if (a.grad_bias[k]) a.grad_bias[k][u] += sums[3 + k];
+  }
+}
+
+// The three options that change the element-wise maths are template arguments (a run-time
+// select on them costs vectorisation); pick the instantiation once per call.
+template <typename T>
+struct Cells {
+  using Fn = void (*)(const ChunkStep<T>&, Stand<T>&);
+  Fn fwd, bwd;
+  template <bool C, bool GA, bool HA>
+  static Cells make() {
+    return Cells{&chunk_forward<T, C, GA, HA>, &chunk_backward<T, C, GA, HA>};
+  }
+  static Cells pick(bool coupled, bool g_act, bool h_act) {
+    switch (int(coupled) * 4 + int(g_act) * 2 + int(h_act)) {
+      case 0: return make<false, false, false>();
+      case 1: return make<false, false, true>();
+      case 2: return make<false, true, false>();
+      case 3: return make<false, true, true>();
+      case 4: return make<true, false, false>();
+      case 5: return make<true, false, true>();
+      case 6: return make<true, true, false>();
+      default: return make<true, true, true>();
+    }
+  }
+};
+
+// Pointers of the gates of chunk c in a feature-major (G·H, ld) buffer whose column 0 is `base`.
+template <typename T>
+void gate_rows(const Gates& gt, T* base, int64_t j0, int64_t hc, int64_t ld, T* (&out)[4]) {
+  const int64_t r0 = gt.G * j0;
+  const int64_t q[4] = {gt.qi, gt.qf, gt.qg, gt.qo};
+  for (int k = 0; k < 4; ++k) out[k] = q[k] >= 0 ? base + (r0 + q[k] * hc) * ld : nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// lstm_forward
+
+template <typename T>
+struct Fwd {
+  const std::vector<Step>& steps;
+  const Gates& gt;
+  const std::vector<int64_t>& ch;
+  int64_t N, B, I, H, P;
+  bool save;
+  const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R;
+  T *out, *AT, *ZS, *HS, *CT, *CS, *MT, *MS;  // save: AT, CT, MT (·, N); else ZS, CS, MS (·, B)
+};
+
+// Rows [r0, r1) of the feature-major block src (·, ld) → columns [r0, r1) of n row-major rows.
+template <typename T>
+void rows_to_out(const T* src, int64_t ld, int64_t r0, int64_t r1, int64_t n, T* dst,
+                 int64_t ldd) {
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t r = r0; r < r1; ++r) dst[b * ldd + r] = src[r * ld + b];
+}
+
+template <typename T>
+void forward_loop(const Fwd<T>& f) {
+  const Gates& gt = f.gt;
+  const int64_t G = gt.G, S = gt.S, GH = G * f.H, SH = S * f.H, N = f.N, B = f.B, P = f.P,
+                H = f.H, I = f.I;
+  const int64_t nc = int64_t(f.ch.size()) - 1;
+  const bool proj = f.Whr != nullptr;
+  const auto cells = Cells<T>::pick(gt.coupled, gt.g_act, gt.h_act);
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
+    Stand<T> st(B);
+    std::vector<T> xs(I * B);  // x_t, feature-major: this thread's copy
+    const int64_t p0 = P * tid / nthr, p1 = P * (tid + 1) / nthr;  // projection rows
+    int64_t q = 0;
+    for (const Step& s : f.steps) {
+      // This step's columns: packed (·, N) buffers when saving, else (·, B) scratch. h_t goes
+      // to a (P, B) ping-pong buffer (the next step's GEMM operand) and into `out`.
+      T* Zs = f.save ? f.AT + s.off : f.ZS + (q & 1) * GH * B;
+      const T* Zp = f.save ? f.AT + s.off_prev : f.ZS + ((q + 1) & 1) * GH * B;
+      const int64_t ldz = f.save ? N : B;
+      T* Hs = f.HS + (q & 1) * P * B;
+      const T* Hp = f.HS + ((q + 1) & 1) * P * B;
+      T* Ms = proj ? (f.save ? f.MT + s.off : f.MS) : Hs;
+      const int64_t ldm = proj && f.save ? N : B;
+      for (int64_t b = 0; b < s.n; ++b)
+        for (int64_t i = 0; i < I; ++i) xs[i * B + b] = f.x[(s.off + b) * I + i];
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0, r0 = G * j0;
+        T* zc = Zs + r0 * ldz;
+        // Z_t = W_ih·x_t + W_hh·h_{t-1} on this chunk's rows; rows that start use h0.
+        gemm_nn<T>(G * hc, s.n, I, f.Wih + r0 * I, I, xs.data(), B, zc, ldz, false);
+        gemm_nn<T>(G * hc, s.m, P, f.Whh + r0 * P, P, Hp, B, zc, ldz, true);
+        gemm_nn<T>(G * hc, s.n - s.m, P, f.Whh + r0 * P, P, f.h0T + s.m, B, zc + s.m, ldz,
+                   true);
+        // FGR: z_sig += R·s_{t-1}, s_{t-1} the previous step's sigmoid activations, which are
+        // the first S·hk rows of every chunk k (zero for rows that start).
+        if (gt.fgr && s.m > 0) {
+          for (int64_t k = 0; k < nc; ++k) {
+            const int64_t k0 = f.ch[k], hk = f.ch[k + 1] - k0;
+            gemm_nn<T>(S * hc, s.m, S * hk, f.R + S * j0 * SH + S * k0, SH, Zp + G * k0 * ldz,
+                       ldz, zc, ldz, true);
+          }
+        }
+        ChunkStep<T> a;
+        a.hc = hc;
+        a.j0 = j0;
+        a.n = s.n;
+        gate_rows(gt, Zs, j0, hc, ldz, a.g);
+        a.ld = ldz;
+        T* bias_rows[4] = {};
+        if (f.bias) gate_rows(gt, const_cast<T*>(f.bias), j0, hc, 1, bias_rows);
+        for (int k = 0; k < 4; ++k) a.bias[k] = bias_rows[k];
+        if (gt.peep) {
+          const int64_t qs[3] = {gt.qi, gt.qf, gt.qo};
+          for (int k = 0; k < 3; ++k) a.peep[k] = qs[k] >= 0 ? f.peep + qs[k] * H : nullptr;
+        }
+        if (f.save) {
+          a.split = s.m;
+          a.cpa = f.CT + s.off_prev;
+          a.ld_cpa = N;
+          a.cpb = f.c0T + s.m;
+          a.ld_cpb = B;
+          a.c = f.CT + s.off;
+          a.ld_c = N;
+        } else {  // c kept as a (H, B) state, updated in place (rows that start hold c0)
+          a.split = s.n;
+          a.cpa = a.c = f.CS;
+          a.ld_cpa = a.ld_c = B;
+        }
+        a.h = Ms;
+        a.ld_h = ldm;
+        a.keep_act = f.save || gt.fgr;
+        cells.fwd(a, st);
+      }
+      if (proj) {
+        // h_t = W_hr·m_t needs every unit of m_t: meet, then each thread takes P rows.
+        barrier.wait();
+        gemm_nn<T>(p1 - p0, s.n, H, f.Whr + p0 * H, H, Ms, ldm, Hs + p0 * B, B, false);
+      }
+      barrier.wait();
+      // h_t into `out`, each thread whole rows of its share of the batch: the rows are fresh
+      // memory, and two threads first-touching the same pages (one half-row each) measured twice
+      // the page-fault time. Hs stays untouched until step t+2, after the next barrier.
+      const int64_t b0 = s.n * tid / nthr, b1 = s.n * (tid + 1) / nthr;
+      rows_to_out(Hs + b0, B, 0, P, b1 - b0, f.out + (s.off + b0) * P, P);
+      ++q;
+    }
+  });
+}
+
+Tensor opt_or_empty(const std::optional<Tensor>& t) {
+  return t.has_value() && t->defined() ? t->contiguous() : Tensor();
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
+    const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih_, const Tensor& w_hh_,
+    const std::optional<Tensor>& bias_, const std::optional<Tensor>& w_hr_,
+    const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
+    at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse, bool save) {
+  const Gates gt(flags);
+  const int64_t N = x.size(0), I = x.size(1), B = h0.size(0), P = h0.size(1), H = c0.size(1);
+  TORCH_CHECK(w_ih_.size(0) == gt.G * H && w_hh_.size(0) == gt.G * H,
+              "lstm_forward: expected ", gt.G * H, " weight rows, got ", w_ih_.size(0));
+  const auto opt = x.options();
+  // Feature-major copies of the initial states (features × batch).
+  const Tensor h0T = h0.t().contiguous(), c0T = c0.t().contiguous(), xc = x.contiguous();
+  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous(), bias = opt_or_empty(bias_);
+  const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
+  const Tensor w_gr = opt_or_empty(w_gr_);
+  const bool proj = w_hr.defined();
+  const int64_t GH = gt.G * H;
+  Tensor AT = save ? at::empty({GH, N}, opt) : at::empty({0}, opt);
+  Tensor ZS = save ? Tensor() : at::empty({2, GH, B}, opt);  // ping-pong: FGR reads step t-1
+  Tensor out = at::empty({N, P}, opt);
+  Tensor HS = at::empty({2, P, B}, opt);  // ping-pong: h_{t-1} is read while h_t is written
+  Tensor CT = save ? at::empty({H, N}, opt) : at::empty({0}, opt);
+  Tensor CS = save ? Tensor() : c0T.clone();
+  Tensor MT = proj && save ? at::empty({H, N}, opt) : at::empty({0}, opt);
+  Tensor MS = proj && !save ? at::empty({H, B}, opt) : Tensor();
+  const auto steps = schedule(batch_sizes, reverse);
+  const std::vector<int64_t> ch(chunks.begin(), chunks.end());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
+    using T = scalar_t;
+    auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
+    const Fwd<T> f{steps,     gt,        ch,          N,         B,        I,        H,
+                   P,         save,      ptr(xc),     ptr(h0T),  ptr(c0T), ptr(w_ih), ptr(w_hh),
+                   ptr(bias), ptr(w_hr), ptr(w_peep), ptr(w_gr), ptr(out), ptr(AT),  ptr(ZS),
+                   ptr(HS),   ptr(CT),   ptr(CS),     ptr(MT),   ptr(MS)};
+    forward_loop<T>(f);
+  });
+  // Final states: each row's last processed step (the first step, t = 0, in reverse).
+  std::vector<int64_t> last(B, 0);
+  for (const Step& s : steps)
+    for (int64_t r = 0; r < s.n; ++r) last[r] = s.off + r;
+  const Tensor idx = at::tensor(last, at::kLong);
+  Tensor h_n = out.index_select(0, idx);
+  Tensor c_n = save ? CT.index_select(1, idx).t().contiguous() : CS.t().contiguous();
+  return {out, AT, CT, MT, h_n, c_n};
+}
+
+// ---------------------------------------------------------------------------------------------
+// lstm_backward: BPTT, latest step first. The weight gradients are accumulated step by step
+// (dW_ih += dz_t ⊗ x_t, dW_hh += dz_t ⊗ h_{t-1}, db += Σ dz_t), each thread on the rows of its
+// chunk, with K = n_t: so dz needs only two (G·H, B) buffers instead of a (G·H, N) one, and every
+// product runs on the team at the micro-kernel's speed. dx_t = W_ihᵀ·dz_t is split by I rows.
+
+template <typename T>
+struct Bwd {
+  const std::vector<Step>& steps;
+  const Gates& gt;
+  const std::vector<int64_t>& ch;
+  int64_t N, B, I, H, P;
+  const T *x, *out, *h0, *AT, *CT, *c0T, *WihT, *WhhT, *WhrT, *peep, *RT, *d_out;
+  T *dx, *dWih, *dWhh, *db, *dZT, *dZS, *dhT, *dcT, *dsT, *dpeep, *dHT, *dmT;
+};
+
+template <typename T>
+void backward_loop(const Bwd<T>& f) {
+  const Gates& gt = f.gt;
+  const int64_t G = gt.G, S = gt.S, GH = G * f.H, SH = S * f.H, N = f.N, B = f.B, P = f.P,
+                H = f.H, I = f.I;
+  const int64_t nc = int64_t(f.ch.size()) - 1;
+  const bool proj = f.WhrT != nullptr;
+  const auto cells = Cells<T>::pick(gt.coupled, gt.g_act, gt.h_act);
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
+    Stand<T> st(B);
+    std::vector<T> dos(f.d_out && !proj ? H * B : 0);  // dout_t, feature-major, own rows
+    const int64_t p0 = P * tid / nthr, p1 = P * (tid + 1) / nthr;  // projection rows
+    const int64_t i0 = I * tid / nthr, i1 = I * (tid + 1) / nthr;  // rows of dx_tᵀ
+    std::vector<T> dxs(f.dx ? (i1 - i0) * B : 0);
+    int64_t q = 0;
+    for (auto it = f.steps.rbegin(); it != f.steps.rend(); ++it, ++q) {
+      const Step& s = *it;
+      // dz_t: in the whole (G·H, N) buffer when the caller keeps it (FGR's dR), else ping-pong.
+      T* dZs = f.dZT ? f.dZT + s.off : f.dZS + (q & 1) * GH * B;
+      const int64_t ldd = f.dZT ? N : B;
+      if (proj) {
+        // dh_t = dout_t + W_hhᵀ·dz_{t+1}; dm_t = W_hrᵀ·dh_t needs all P rows of dh_t.
+        for (int64_t r = p0; r < p1; ++r) {
+          T* dh = f.dHT + r * N + s.off;
+          const T* rec = f.dhT + r * B;
+          for (int64_t b = 0; b < s.n; ++b) dh[b] = rec[b];
+        }
+        if (f.d_out)
+          for (int64_t b = 0; b < s.n; ++b)
+            for (int64_t r = p0; r < p1; ++r)
+              f.dHT[r * N + s.off + b] += f.d_out[(s.off + b) * P + r];
+        barrier.wait();
+        for (int64_t c = tid; c < nc; c += nthr) {
+          const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0;
+          gemm_nn<T>(hc, s.n, P, f.WhrT + j0 * P, P, f.dHT + s.off, N, f.dmT + j0 * B, B, false);
+        }
+      }
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0, r0 = G * j0;
+        ChunkStep<T> a;
+        a.hc = hc;
+        a.j0 = j0;
+        a.n = s.n;
+        a.split = s.m;
+        gate_rows(gt, const_cast<T*>(f.AT) + s.off, j0, hc, N, a.g);
+        a.ld = N;
+        gate_rows(gt, dZs, j0, hc, ldd, a.dz);
+        a.ld_dz = ldd;
+        if (f.db) gate_rows(gt, f.db, j0, hc, 1, a.grad_bias);
+        if (gt.peep) {
+          const int64_t qs[3] = {gt.qi, gt.qf, gt.qo};
+          for (int k = 0; k < 3; ++k) {
+            a.peep[k] = qs[k] >= 0 ? f.peep + qs[k] * H : nullptr;
+            a.grad_peep[k] = qs[k] >= 0 ? f.dpeep + qs[k] * H : nullptr;
+          }
+        }
+        a.cpa = f.CT + s.off_prev;
+        a.ld_cpa = N;
+        a.cpb = f.c0T + s.m;
+        a.ld_cpb = B;
+        a.c = const_cast<T*>(f.CT) + s.off;
+        a.ld_c = N;
+        if (proj) {
+          a.dh_a = f.dmT;
+          a.ld_dha = B;
+        } else {
+          a.dh_a = f.dhT;
+          a.ld_dha = B;
+          if (f.d_out) {
+            for (int64_t b = 0; b < s.n; ++b)
+              for (int64_t j = j0; j < j0 + hc; ++j) dos[j * B + b] = f.d_out[(s.off + b) * P + j];
+            a.dh_b = dos.data();
+            a.ld_dhb = B;
+          }
+        }
+        a.dc = f.dcT;
+        a.ld_dc = B;
+        if (gt.fgr) {
+          // ds rows of chunk c: S·j0 + k·hc + u, gates in the same (sigmoid) order as Z's rows.
+          T* ds_rows[4] = {};
+          gate_rows(gt, f.dsT, j0, hc, B, ds_rows);
+          const int64_t shift = (G - S) * j0 * B;  // ds has S rows per unit, Z has G
+          for (int k = 0; k < 4; ++k)
+            a.ds[k] = ds_rows[k] && k != 2 ? ds_rows[k] - shift : nullptr;
+          a.ld_ds = B;
+        }
+        cells.bwd(a, st);
+        // This chunk's rows of dW_ih += dz_t·x_t and dW_hh += dz_t·h_{t-1} (rows that start
+        // took h0), before the barrier: they need only this thread's dz rows.
+        T* dz = dZs + r0 * ldd;
+        gemm_nn<T>(G * hc, I, s.n, dz, ldd, f.x + s.off * I, I, f.dWih + r0 * I, I, true);
+        gemm_nn<T>(G * hc, P, s.m, dz, ldd, f.out + s.off_prev * P, P, f.dWhh + r0 * P, P, true);
+        gemm_nn<T>(G * hc, P, s.n - s.m, dz + s.m, ldd, f.h0 + s.m * P, P, f.dWhh + r0 * P, P,
+                   true);
+      }
+      barrier.wait();
+      // dh_{t-1} = W_hhᵀ·dz_t: every thread needs all of dz_t (hence the barrier) and writes the
+      // rows it reads next step (its units; its P rows with a projection).
+      if (proj)
+        gemm_nn<T>(p1 - p0, s.n, GH, f.WhhT + p0 * GH, GH, dZs, ldd, f.dhT + p0 * B, B, false);
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0;
+        if (!proj)
+          gemm_nn<T>(hc, s.n, GH, f.WhhT + j0 * GH, GH, dZs, ldd, f.dhT + j0 * B, B, false);
+        // FGR: ds_{t-1} = Rᵀ·dz_sig,t, only for rows that continue from a previous step.
+        if (gt.fgr && s.m > 0) {
+          for (int64_t k = 0; k < nc; ++k) {
+            const int64_t k0 = f.ch[k], hk = f.ch[k + 1] - k0;
+            gemm_nn<T>(S * hc, s.m, S * hk, f.RT + S * j0 * SH + S * k0, SH, dZs + G * k0 * ldd,
+                       ldd, f.dsT + S * j0 * B, B, k > 0);
+          }
+        }
+      }
+      if (f.dx && i1 > i0) {
+        // dx_t = (W_ihᵀ·dz_t)ᵀ, this thread's I rows.
+        gemm_nn<T>(i1 - i0, s.n, GH, f.WihT + i0 * GH, GH, dZs, ldd, dxs.data(), B, false);
+        for (int64_t b = 0; b < s.n; ++b)
+          for (int64_t i = i0; i < i1; ++i) f.dx[(s.off + b) * I + i] = dxs[(i - i0) * B + b];
+      }
+    }
+  });
+}
+
+std::vector<Tensor> lstm_backward(
+    const Tensor& x_, const Tensor& out_, const Tensor& h0_, const Tensor& AT_, const Tensor& CT_,
+    const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh, const std::optional<Tensor>& w_hr_,
+    const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
+    const std::optional<Tensor>& d_out_, const std::optional<Tensor>& d_hn_,
+    const std::optional<Tensor>& d_cn_, at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
+    int64_t flags, bool reverse, bool need_dx, bool keep_dz) {
+  const Gates gt(flags);
+  const Tensor x = x_.contiguous(), out = out_.contiguous(), h0 = h0_.contiguous();
+  const Tensor AT = AT_.contiguous(), CT = CT_.contiguous(), c0T = c0.t().contiguous();
+  const int64_t N = AT.size(1), B = c0.size(0), H = c0.size(1), P = w_hh.size(1),
+                I = x.size(1), GH = gt.G * H;
+  const auto opt = AT.options();
+  const Tensor w_ihT = w_ih.t().contiguous(), w_hhT = w_hh.t().contiguous();  // (I|P, G·H)
+  const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
+  const bool proj = w_hr.defined();
+  const Tensor w_hrT = proj ? w_hr.t().contiguous() : Tensor();  // (H, P)
+  const Tensor w_grT = gt.fgr ? w_gr_->t().contiguous() : Tensor();
+  const Tensor d_out = opt_or_empty(d_out_);  // (N, P)
+  // State-shaped gradients flowing backwards, initialised with those of the final states.
+  const Tensor d_hn = opt_or_empty(d_hn_), d_cn = opt_or_empty(d_cn_);
+  Tensor dhT = d_hn.defined() ? d_hn.t().contiguous() : at::zeros({P, B}, opt);
+  Tensor dcT = d_cn.defined() ? d_cn.t().contiguous() : at::zeros({H, B}, opt);
+  Tensor dsT = gt.fgr ? at::zeros({gt.S * H, B}, opt) : Tensor();
+  Tensor dpeep = gt.peep ? at::zeros({gt.S, H}, opt) : at::empty({0}, opt);
+  Tensor dx = need_dx ? at::empty({N, I}, opt) : at::empty({0}, opt);
+  Tensor dWih = at::zeros({GH, I}, opt), dWhh = at::zeros({GH, P}, opt), db = at::zeros({GH}, opt);
+  Tensor dZT = keep_dz ? at::empty({GH, N}, opt) : at::empty({0}, opt);
+  Tensor dZS = keep_dz ? Tensor() : at::empty({2, GH, B}, opt);
+  Tensor dHT = proj ? at::empty({P, N}, opt) : at::empty({0}, opt);
+  Tensor dmT = proj ? at::empty({H, B}, opt) : Tensor();
+  const auto steps = schedule(batch_sizes, reverse);
+  const std::vector<int64_t> ch(chunks.begin(), chunks.end());
+  AT_DISPATCH_FLOATING_TYPES(AT.scalar_type(), "lstm_backward", [&] {
+    using T = scalar_t;
+    auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
+    const Bwd<T> f{steps,      gt,         ch,          N,         B,         I,
+                   H,          P,          ptr(x),      ptr(out),  ptr(h0),   ptr(AT),
+                   ptr(CT),    ptr(c0T),   ptr(w_ihT),  ptr(w_hhT), ptr(w_hrT), ptr(w_peep),
+                   ptr(w_grT), ptr(d_out), ptr(dx),     ptr(dWih), ptr(dWhh), ptr(db),
+                   ptr(dZT),   ptr(dZS),   ptr(dhT),    ptr(dcT),  ptr(dsT),  ptr(dpeep),
+                   ptr(dHT),   ptr(dmT)};
+    backward_loop<T>(f);
+  });
+  return {dx, dWih, dWhh, db, dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
+  m.def(
+      "lstm_forward(Tensor x, Tensor h0, Tensor c0, Tensor w_ih, Tensor w_hh, Tensor? bias, "
+      "Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, int[] batch_sizes, int[] chunks, int flags, "
+      "bool reverse, bool save) -> (Tensor out, Tensor AT, Tensor CT, Tensor MT, Tensor h_n, "
+      "Tensor c_n)");
+  m.def(
+      "lstm_backward(Tensor x, Tensor out, Tensor h0, Tensor AT, Tensor CT, Tensor c0, "
+      "Tensor w_ih, Tensor w_hh, Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? d_out, "
+      "Tensor? d_hn, Tensor? d_cn, int[] batch_sizes, int[] chunks, int flags, bool reverse, "
+      "bool need_dx, bool keep_dz) -> Tensor[]");
+}
+
+TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
+  m.impl("lstm_forward", &lstm_forward);
+  m.impl("lstm_backward", &lstm_backward);
+}
+
+}  // namespace lstmlab::lstm
