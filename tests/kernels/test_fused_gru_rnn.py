@@ -17,7 +17,7 @@ GRU_FORMS = ("after", "before")  # reset_after=True / False
 PHIS = ("tanh", "relu")
 LAYOUTS = {
     "full": [4, 4, 4, 4, 4],  # every sequence of length 5
-    "packed": [5, 4, 4, 2, 1, 1],  # lengths 6, 5, 3, 3, 1: sequences end and (in reverse) join
+    "packed": [5, 4, 4, 2, 1, 1],  # lengths 6, 4, 3, 3, 1: sequences end and (in reverse) join
 }
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -163,7 +163,7 @@ def test_gradcheck_through_layer(impl, make):
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize("packed", [False, True], ids=["tensor", "packed"])
 @pytest.mark.parametrize("make", ["gru", "rnn-tanh", "rnn-relu"])
 def test_layer_equals_torch_nn(impl, make, packed, dtype):
     torch.manual_seed(3)

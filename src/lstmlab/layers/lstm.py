@@ -77,6 +77,8 @@ class LSTM(RecurrentBase):
         return_gates: also return a dict of the per-step f, i, g, o, c, h, each (T, B, H) for
             one unidirectional layer (batch first / unbatched like the output), else stacked as
             (L·D, T, B, H) in h_n's order. A removed gate reads as ones. Zero past each length.
+            The fused kernel returns them detached; backend="reference" gives differentiable
+            gates.
 
     Returns:
         ``output, (h_n, c_n)`` exactly as torch.nn.LSTM (and ``gates`` when asked).
