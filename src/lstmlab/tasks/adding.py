@@ -72,8 +72,11 @@ class AddingTask(Task):
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)
         x, marked = marked_pairs(n, self.lag, generator(seed))
-        y = marked.sum(dim=-1, keepdim=True)  # (n, 1)
-        return TaskData(x=x, y=y)
+        return TaskData(x=x, y=self.combine(marked))  # y (n, 1)
+
+    def combine(self, marked: torch.Tensor) -> torch.Tensor:
+        """The target from the two marked values (n, 2): their sum."""
+        return marked.sum(dim=-1, keepdim=True)
 
     def baseline(self) -> float:
         return 1.0 / 6.0  # Var(U(0,1) + U(0,1)) = 2 * 1/12
