@@ -251,14 +251,15 @@ class TorchKernels:
             rows, n_t = s.rows(t), s.n[t]
             dh, hp = d_out[rows] + carry[:n_t], hp_all[rows]
             r, z, n, fourth = gates[rows].chunk(4, 1)
-            da_n = dh * (1 - z) * (1 - n * n)
-            da_z = dh * (hp - n) * z * (1 - z)
+            # dh·(1 − z) as torch's autograd sums it for (h − n)·z + n (they differ at dh = ±inf)
+            da_n = (dh - dh * z) * (1 - n * n)
+            da_z = dh * (hp - n) * (1 - z) * z
             if reset_after:
-                d[rows] = torch.cat([da_n * r, da_n * fourth * r * (1 - r), da_z, da_n], 1)
+                d[rows] = torch.cat([da_n * r, da_n * fourth * (1 - r) * r, da_z, da_n], 1)
                 carry[:n_t] = dh * z + d[rows, : 3 * H] @ w_p
             else:
                 drh = da_n @ w_hh[2 * H :]  # the gradient reaching r ⊙ h_{t-1}
-                d[rows] = torch.cat([drh * hp * r * (1 - r), da_z, da_n], 1)
+                d[rows] = torch.cat([drh * hp * (1 - r) * r, da_z, da_n], 1)
                 carry[:n_t] = dh * z + drh * r + d[rows, : 2 * H] @ w_hh[: 2 * H]
         d_in = d[:, H:] if reset_after else d  # (N, 3H), rows r, z, n of W_ih
         dx = d_in @ w_ih if need_x else None
@@ -297,7 +298,8 @@ class TorchKernels:
         for t in reversed(s.order):
             rows, n_t = s.rows(t), s.n[t]
             dh, h = d_out[rows] + carry[:n_t], out[rows]
-            d[rows] = dh * (h > 0) if relu else dh * (1 - h * h)
+            # relu' as torch's threshold_backward: 0 where h ≤ 0, else 1 (also at h = NaN)
+            d[rows] = dh.masked_fill(h <= 0, 0) if relu else dh * (1 - h * h)
             carry[:n_t] = d[rows] @ w_hh
         dx = d @ w_ih if need_x else None
         if not need_w:

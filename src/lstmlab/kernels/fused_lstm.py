@@ -276,15 +276,15 @@ def _backward_torch(
         dz = {}
         dc = dc_rec[: s.n] + (dh * a["o"] if "o" in a else dh) * ((1 - th * th) if h_act else 1)
         if "o" in a:
-            dz["o"] = (dh * th + ds.get("o", 0)) * a["o"] * (1 - a["o"])
+            dz["o"] = (dh * th + ds.get("o", 0)) * (1 - a["o"]) * a["o"]
             if "o" in p:
                 dc = dc + dz["o"] * p["o"]
         di = dc * a["g"]
         if "f" in col:
             df = dc * c_prev + ds.get("f", 0) - (di if coupled else 0)
-            dz["f"] = df * a["f"] * (1 - a["f"])
+            dz["f"] = df * (1 - a["f"]) * a["f"]
         if "i" in col:
-            dz["i"] = (di + ds.get("i", 0)) * a["i"] * (1 - a["i"])
+            dz["i"] = (di + ds.get("i", 0)) * (1 - a["i"]) * a["i"]
         dg = dc * a["i"] if "i" in a else dc
         dz["g"] = dg * (1 - a["g"] * a["g"]) if g_act else dg
         dc_prev = dc * a["f"] if "f" in a else dc

@@ -10,7 +10,10 @@
 // Forward, per step:
 //   one GEMM for the recurrent product of the active rows into a scratch buffer,
 //   one fused element-wise pass (raw pointer loops the compiler vectorises; float uses the
-//   polynomial exp / sigmoid / tanh below, double uses std:: so float64 gradcheck is exact).
+//   polynomial exp / sigmoid / tanh of activations.h, double uses std:: so float64 gradcheck is
+//   exact). ±inf and NaN propagate as in torch.nn: where an equation has a different order of
+//   operations from torch's (h = (h_{t-1} − n)·z + n, relu' = 0 only where h ≤ 0), the backward
+//   follows torch's, since 0·inf and inf − inf depend on it.
 // The input products of all steps are ONE GEMM before the loop. Backward (BPTT by hand, see each
 // kernel for its equations): per step one element-wise pass and the GEMM(s) for dh_{t-1}; after
 // the loop one GEMM each for dX, dW_ih, dW_hh over all rows, and column sums for the biases.
@@ -27,6 +30,8 @@
 #include <tuple>
 #include <vector>
 
+#include "activations.h"
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -35,57 +40,6 @@ namespace lstmlab::gru_rnn {
 namespace {
 
 using at::Tensor;
-
-// ---------------------------------------------------------------------------------------------
-// Element-wise functions. float: branch-free polynomials so loops over them vectorise (scalar
-// libm calls in a loop do not, and measured slower than separate torch ops). double: std::.
-
-// e^x, Cephes expf: x = k ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial, 2^k by exponent
-// bits. Relative error within ~2 ulp on [-87, 88]; inputs outside are clamped (sigmoid and tanh
-// saturate there anyway).
-inline float exp_f(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick: the sum's low mantissa bits
-  // hold k, which vectorises where std::nearbyint may not.
-  const float shifter = 12582912.0f;
-  const float kf = x * 1.44269504088896341f + shifter;
-  int32_t kbits;
-  std::memcpy(&kbits, &kf, sizeof(kbits));
-  const int32_t k = kbits - 0x4B400000;
-  const float kr = kf - shifter;
-  const float r = (x - kr * 0.693359375f) - kr * -2.12194440e-4f;  // ln2 split in two parts
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float er = p * r * r + r + 1.0f;
-  const int32_t sbits = (k + 127) << 23;  // 2^k
-  float scale;
-  std::memcpy(&scale, &sbits, sizeof(scale));
-  return er * scale;
-}
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp_f(-x)); }
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-// tanh, Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^{2x}+1) would lose
-// relative accuracy), else 1 − 2/(e^{2|x|} + 1); both are computed and one selected.
-inline float tanh_f(float x) {
-  const float ax = std::fabs(x);
-  const float z = x * x;
-  float p = -5.70498872745e-3f;
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  const float small = p * z * ax + ax;
-  const float large = 1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f);
-  return std::copysign(ax < 0.625f ? small : large, x);
-}
-inline float tanh_(float x) { return tanh_f(x); }
-inline double tanh_(double x) { return std::tanh(x); }
 
 // at::empty for the buffers with a row per packed row (N, ·). They are large (0.5 GB in all for
 // a GRU with T·B = 25600, H = 512) and freshly mapped by every call, so their first touch costs a
@@ -235,7 +189,7 @@ Tensor dense_rows(const Tensor& g) {
 
 // reset_after forward: g = h_{t-1}·W_hhᵀ (row stride 3H).
 //   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z), hn = g_n + b_hn, n = tanh(a_n + b_n + r·hn),
-//   h = (1 − z)·n + z·h_{t-1}.
+//   h = (1 − z)·n + z·h_{t-1}, computed as torch does: (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
 void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
                        const T* __restrict__ g, const T* __restrict__ b,
@@ -248,10 +202,10 @@ void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
     const int64_t o = i * H;
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
-      const T r = sigmoid(a_r[j] + b[j] + gi[j]);
-      const T z = sigmoid(a_z[j] + b[H + j] + gi[H + j]);
+      const T r = act::sigmoid(a_r[j] + b[j] + gi[j]);
+      const T z = act::sigmoid(a_z[j] + b[H + j] + gi[H + j]);
       const T hn = gi[2 * H + j] + b_hn[j];
-      const T n = tanh_(a_n[j] + b[2 * H + j] + r * hn);
+      const T n = act::tanh(a_n[j] + b[2 * H + j] + r * hn);
       h[o + j] = n + z * (hp[o + j] - n);
       if constexpr (SAVE) {
         a_r[j] = r;
@@ -264,8 +218,10 @@ void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
 }
 
 // reset_after backward, G rows (stride 4H) = [r, z, n, hn], dh = dy + carry:
-//   dn = dh·(1 − z), da_n = dn·(1 − n²), dhn = da_n·r, da_r = da_n·hn·r(1 − r),
-//   da_z = dh·(h_{t-1} − n)·z(1 − z), and the direct part dh·z of dh_{t-1} into carry.
+//   dn = dh − dh·z, da_n = dn·(1 − n²), dhn = da_n·r, da_r = da_n·hn·(1 − r)·r,
+//   da_z = dh·(h_{t-1} − n)·(1 − z)·z, and the direct part dh·z of dh_{t-1} into carry.
+// dn is dh·(1 − z) written as torch's autograd sums it for (h_{t-1} − n)·z + n: the two differ
+// for an infinite dh (inf − inf·z is NaN, inf·(1 − z) is not), and torch.nn is the reference.
 // d rows (stride 4H) = [dhn, da_r, da_z, da_n]: [:3H] is the gradient of h_{t-1}·W'ᵀ with
 // W' = [W_hn; W_hr; W_hz], [H:] that of the input pre-activations in W_ih's order r, z, n.
 template <typename T>
@@ -282,10 +238,10 @@ void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__
     for (int64_t j = 0; j < H; ++j) {
       const T dh = dyi[j] + carry[o + j];
       const T r = r_[j], z = z_[j], n = n_[j];
-      const T da_n = dh * (T(1) - z) * (T(1) - n * n);
+      const T da_n = act::dtanh(dh - dh * z, n);
       di[j] = da_n * r;
-      di[H + j] = da_n * hn_[j] * r * (T(1) - r);
-      di[2 * H + j] = dh * (hp[o + j] - n) * z * (T(1) - z);
+      di[H + j] = act::dsigmoid(da_n * hn_[j], r);
+      di[2 * H + j] = act::dsigmoid(dh * (hp[o + j] - n), z);
       di[3 * H + j] = da_n;
       carry[o + j] = dh * z;
     }
@@ -307,8 +263,8 @@ void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda
     const int64_t o = i * H;
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
-      const T r = sigmoid(a_r[j] + b[j] + gi[j]);
-      a_z[j] = sigmoid(a_z[j] + b[H + j] + gi[H + j]);
+      const T r = act::sigmoid(a_r[j] + b[j] + gi[j]);
+      a_z[j] = act::sigmoid(a_z[j] + b[H + j] + gi[H + j]);
       rhi[j] = r * hp[o + j];
       if constexpr (SAVE) a_r[j] = r;
     }
@@ -316,7 +272,7 @@ void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda
 }
 
 // reset_before forward, second pass: g = rh·W_hnᵀ.
-//   n = tanh(a_n + g + b_n), b_n = b_in + b_hn, h = (1 − z)·n + z·h_{t-1}.
+//   n = tanh(a_n + g + b_n), b_n = b_in + b_hn, h = (1 − z)·n + z·h_{t-1} as (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
 void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
                           const T* __restrict__ g, const T* __restrict__ b,
@@ -327,7 +283,7 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
     const int64_t o = i * H;
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
-      const T n = tanh_(a_n[j] + g[o + j] + b[2 * H + j]);
+      const T n = act::tanh(a_n[j] + g[o + j] + b[2 * H + j]);
       h[o + j] = n + z_[j] * (hp[o + j] - n);
       if constexpr (SAVE) a_n[j] = n;
     }
@@ -335,8 +291,8 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
 }
 
 // reset_before backward, first pass, G rows (stride 4H) = [r, z, n, rh], d rows (stride 3H) =
-// [da_r, da_z, da_n]:  da_n = dh·(1 − z)·(1 − n²), da_z = dh·(h_{t-1} − n)·z(1 − z),
-// carry = dh·z.
+// [da_r, da_z, da_n]:  da_n = (dh − dh·z)·(1 − n²), da_z = dh·(h_{t-1} − n)·(1 − z)·z,
+// carry = dh·z (see gru_after_backward).
 template <typename T>
 void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
                             int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
@@ -351,15 +307,15 @@ void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restri
     for (int64_t j = 0; j < H; ++j) {
       const T dh = dyi[j] + carry[o + j];
       const T z = z_[j], n = n_[j];
-      di[H + j] = dh * (hp[o + j] - n) * z * (T(1) - z);
-      di[2 * H + j] = dh * (T(1) - z) * (T(1) - n * n);
+      di[H + j] = act::dsigmoid(dh * (hp[o + j] - n), z);
+      di[2 * H + j] = act::dtanh(dh - dh * z, n);
       carry[o + j] = dh * z;
     }
   }
 }
 
 // reset_before backward, second pass, drh = da_n·W_hn (the gradient reaching r ⊙ h_{t-1}):
-//   da_r = drh·h_{t-1}·r(1 − r), carry += drh·r.
+//   da_r = drh·h_{t-1}·(1 − r)·r, carry += drh·r.
 template <typename T>
 void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ drh,
                            const T* __restrict__ G, const T* __restrict__ hp,
@@ -371,7 +327,7 @@ void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restric
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
       const T r = r_[j];
-      di[j] = drh[o + j] * hp[o + j] * r * (T(1) - r);
+      di[j] = act::dsigmoid(drh[o + j] * hp[o + j], r);
       carry[o + j] += drh[o + j] * r;
     }
   }
@@ -556,12 +512,13 @@ void rnn_activate(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ b,
     T* hi = h + i * H;
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
-      hi[j] = RELU ? std::max(hi[j] + b[j], T(0)) : tanh_(hi[j] + b[j]);
+      hi[j] = RELU ? std::max(hi[j] + b[j], T(0)) : act::tanh(hi[j] + b[j]);
     }
   }
 }
 
-// da = dh·φ'(h), dh = dy + carry; φ' = 1 − h² (tanh) or [h > 0] (relu, as torch: 0 at 0).
+// da = dh·φ'(h), dh = dy + carry; φ' = 1 − h² (tanh) or, for relu, as torch's
+// threshold_backward: 0 where h ≤ 0, else 1 — so 1 at h = NaN, which passes dh on.
 template <typename T, bool RELU>
 void rnn_backward_rows(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy, int64_t ldy,
                        const T* __restrict__ carry, const T* __restrict__ h, T* __restrict__ d) {
@@ -571,7 +528,7 @@ void rnn_backward_rows(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ 
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
       const T dh = dyi[j] + carry[o + j];
-      d[o + j] = RELU ? (h[o + j] > T(0) ? dh : T(0)) : dh * (T(1) - h[o + j] * h[o + j]);
+      d[o + j] = RELU ? (h[o + j] <= T(0) ? T(0) : dh) : act::dtanh(dh, h[o + j]);
     }
   }
 }

@@ -31,9 +31,11 @@
 // 2016 ("Persistent RNNs: Stashing Recurrent Weights On-Chip", §3) on CPU cores: one OpenMP
 // region spans the whole sequence.
 //
-// The element-wise passes are plain loops the compiler vectorises (the polynomial exp/sigmoid/tanh
-// below for float, std:: for double so float64 gradcheck sees the exact functions), and explicit
-// AVX-512 versions for float where the compiler targets it (1/x by vrcp14ps + a Newton step).
+// The element-wise passes are plain loops the compiler vectorises (activations.h: polynomial
+// exp/sigmoid/tanh for float, std:: for double so float64 gradcheck sees the exact functions), and
+// explicit AVX-512 versions for float where the compiler targets it. ±inf and NaN propagate as in
+// torch.nn (tests/kernels/test_special_values.py): the activations saturate exactly, and an absent
+// gate or peephole adds no term at all rather than a 0·x that would turn an infinite x into NaN.
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -67,6 +69,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "activations.h"
+
 extern "C" {
 // Fortran BLAS; MKL inside libtorch_cpu exports them. Weak: null if this torch has no such BLAS.
 void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
@@ -93,57 +97,15 @@ constexpr int64_t HAS_I = 1, HAS_F = 2, HAS_O = 4, COUPLED = 8, G_ACT = 16, H_AC
                   PEEP = 64, FGR = 128;
 
 // ---------------------------------------------------------------------------------------------
-// Element-wise maths. float: branch-free polynomials, so that loops over them vectorise (scalar
-// libm calls in a loop do not, and measured slower than separate torch ops); double: std::, so
-// that float64 gradcheck sees the exact functions.
+// Element-wise maths: act::exp, sigmoid, tanh and their derivative products (activations.h).
 
-// e^x (Cephes expf, Moshier 1989): x = k·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7
-// polynomial, 2^k through the exponent bits. ~1 ulp on [-87, 88]; inputs are clamped there, where
-// sigmoid and tanh have saturated in float anyway.
-// Always inlined: a call left in a loop stops GCC from vectorising it.
-#define LSTMLAB_INLINE inline __attribute__((always_inline))
-
-LSTMLAB_INLINE float exp_f(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  // k = round(x·log2 e) by the 1.5·2^23 shifter: the low mantissa bits of the sum hold k.
-  const float shifter = 12582912.0f;
-  const float kf = x * 1.44269504088896341f + shifter;
-  int32_t kbits;
-  std::memcpy(&kbits, &kf, sizeof(kbits));
-  const int32_t k = kbits - 0x4B400000;
-  const float kr = kf - shifter;
-  const float r = (x - kr * 0.693359375f) + kr * 2.12194440e-4f;  // ln 2 in two parts
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float er = p * (r * r) + r + 1.0f;
-  const int32_t sbits = (k + 127) << 23;  // 2^k, k in [-126, 127] after the clamp
-  float s;
-  std::memcpy(&s, &sbits, sizeof(s));
-  return er * s;
+// p·c for a peephole that exists, and no term at all for one that does not: 0·c would turn an
+// infinite cell state into NaN where the equations without that peephole stay finite.
+template <typename T>
+LSTMLAB_INLINE T peep(bool on, T p, T c) {
+  return on ? p * c : T(0);
 }
 
-LSTMLAB_INLINE float sigmoid_(float x) { return 1.0f / (1.0f + exp_f(-x)); }
-LSTMLAB_INLINE double sigmoid_(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-// tanh (Cephes tanhf): for |x| < 0.625 an odd polynomial (keeps the relative accuracy near 0),
-// else 1 − 2/(e^{2|x|} + 1); both are computed and one is selected, so the loop stays branch-free.
-LSTMLAB_INLINE float tanh_(float x) {
-  const float a = std::fabs(x);
-  const float z = x * x;
-  float p = -5.70498872745e-3f;
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  const float small = p * z * x + x;
-  const float big = std::copysign(1.0f - 2.0f / (exp_f(2.0f * a) + 1.0f), x);
-  return a < 0.625f ? small : big;
-}
-LSTMLAB_INLINE double tanh_(double x) { return std::tanh(x); }
 
 // ---------------------------------------------------------------------------------------------
 // GEMM on row-major matrices, no transposes: C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb) [+ C].
@@ -355,20 +317,24 @@ struct Stand {
 // g = tanh(z_g + b_g) or z_g + b_g, c = f c_prev + i g, o = σ(z_o + b_o + p_o c),
 // h = o·tanh(c) or o·c. z* are read and a* written (the same address for a gate that exists: Z
 // becomes A in place). The bias is added here rather than in the input GEMM, saving a pass.
+// `peeps` says which peepholes exist (bits PEEP_I, PEEP_F, PEEP_O): only those add p·c.
+
+constexpr int PEEP_I = 1, PEEP_F = 2, PEEP_O = 4;
 
 template <typename T, bool COUPLED_, bool G_ACT_, bool H_ACT_>
 void cell_forward(int64_t n, const T* zi, const T* zf, const T* zg, const T* zo, T bi, T bf,
-                  T bg, T bo, T pi, T pf, T po, T* ai, T* af, T* ag, T* ao, const T* c_prev,
-                  T* c_out, T* h_out) {
+                  T bg, T bo, T pi, T pf, T po, int peeps, T* ai, T* af, T* ag, T* ao,
+                  const T* c_prev, T* c_out, T* h_out) {
+  const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
   LSTMLAB_SIMD
   for (int64_t b = 0; b < n; ++b) {
     const T cp = c_prev[b];
-    const T f = sigmoid_(zf[b] + bf + pf * cp);
-    const T i = COUPLED_ ? T(1) - f : sigmoid_(zi[b] + bi + pi * cp);
-    const T g = G_ACT_ ? tanh_(zg[b] + bg) : zg[b] + bg;
+    const T f = act::sigmoid(zf[b] + bf + peep(on_f, pf, cp));
+    const T i = COUPLED_ ? T(1) - f : act::sigmoid(zi[b] + bi + peep(on_i, pi, cp));
+    const T g = G_ACT_ ? act::tanh(zg[b] + bg) : zg[b] + bg;
     const T c = f * cp + i * g;
-    const T o = sigmoid_(zo[b] + bo + po * c);
-    const T th = H_ACT_ ? tanh_(c) : c;
+    const T o = act::sigmoid(zo[b] + bo + peep(on_o, po, c));
+    const T th = H_ACT_ ? act::tanh(c) : c;
     ai[b] = i;
     af[b] = f;
     ag[b] = g;
@@ -379,74 +345,40 @@ void cell_forward(int64_t n, const T* zi, const T* zf, const T* zg, const T* zo,
 }
 
 #ifdef __AVX512F__
-// The same forward pass for float with AVX-512 intrinsics: what GCC makes of the scalar loop
-// above spends most of its time in five divisions per element; here 1/x is vrcp14ps refined by
-// one Newton step (relative error ~2^-28, below float's ulp), and 2^k is vscalefps.
-namespace v512 {
-inline __m512 exp(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  const __m512 er = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(er, k);
-}
-inline __m512 rcp(__m512 d) {  // 1/d, one Newton step on the 14-bit estimate
-  const __m512 r = _mm512_rcp14_ps(d);
-  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
-}
-inline __m512 sigmoid(__m512 x) {
-  return rcp(_mm512_add_ps(_mm512_set1_ps(1.0f), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-}
-inline __m512 tanh(__m512 x) {  // as tanh_(float): odd polynomial below 0.625, else via e^{2|x|}
-  const __m512 a = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
-  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
-  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-  const __m512 e = exp(_mm512_add_ps(a, a));
-  const __m512 big_abs = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), rcp(_mm512_add_ps(e, _mm512_set1_ps(1.0f))),
-                                          _mm512_set1_ps(1.0f));
-  const __m512 sign = _mm512_and_ps(x, _mm512_set1_ps(-0.0f));
-  const __m512 big = _mm512_or_ps(big_abs, sign);
-  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ), big, small);
-}
-}  // namespace v512
+// The same forward pass for float with AVX-512 intrinsics (act::v512): what GCC makes of the
+// scalar loop above spends most of its time in five divisions per element.
+namespace v512 = act::v512;
 
 template <bool COUPLED_, bool G_ACT_, bool H_ACT_>
 void cell_forward_f32(int64_t n, const float* zi, const float* zf, const float* zg,
                       const float* zo, float bi, float bf, float bg, float bo, float pi, float pf,
-                      float po, float* ai, float* af, float* ag, float* ao, const float* c_prev,
-                      float* c_out, float* h_out) {
+                      float po, int peeps, float* ai, float* af, float* ag, float* ao,
+                      const float* c_prev, float* c_out, float* h_out) {
   const __m512 vbi = _mm512_set1_ps(bi), vbf = _mm512_set1_ps(bf), vbg = _mm512_set1_ps(bg),
                vbo = _mm512_set1_ps(bo), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
                vpo = _mm512_set1_ps(po), one = _mm512_set1_ps(1.0f);
+  // a + p·c where the peephole exists, a where it does not (see cell_forward)
+  auto with_peep = [](bool on, __m512 a, __m512 p, __m512 c) {
+    return on ? _mm512_fmadd_ps(p, c, a) : a;
+  };
+  const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
   for (int64_t b = 0; b < n; b += 16) {
     const __mmask16 m = n - b >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - b)) - 1);
     const __m512 cp = _mm512_maskz_loadu_ps(m, c_prev + b);
     const __m512 f = v512::sigmoid(
-        _mm512_fmadd_ps(vpf, cp, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zf + b), vbf)));
+        with_peep(on_f, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zf + b), vbf), vpf, cp));
     __m512 i;
     if constexpr (COUPLED_) {
       i = _mm512_sub_ps(one, f);
     } else {
       i = v512::sigmoid(
-          _mm512_fmadd_ps(vpi, cp, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zi + b), vbi)));
+          with_peep(on_i, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zi + b), vbi), vpi, cp));
     }
     __m512 g = _mm512_add_ps(_mm512_maskz_loadu_ps(m, zg + b), vbg);
     if constexpr (G_ACT_) g = v512::tanh(g);
     const __m512 c = _mm512_fmadd_ps(f, cp, _mm512_mul_ps(i, g));
     const __m512 o = v512::sigmoid(
-        _mm512_fmadd_ps(vpo, c, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zo + b), vbo)));
+        with_peep(on_o, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zo + b), vbo), vpo, c));
     const __m512 th = H_ACT_ ? v512::tanh(c) : c;
     _mm512_mask_storeu_ps(ai + b, m, i);
     _mm512_mask_storeu_ps(af + b, m, f);
@@ -466,12 +398,15 @@ void cell_forward_f32(int64_t n, const float* zi, const float* zf, const float* 
 //   df = dc·c_prev + ds_f (− dc·g if coupled),  di = dc·g + ds_i,  dg = dc·i
 //   dz_f = df·f(1 − f),  dz_i = di·i(1 − i),  dz_g = dg·(1 − g²) or dg
 //   dc_prev = dc·f + dz_i·p_i + dz_f·p_f;  peephole grads: Σ dz_i c_prev, Σ dz_f c_prev, Σ dz_o c
+// The terms of absent peepholes are left out, not multiplied by 0 (dz may be ±inf or NaN); the
+// dz of an absent gate (activation 1, so dz = d·0) goes to scratch and reaches nothing.
 
 template <typename T, bool COUPLED_, bool G_ACT_, bool H_ACT_>
 void cell_backward(int64_t n, const T* ai, const T* af, const T* ag, const T* ao, const T* c_in,
                    const T* c_prev, const T* dh_a, const T* dh_b, T* dc_io, const T* dsi,
-                   const T* dsf, const T* dso, T pi, T pf, T po, T* dzi, T* dzf, T* dzg, T* dzo,
-                   T* sums) {
+                   const T* dsf, const T* dso, T pi, T pf, T po, int peeps, T* dzi, T* dzf,
+                   T* dzg, T* dzo, T* sums) {
+  const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
   T spi = 0, spf = 0, spo = 0, sbi = 0, sbf = 0, sbg = 0, sbo = 0;
 #ifdef _OPENMP
 #pragma omp simd reduction(+ : spi, spf, spo, sbi, sbf, sbg, sbo)
@@ -480,21 +415,21 @@ void cell_backward(int64_t n, const T* ai, const T* af, const T* ag, const T* ao
     const T cp = c_prev[b], c = c_in[b];
     const T f = af[b], g = ag[b], o = ao[b];
     const T i = COUPLED_ ? T(1) - f : ai[b];
-    const T th = H_ACT_ ? tanh_(c) : c;
+    const T th = H_ACT_ ? act::tanh(c) : c;
     const T dh = dh_a[b] + dh_b[b];
-    const T z_o = (dh * th + dso[b]) * o * (T(1) - o);
-    const T dc = dc_io[b] + dh * o * (H_ACT_ ? T(1) - th * th : T(1)) + z_o * po;
+    const T z_o = act::dsigmoid(dh * th + dso[b], o);
+    const T dc = dc_io[b] + (H_ACT_ ? act::dtanh(dh * o, th) : dh * o) + peep(on_o, po, z_o);
     const T di = dc * g + dsi[b];
     const T df = COUPLED_ ? dc * cp + dsf[b] - dc * g : dc * cp + dsf[b];
     const T dg = dc * i;
-    const T z_i = di * i * (T(1) - i);
-    const T z_f = df * f * (T(1) - f);
-    const T z_g = G_ACT_ ? dg * (T(1) - g * g) : dg;
+    const T z_i = act::dsigmoid(di, i);
+    const T z_f = act::dsigmoid(df, f);
+    const T z_g = G_ACT_ ? act::dtanh(dg, g) : dg;
     dzi[b] = z_i;
     dzf[b] = z_f;
     dzg[b] = z_g;
     dzo[b] = z_o;
-    dc_io[b] = dc * f + z_i * pi + z_f * pf;
+    dc_io[b] = dc * f + peep(on_i, pi, z_i) + peep(on_f, pf, z_f);
     spi += z_i * cp;
     spf += z_f * cp;
     spo += z_o * c;
@@ -519,9 +454,10 @@ void cell_backward_f32(int64_t n, const float* ai, const float* af, const float*
                        const float* ao, const float* c_in, const float* c_prev,
                        const float* dh_a, const float* dh_b, float* dc_io, const float* dsi,
                        const float* dsf, const float* dso, float pi, float pf, float po,
-                       float* dzi, float* dzf, float* dzg, float* dzo, float* sums) {
+                       int peeps, float* dzi, float* dzf, float* dzg, float* dzo, float* sums) {
   const __m512 one = _mm512_set1_ps(1.0f), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
                vpo = _mm512_set1_ps(po);
+  const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
   __m512 s[7];
   for (auto& v : s) v = _mm512_setzero_ps();
   for (int64_t b = 0; b < n; b += 16) {
@@ -531,23 +467,24 @@ void cell_backward_f32(int64_t n, const float* ai, const float* af, const float*
     const __m512 i = COUPLED_ ? _mm512_sub_ps(one, f) : ld(ai);
     const __m512 th = H_ACT_ ? v512::tanh(c) : c;
     const __m512 dh = _mm512_add_ps(ld(dh_a), ld(dh_b));
-    const __m512 z_o = _mm512_mul_ps(_mm512_mul_ps(_mm512_fmadd_ps(dh, th, ld(dso)), o),
-                                     _mm512_sub_ps(one, o));
-    const __m512 dth = H_ACT_ ? _mm512_fnmadd_ps(th, th, one) : one;
-    __m512 dc = _mm512_fmadd_ps(_mm512_mul_ps(dh, o), dth, ld(dc_io));
-    dc = _mm512_fmadd_ps(z_o, vpo, dc);
+    const __m512 z_o = v512::dsigmoid(_mm512_fmadd_ps(dh, th, ld(dso)), o);
+    const __m512 dho = _mm512_mul_ps(dh, o);
+    __m512 dc = _mm512_add_ps(ld(dc_io), H_ACT_ ? v512::dtanh(dho, th) : dho);
+    if (on_o) dc = _mm512_fmadd_ps(z_o, vpo, dc);
     const __m512 di = _mm512_fmadd_ps(dc, g, ld(dsi));
     __m512 df = _mm512_fmadd_ps(dc, cp, ld(dsf));
     if constexpr (COUPLED_) df = _mm512_fnmadd_ps(dc, g, df);
     const __m512 dg = _mm512_mul_ps(dc, i);
-    const __m512 z_i = _mm512_mul_ps(_mm512_mul_ps(di, i), _mm512_sub_ps(one, i));
-    const __m512 z_f = _mm512_mul_ps(_mm512_mul_ps(df, f), _mm512_sub_ps(one, f));
-    const __m512 z_g = G_ACT_ ? _mm512_mul_ps(dg, _mm512_fnmadd_ps(g, g, one)) : dg;
+    const __m512 z_i = v512::dsigmoid(di, i);
+    const __m512 z_f = v512::dsigmoid(df, f);
+    const __m512 z_g = G_ACT_ ? v512::dtanh(dg, g) : dg;
     _mm512_mask_storeu_ps(dzi + b, m, z_i);
     _mm512_mask_storeu_ps(dzf + b, m, z_f);
     _mm512_mask_storeu_ps(dzg + b, m, z_g);
     _mm512_mask_storeu_ps(dzo + b, m, z_o);
-    const __m512 dcp = _mm512_fmadd_ps(z_f, vpf, _mm512_fmadd_ps(z_i, vpi, _mm512_mul_ps(dc, f)));
+    __m512 dcp = _mm512_mul_ps(dc, f);
+    if (on_i) dcp = _mm512_fmadd_ps(z_i, vpi, dcp);
+    if (on_f) dcp = _mm512_fmadd_ps(z_f, vpf, dcp);
     _mm512_mask_storeu_ps(dc_io + b, m, dcp);
     // Masked lanes hold zeros (zero loads), so they add nothing to the sums.
     s[0] = _mm512_fmadd_ps(z_i, cp, s[0]);
@@ -608,6 +545,8 @@ void chunk_forward(const ChunkStep<T>& a, Stand<T>& st) {
     }
     const T pi = a.peep[0] ? a.peep[0][j] : T(0), pf = a.peep[1] ? a.peep[1][j] : T(0),
             po = a.peep[2] ? a.peep[2][j] : T(0);
+    const int peeps =
+        (a.peep[0] ? PEEP_I : 0) | (a.peep[1] ? PEEP_F : 0) | (a.peep[2] ? PEEP_O : 0);
     T* c_out = a.c + j * a.ld_c;
     T* h_out = a.h + j * a.ld_h;
     auto seg = [&](int64_t b0, int64_t len, const T* cp) {
@@ -615,14 +554,15 @@ void chunk_forward(const ChunkStep<T>& a, Stand<T>& st) {
 #ifdef __AVX512F__
       if constexpr (std::is_same_v<T, float>) {
         cell_forward_f32<CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
-                                      bias[1], bias[2], bias[3], pi, pf, po, w[0] + b0, w[1] + b0,
-                                      w[2] + b0, w[3] + b0, cp, c_out + b0, h_out + b0);
+                                      bias[1], bias[2], bias[3], pi, pf, po, peeps, w[0] + b0,
+                                      w[1] + b0, w[2] + b0, w[3] + b0, cp, c_out + b0,
+                                      h_out + b0);
         return;
       }
 #endif
       cell_forward<T, CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
-                                   bias[1], bias[2], bias[3], pi, pf, po, w[0] + b0, w[1] + b0,
-                                   w[2] + b0, w[3] + b0, cp, c_out + b0, h_out + b0);
+                                   bias[1], bias[2], bias[3], pi, pf, po, peeps, w[0] + b0,
+                                   w[1] + b0, w[2] + b0, w[3] + b0, cp, c_out + b0, h_out + b0);
     };
     seg(0, a.split, a.cpa + j * a.ld_cpa);
     seg(a.split, a.n - a.split, a.cpb + j * a.ld_cpb);
@@ -634,16 +574,18 @@ void chunk_backward(const ChunkStep<T>& a, Stand<T>& st) {
   const int64_t nb = int64_t(st.big.size());
   for (int64_t u = 0; u < a.hc; ++u) {
     const int64_t j = a.j0 + u;
-    const T* act[4];
+    const T* y[4];
     T* dz[4];
     const T* ds[4];
     for (int q = 0; q < 4; ++q) {
-      act[q] = a.g[q] ? a.g[q] + u * a.ld : st.ones.data();
+      y[q] = a.g[q] ? a.g[q] + u * a.ld : st.ones.data();
       dz[q] = a.dz[q] ? a.dz[q] + u * a.ld_dz : st.bin(q, nb);
       ds[q] = a.ds[q] ? a.ds[q] + u * a.ld_ds : st.zeros.data();
     }
     const T pi = a.peep[0] ? a.peep[0][j] : T(0), pf = a.peep[1] ? a.peep[1][j] : T(0),
             po = a.peep[2] ? a.peep[2][j] : T(0);
+    const int peeps =
+        (a.peep[0] ? PEEP_I : 0) | (a.peep[1] ? PEEP_F : 0) | (a.peep[2] ? PEEP_O : 0);
     T sums[7] = {0, 0, 0, 0, 0, 0, 0};
     const T* c = a.c + j * a.ld_c;
     const T* dh_a = a.dh_a + j * a.ld_dha;
@@ -653,17 +595,17 @@ void chunk_backward(const ChunkStep<T>& a, Stand<T>& st) {
       if (len <= 0) return;
 #ifdef __AVX512F__
       if constexpr (std::is_same_v<T, float>) {
-        cell_backward_f32<CPL, GA, HA>(len, act[0] + b0, act[1] + b0, act[2] + b0, act[3] + b0,
+        cell_backward_f32<CPL, GA, HA>(len, y[0] + b0, y[1] + b0, y[2] + b0, y[3] + b0,
                                        c + b0, cp, dh_a + b0, dh_b + b0, dc + b0, ds[0] + b0,
-                                       ds[1] + b0, ds[3] + b0, pi, pf, po, dz[0] + b0,
+                                       ds[1] + b0, ds[3] + b0, pi, pf, po, peeps, dz[0] + b0,
                                        dz[1] + b0, dz[2] + b0, dz[3] + b0, sums);
         return;
       }
 #endif
-      cell_backward<T, CPL, GA, HA>(len, act[0] + b0, act[1] + b0, act[2] + b0, act[3] + b0,
+      cell_backward<T, CPL, GA, HA>(len, y[0] + b0, y[1] + b0, y[2] + b0, y[3] + b0,
                                     c + b0, cp, dh_a + b0, dh_b + b0, dc + b0, ds[0] + b0,
-                                    ds[1] + b0, ds[3] + b0, pi, pf, po, dz[0] + b0, dz[1] + b0,
-                                    dz[2] + b0, dz[3] + b0, sums);
+                                    ds[1] + b0, ds[3] + b0, pi, pf, po, peeps, dz[0] + b0,
+                                    dz[1] + b0, dz[2] + b0, dz[3] + b0, sums);
     };
     seg(0, a.split, a.cpa + j * a.ld_cpa);
     seg(a.split, a.n - a.split, a.cpb + j * a.ld_cpb);

@@ -1,0 +1,152 @@
+// The element-wise functions of every kernel: e^x, σ(x) = 1/(1 + e^-x), tanh(x) and the
+// derivative products of σ and tanh, shared by lstm.cpp and gru_rnn.cpp.
+//
+// float: branch-free polynomials, so that loops over them vectorise (scalar libm calls in a loop
+// do not, and measured slower than separate torch ops), plus AVX-512 versions where the compiler
+// targets it. double: std::, so that float64 gradcheck sees the exact functions.
+//
+// Special values behave as the real functions, and so as torch's (which uses SLEEF's exp/tanh):
+// e^x overflows to +inf above ~88.72 and underflows through the subnormals to 0, so σ(−inf) = 0,
+// σ(+inf) = 1, tanh(±inf) = ±1 exactly, and a NaN argument gives NaN. This matters beyond the
+// value: a gate that saturates to exactly 0 turns an infinite state into NaN (0·inf), as in
+// torch.nn; a gate stuck at 1e-39 would not (tests/kernels/test_special_values.py).
+//
+// The derivative products keep ATen's order of operations (sigmoid_backward: g·(1 − y)·y,
+// tanh_backward: g·(1 − y²)), so that over- and underflow happen where they happen in torch.
+
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+// Always inlined: a call left in a loop stops GCC from vectorising it.
+#define LSTMLAB_INLINE inline __attribute__((always_inline))
+
+namespace lstmlab::act {
+
+// e^x (Cephes expf, Moshier 1989): x = k·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 polynomial
+// (~1 ulp), 2^k through the exponent bits. x is clamped to [−104, 89], just beyond the range
+// where e^x is a finite non-zero float, and 2^k is applied as two normal factors 2^k1·2^k2, so
+// that the product over- or underflows exactly as e^x does. The clamp passes NaN through
+// (std::max/min return their first argument when the comparison is false), and NaN·2^k is NaN.
+LSTMLAB_INLINE float exp(float x) {
+  x = std::min(std::max(x, -104.0f), 89.0f);
+  // k = round(x·log2 e) by the 1.5·2^23 shifter: the low mantissa bits of the sum hold k.
+  const float shifter = 12582912.0f;
+  const float kf = x * 1.44269504088896341f + shifter;
+  int32_t kbits;
+  std::memcpy(&kbits, &kf, sizeof(kbits));
+  const int32_t k = kbits - 0x4B400000;  // in [−150, 129] (garbage for NaN, unused then)
+  const float kr = kf - shifter;
+  const float r = (x - kr * 0.693359375f) + kr * 2.12194440e-4f;  // ln 2 in two parts
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = p * (r * r) + r + 1.0f;
+  const int32_t k1 = k >> 1, k2 = k - k1;  // each in [−75, 65]: 2^k1, 2^k2 are normal floats
+  const uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, sizeof(s1));
+  std::memcpy(&s2, &b2, sizeof(s2));
+  return er * s1 * s2;  // er·2^k1 is exact; ·2^k2 rounds once (to a subnormal, 0 or inf)
+}
+
+LSTMLAB_INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
+LSTMLAB_INLINE double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// tanh (Cephes tanhf): for |x| < 0.625 an odd polynomial (keeps the relative accuracy near 0,
+// and a subnormal x stays x), else 1 − 2/(e^{2|x|} + 1); both are computed and one is selected,
+// so the loop stays branch-free. NaN fails |x| < 0.625 and takes the second, which is NaN.
+LSTMLAB_INLINE float tanh(float x) {
+  const float a = std::fabs(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * x + x;
+  const float big = std::copysign(1.0f - 2.0f / (exp(2.0f * a) + 1.0f), x);
+  return a < 0.625f ? small : big;
+}
+LSTMLAB_INLINE double tanh(double x) { return std::tanh(x); }
+
+// g·σ'(z) and g·tanh'(z) from y = σ(z) or tanh(z), in ATen's order.
+template <typename T>
+LSTMLAB_INLINE T dsigmoid(T g, T y) {
+  return g * (T(1) - y) * y;
+}
+template <typename T>
+LSTMLAB_INLINE T dtanh(T g, T y) {
+  return g * (T(1) - y * y);
+}
+
+#if defined(__AVX512F__)
+// The same functions on 16 floats with AVX-512 intrinsics: what GCC makes of the scalar loops
+// spends most of its time in divisions; here 1/x is vrcp14ps refined by one Newton step
+// (relative error ~2^-28, below float's ulp), and 2^k is vscalefps (which over- and underflows
+// as e^x does). The clamp's operands are ordered so that NaN passes: VMAXPS/VMINPS return their
+// second operand when either is NaN.
+namespace v512 {
+LSTMLAB_INLINE __m512 exp(__m512 x) {
+  x = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
+  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 er =
+      _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(er, k);
+}
+// 1/d for d ≥ 1, +inf or NaN: one Newton step on the 14-bit estimate. At d = +inf the estimate
+// is 0 and the step would make it 0·(2 − inf·0) = NaN, so there the estimate is kept.
+LSTMLAB_INLINE __m512 rcp(__m512 d) {
+  const __m512 r = _mm512_rcp14_ps(d);
+  const __m512 refined = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+  const __mmask16 inf = _mm512_cmp_ps_mask(d, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+  return _mm512_mask_mov_ps(refined, inf, r);
+}
+LSTMLAB_INLINE __m512 sigmoid(__m512 x) {
+  return rcp(_mm512_add_ps(_mm512_set1_ps(1.0f), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+LSTMLAB_INLINE __m512 tanh(__m512 x) {  // as act::tanh(float)
+  const __m512 a = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  const __m512 e = exp(_mm512_add_ps(a, a));
+  const __m512 big_abs = _mm512_fnmadd_ps(
+      _mm512_set1_ps(2.0f), rcp(_mm512_add_ps(e, _mm512_set1_ps(1.0f))), _mm512_set1_ps(1.0f));
+  const __m512 big = _mm512_or_ps(big_abs, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
+  const __mmask16 near0 = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(near0, big, small);
+}
+// g·σ'(z), g·tanh'(z) from y, in ATen's order (see above).
+LSTMLAB_INLINE __m512 dsigmoid(__m512 g, __m512 y) {
+  return _mm512_mul_ps(_mm512_mul_ps(g, _mm512_sub_ps(_mm512_set1_ps(1.0f), y)), y);
+}
+LSTMLAB_INLINE __m512 dtanh(__m512 g, __m512 y) {
+  return _mm512_mul_ps(g, _mm512_fnmadd_ps(y, y, _mm512_set1_ps(1.0f)));
+}
+}  // namespace v512
+#endif
+
+}  // namespace lstmlab::act
