@@ -44,5 +44,5 @@ def gru_step(
         n = torch.tanh(a_n + r * F.linear(h, W_hn, b_hn))
     else:
         n = torch.tanh(a_n + F.linear(r * h, W_hn, b_hn))
-    h = (1 - z) * n + z * h
+    h = (h - n) * z + n  # = (1 − z) ⊙ n + z ⊙ h, in torch.nn's order (its ±inf/NaN gradients)
     return GRUStep(r=r, z=z, n=n, h=h)

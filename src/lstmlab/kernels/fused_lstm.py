@@ -217,6 +217,8 @@ def _forward_torch(
         z = torch.addmm(Z[rows], _prev_rows(out, h0, s), w_hh.t())  # (n, G·H)
         if fgr and s.m:
             z[: s.m, : S * H] += Z[s.off_prev : s.off_prev + s.m, : S * H] @ w_gr.t()
+        if fgr and s.m < s.n:  # rows that start: R·s_{-1}, s_{-1} = 0 (NaN where R is not finite)
+            z[s.m :, : S * H] += z.new_zeros(s.n - s.m, S * H) @ w_gr.t()
 
         def pre(k: str, c_: Tensor, z=z) -> Tensor:
             return z[:, col[k]] + p[k] * c_ if k in p else z[:, col[k]]

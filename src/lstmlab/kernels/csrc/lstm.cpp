@@ -658,7 +658,7 @@ struct Fwd {
   const std::vector<int64_t>& ch;
   int64_t N, B, I, H, P;
   bool save;
-  const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R;
+  const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R, *s0T;  // s0T: FGR's s_{-1} = 0
   T *out, *AT, *ZS, *HS, *CT, *CS, *MT, *MS;  // save: AT, CT, MT (·, N); else ZS, CS, MS (·, B)
 };
 
@@ -704,7 +704,7 @@ void forward_loop(const Fwd<T>& f) {
         gemm_nn<T>(G * hc, s.n - s.m, P, f.Whh + r0 * P, P, f.h0T + s.m, B, zc + s.m, ldz,
                    true);
         // FGR: z_sig += R·s_{t-1}, s_{t-1} the previous step's sigmoid activations, which are
-        // the first S·hk rows of every chunk k (zero for rows that start).
+        // the first S·hk rows of every chunk k.
         if (gt.fgr && s.m > 0) {
           for (int64_t k = 0; k < nc; ++k) {
             const int64_t k0 = f.ch[k], hk = f.ch[k + 1] - k0;
@@ -712,6 +712,11 @@ void forward_loop(const Fwd<T>& f) {
                        ldz, zc, ldz, true);
           }
         }
+        // Rows that start read s_{-1} = 0, as the reference does: R·0 is 0, or NaN where R holds
+        // ±inf or NaN (torch's 0·inf), so a non-finite R reaches them from their first step.
+        if (gt.fgr && s.n > s.m)
+          gemm_nn<T>(S * hc, s.n - s.m, SH, f.R + S * j0 * SH, SH, f.s0T + s.m, B, zc + s.m, ldz,
+                     true);
         ChunkStep<T> a;
         a.hc = hc;
         a.j0 = j0;
@@ -788,6 +793,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   Tensor CS = save ? Tensor() : c0T.clone();
   Tensor MT = proj && save ? at::empty({H, N}, opt) : at::empty({0}, opt);
   Tensor MS = proj && !save ? at::empty({H, B}, opt) : Tensor();
+  const Tensor S0T = gt.fgr ? at::zeros({gt.S * H, B}, opt) : Tensor();
   const auto steps = schedule(batch_sizes, reverse);
   const std::vector<int64_t> ch(chunks.begin(), chunks.end());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
@@ -795,8 +801,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
     auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
     const Fwd<T> f{steps,     gt,        ch,          N,         B,        I,        H,
                    P,         save,      ptr(xc),     ptr(h0T),  ptr(c0T), ptr(w_ih), ptr(w_hh),
-                   ptr(bias), ptr(w_hr), ptr(w_peep), ptr(w_gr), ptr(out), ptr(AT),  ptr(ZS),
-                   ptr(HS),   ptr(CT),   ptr(CS),     ptr(MT),   ptr(MS)};
+                   ptr(bias), ptr(w_hr), ptr(w_peep), ptr(w_gr), ptr(S0T), ptr(out), ptr(AT),
+                   ptr(ZS),   ptr(HS),   ptr(CT),     ptr(CS),   ptr(MT),  ptr(MS)};
     forward_loop<T>(f);
   });
   // Final states: each row's last processed step (the first step, t = 0, in reverse).
