@@ -1,9 +1,10 @@
-"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose`` and ``demo``."""
+"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose``, ``demo`` and ``build``."""
 
 from __future__ import annotations
 
 import click
 
+from lstmlab.cli.build import build_command
 from lstmlab.cli.compare import compare_command
 from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
@@ -19,6 +20,7 @@ cli.add_command(train_command)
 cli.add_command(compare_command)
 cli.add_command(diagnose_command)
 cli.add_command(demo_command)
+cli.add_command(build_command)
 
 
 if __name__ == "__main__":
