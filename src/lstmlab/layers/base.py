@@ -59,13 +59,25 @@ class _Layout:
         return s if self.batched else s.squeeze(1)
 
 
-class RecurrentBase(nn.Module):
-    """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations."""
+class RecurrentBase(nn.RNNBase):
+    """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations.
+
+    It is a ``torch.nn.RNNBase``, so code written against torch.nn finds what it reads there:
+    ``mode`` ("LSTM", "GRU", "RNN_TANH", "RNN_RELU": the torch.nn family whose state layout and
+    weight names the layer shares; a variant's own equations are in its other attributes),
+    ``all_weights`` (per layer and direction, the parameters in torch.nn's order, then a
+    variant's extra ``weight_peep`` / ``weight_gr``), ``_flat_weights`` and
+    ``_flat_weights_names`` (the same, flattened), ``flatten_parameters()`` (a no-op: our
+    kernels need no flat buffer, and cuDNN's would not hold a variant's weights). RNNBase's
+    constructor is not run (it creates torch.nn's parameters); this one registers ours.
+    """
 
     #: Names of the states a layer carries ("h", "c").
     state_names: tuple[str, ...] = ("h",)
     #: The torch.nn class that shares this layer's maths (for from_torch / to_torch).
     torch_class: type[nn.RNNBase]
+    #: torch.nn.RNNBase.mode of this layer.
+    mode: str
 
     def __init__(
         self,
@@ -81,7 +93,7 @@ class RecurrentBase(nn.Module):
         dtype: torch.dtype | None = None,
         backend: str = "auto",
     ) -> None:
-        super().__init__()
+        nn.Module.__init__(self)  # not RNNBase.__init__: it would make torch.nn's parameters
         self.input_size = check_int("input_size", input_size, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.num_layers = check_int("num_layers", num_layers, 1)
@@ -101,12 +113,19 @@ class RecurrentBase(nn.Module):
         self.backend = check_backend(backend)
         factory = {"device": device, "dtype": dtype}
         out_size = (proj_size or hidden_size) * self.num_directions
+        self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else out_size
             for d in range(self.num_directions):
+                names = []
                 for name, shape in self.parameter_shapes(in_size).items():
                     p = nn.Parameter(torch.empty(shape, **factory))
-                    self.register_parameter(self._name(name, layer, d), p)
+                    names.append(self._name(name, layer, d))
+                    self.register_parameter(names[-1], p)
+                self._all_weights.append(names)
+                self._flat_weights_names.extend(names)
+        self._init_flat_weights()
         self.reset_parameters()
 
     # -- what a subclass provides ---------------------------------------------------------------
@@ -148,6 +167,11 @@ class RecurrentBase(nn.Module):
 
     def flatten_parameters(self) -> None:
         """No-op, for code written for torch.nn.RNNBase (our kernels need no flat buffer)."""
+
+    def __setstate__(self, state: dict) -> None:
+        # RNNBase.__setstate__ rebuilds names for pickles older than torch 1.8; ours are current.
+        nn.Module.__setstate__(self, state)
+        self._init_flat_weights()
 
     # -- forward -------------------------------------------------------------------------------
     def _layout(

@@ -39,6 +39,7 @@ class GRU(RecurrentBase):
     """
 
     torch_class = nn.GRU
+    mode = "GRU"
 
     def __init__(
         self,
