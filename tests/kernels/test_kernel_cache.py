@@ -92,12 +92,20 @@ def test_build_records_size_and_hash_and_reuses_without_rebuilding(tmp_path, cap
     assert not list(lib.parent.glob(f"{cache.TMP_PREFIX}*")), "the build folder was not removed"
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Damage at rest, as a copy or a full disk leaves it: a new file under the old name. (This
+    process has the library loaded; rewriting the mapped file in place would SIGBUS it.)"""
+    tmp = path.with_suffix(".damaged")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def _truncate(lib: Path) -> None:
-    lib.write_bytes(lib.read_bytes()[: lib.stat().st_size // 3])
+    _replace(lib, lib.read_bytes()[: lib.stat().st_size // 3])
 
 
 def _garbage_same_size(lib: Path) -> None:
-    lib.write_bytes(os.urandom(lib.stat().st_size))
+    _replace(lib, os.urandom(lib.stat().st_size))
 
 
 def _no_manifest(lib: Path) -> None:
