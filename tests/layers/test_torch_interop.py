@@ -179,3 +179,29 @@ def test_non_finite_initialisation_values_are_refused(bad):
             make(3, 4, chrono=bad)
     with pytest.raises(TypeError, match="forget_bias: expected a finite number, got str"):
         lstmlab.LSTM(3, 4, forget_bias="1")
+
+
+AUTOCAST = [(nn.LSTM, lstmlab.LSTM), (nn.GRU, lstmlab.GRU), (nn.RNN, lstmlab.RNN)]
+
+
+@pytest.mark.parametrize("theirs_cls, ours_cls", AUTOCAST)
+@pytest.mark.parametrize("bf16_input", [False, True])
+def test_cpu_autocast_bf16_computes_in_torchs_dtype_with_float32_gradients(
+    theirs_cls, ours_cls, bf16_input
+):
+    torch.manual_seed(0)
+    theirs = theirs_cls(3, 8, 2, bidirectional=True)
+    ours = ours_cls.from_torch(theirs)
+    x = torch.randn(7, 4, 3)
+    outs = []
+    for m in (theirs, ours):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y, _ = m(x.bfloat16() if bf16_input else x)
+        y.float().square().sum().backward()
+        outs.append(y)
+    assert outs[1].dtype == outs[0].dtype  # bf16, except torch's GRU on float32 input
+    assert (outs[1].float() - outs[0].float()).abs().max() < 0.05
+    for p, q in zip(theirs.parameters(), ours.parameters(), strict=True):
+        assert q.grad.dtype == torch.float32
+        scale = p.grad.abs().max().clamp_min(1.0)
+        assert (q.grad - p.grad).abs().max() < 0.1 * scale
