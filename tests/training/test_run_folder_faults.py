@@ -267,6 +267,14 @@ def test_damaged_metrics_of_a_finished_run_says_how_to_recover(tiny, tmp_path):
     assert again.metrics == expected["metrics"]
 
 
+def test_damaged_history_of_a_finished_run_is_named(tiny, tmp_path):
+    out = tmp_path / "run"
+    cfg = _run(tiny, out)
+    (out / "history.jsonl").write_text('{"step": 10}\n{"ste')
+    with pytest.raises(RunFolderError, match="history.jsonl: damaged run file"):
+        train(cfg, resume=True, progress=False)
+
+
 def test_a_second_process_on_the_folder_is_refused(tiny, tmp_path):
     out = tmp_path / "run"
     busy = rf"is in use by process {os.getpid()}"

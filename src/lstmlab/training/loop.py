@@ -36,7 +36,7 @@ from lstmlab.training.checkpoint import (
 from lstmlab.training.config import RESUMABLE_CHANGES, LoopConfig, TrainConfig
 from lstmlab.training.problem import Carry, Problem, TaskProblem
 from lstmlab.training.progress import TrainProgress
-from lstmlab.training.result import CONFIG, METRICS, RunResult
+from lstmlab.training.result import CONFIG, HISTORY, METRICS, RunResult, read_history
 from lstmlab.training.run_folder import (
     RunFolderError,
     damaged,
@@ -182,15 +182,20 @@ def _say(console: Console | None, message: str) -> None:
 
 
 def _finished_result(run_dir: Path) -> RunResult:
+    """The stored result of a finished run; damage raises ``RunFolderError`` naming the file."""
+    advice = "delete it and resume again: the run's last checkpoint is tested again"
     path = run_dir / METRICS
+    summary = read_json(path, advice)
     try:
-        return RunResult.load(run_dir)
-    except (ValueError, KeyError, TypeError, OSError) as e:
-        raise damaged(
-            path,
-            f"{type(e).__name__}: {e}",
-            "delete it and resume again: the run's last checkpoint is tested again",
-        ) from e
+        history = read_history(run_dir)
+    except (ValueError, OSError) as e:
+        raise damaged(run_dir / HISTORY, f"{type(e).__name__}: {e}", advice) from e
+    try:
+        if not isinstance(summary, dict):
+            raise TypeError(f"expected a JSON object, got {type(summary).__name__}")
+        return RunResult(**summary, history=history)
+    except TypeError as e:
+        raise damaged(path, f"{type(e).__name__}: {e}", advice) from e
 
 
 def _restore(ckpt: Checkpoint, model, optimizer, schedule) -> tuple[LoopState, Any, Any]:
