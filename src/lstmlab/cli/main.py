@@ -1,10 +1,12 @@
-"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose`` and ``demo``."""
+"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose``, ``demo``, ``app`` and ``data``."""
 
 from __future__ import annotations
 
 import click
 
+from lstmlab.apps.cli import app_group
 from lstmlab.cli.compare import compare_command
+from lstmlab.cli.data import data_group
 from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
 from lstmlab.cli.train import train_command
@@ -19,6 +21,8 @@ cli.add_command(train_command)
 cli.add_command(compare_command)
 cli.add_command(diagnose_command)
 cli.add_command(demo_command)
+cli.add_command(app_group)
+cli.add_command(data_group)
 
 
 if __name__ == "__main__":

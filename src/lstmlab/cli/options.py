@@ -187,6 +187,13 @@ training_options = _apply(
             help="Adam learning rate.",
         ),
         click.option(
+            "--weight-decay",
+            type=float,
+            default=default(T, "weight_decay"),
+            show_default=True,
+            help="Decoupled weight decay (AdamW); 0 = Adam.",
+        ),
+        click.option(
             "--grad-clip",
             type=OptionalFloat(),
             default=default(T, "grad_clip"),

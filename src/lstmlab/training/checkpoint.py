@@ -4,7 +4,8 @@ A checkpoint is a folder ``checkpoints/step-XXXXXXXX/`` holding
 
     model.safetensors         the model's state_dict
     best_model.safetensors    the weights with the lowest validation loss so far (if any)
-    train_state.safetensors   optimizer tensors ("optimizer.<param>.<key>") and torch's RNG state
+    train_state.safetensors   optimizer tensors ("optimizer.<param>.<key>"), torch's RNG state
+                              and the state carried across steps ("carry.<k>"), if any
     train_state.json          optimizer param groups and scalars, python/numpy RNG, loop state
 
 Every file is written atomically; ``checkpoints/latest.json`` is written last and names the
@@ -40,6 +41,7 @@ class Checkpoint:
     optimizer: dict[str, Any]  # torch.optim.Optimizer.state_dict()
     rng_tensors: dict[str, torch.Tensor]
     state: dict[str, Any]  # JSON-able: loop, schedule, python/numpy RNG
+    carry: tuple[torch.Tensor, ...] | None = None  # the loop's carry (truncated BPTT)
 
 
 def save_checkpoint(run_dir: str | Path, step: int, ckpt: Checkpoint) -> Path:
@@ -50,8 +52,14 @@ def save_checkpoint(run_dir: str | Path, step: int, ckpt: Checkpoint) -> Path:
     write_safetensors_atomic(folder / "model.safetensors", ckpt.model)
     if ckpt.best_model is not None:
         write_safetensors_atomic(folder / "best_model.safetensors", ckpt.best_model)
-    write_safetensors_atomic(folder / "train_state.safetensors", opt_tensors | ckpt.rng_tensors)
-    write_json_atomic(folder / "train_state.json", {"optimizer": opt_json, **ckpt.state})
+    carry = {} if ckpt.carry is None else {f"carry.{k}": t for k, t in enumerate(ckpt.carry)}
+    write_safetensors_atomic(
+        folder / "train_state.safetensors", opt_tensors | ckpt.rng_tensors | carry
+    )
+    carried = None if ckpt.carry is None else len(ckpt.carry)
+    write_json_atomic(
+        folder / "train_state.json", {"optimizer": opt_json, "carried": carried, **ckpt.state}
+    )
     write_json_atomic(root / _LATEST, {"step": step, "folder": name})
     for old in root.iterdir():  # earlier checkpoints, and any a crash left unfinished
         if old.is_dir() and old.name != name:
@@ -70,12 +78,15 @@ def load_checkpoint(run_dir: str | Path) -> Checkpoint | None:
     tensors = load_file(folder / "train_state.safetensors")
     best = folder / "best_model.safetensors"
     opt_tensors = {k: v for k, v in tensors.items() if k.startswith("optimizer.")}
+    carried = state.pop("carried", None)
+    carry = None if carried is None else tuple(tensors[f"carry.{k}"] for k in range(carried))
     return Checkpoint(
         model=load_file(folder / "model.safetensors"),
         best_model=load_file(best) if best.is_file() else None,
         optimizer=_unflatten_optimizer(opt_tensors, state.pop("optimizer")),
         rng_tensors={k: v for k, v in tensors.items() if k.startswith("rng.")},
         state=state,
+        carry=carry,
     )
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 from lstmlab.layers.checks import check_int
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
-__all__ = ["TrainConfig", "SCHEDULES", "RESUMABLE_CHANGES"]
+__all__ = ["LoopConfig", "TrainConfig", "SCHEDULES", "RESUMABLE_CHANGES"]
 
 #: Learning-rate schedules, see ``lstmlab.training.schedule``.
 SCHEDULES = ("constant", "cosine", "plateau")
@@ -19,21 +20,22 @@ RESUMABLE_CHANGES = ("max_seconds", "out_dir")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """One training run of one model on one task.
+class LoopConfig:
+    """The knobs of the one training loop (``lstmlab.training.fit``), shared by every run.
+
+    ``TrainConfig`` (the lab's tasks) and each application's config subclass it, adding their own
+    fields; a subclass may redeclare a field here to give it another default.
 
     Attributes:
-        task: a name of ``lstmlab.tasks.TASKS``.
-        lag: the time lag the task asks the model to bridge (``make_task(task, lag)``).
-        model: the model to train.
-        steps: the step budget (one step = one fresh batch, one Adam update).
+        steps: the step budget (one step = one batch, one optimiser update).
         max_seconds: the wall-clock budget in seconds, summed over resumed sessions; None = none.
             A run stopped by it is not reproducible step for step; one stopped by ``steps``,
             by solving or by early stopping is.
-        batch_size: sequences per step, generated afresh from (seed, step).
+        batch_size: sequences per step.
         lr: Adam's learning rate (the peak of the schedule). 1e-2 with clipping at 1: with these
             defaults the LSTM solved the adding problem at lag 100 in 1300 steps; at 1e-3 it took
             5000 (seed 0, ``lstmlab train --task adding --lag 100 [--lr 0.001]``).
+        weight_decay: decoupled weight decay (AdamW, Loshchilov & Hutter 2019); 0 = plain Adam.
         grad_clip: largest global gradient norm (Pascanu et al. 2013, §3.2); None = no clipping.
         schedule: "constant"; "cosine" (half a cosine from lr to 0 over ``steps``, Loshchilov &
             Hutter 2017, without restarts); or "plateau" (lr × ``plateau_factor`` after
@@ -45,21 +47,16 @@ class TrainConfig:
         patience: stop after this many evaluations without a lower validation loss; None = never.
             Long-lag tasks sit on a plateau before they are solved (Hochreiter & Schmidhuber
             1997, §5), so keep it generous.
-        seed: seeds initialisation, training batches and the validation/test splits.
-        threads: torch.set_num_threads for the run.
-        n_val: validation sequences (fixed for the run; solving and early stopping read them).
-        n_test: test sequences (fixed; read once, at the end).
-        eval_batch_size: sequences per forward pass when evaluating.
+        seed: seeds initialisation, training batches and the data splits.
+        threads: torch.set_num_threads during the run (restored afterwards).
         out_dir: the run folder (config, checkpoints, history, metrics); None = keep nothing.
     """
 
-    task: str = "adding"
-    lag: int = 100
-    model: ModelConfig = field(default_factory=ModelConfig)
     steps: int = 5000
     max_seconds: float | None = None
     batch_size: int = 32
     lr: float = 1e-2
+    weight_decay: float = 0.0
     grad_clip: float | None = 1.0
     schedule: str = "constant"
     warmup_steps: int = 0
@@ -69,27 +66,10 @@ class TrainConfig:
     patience: int | None = 30
     seed: int = 0
     threads: int = 1
-    n_val: int = 500
-    n_test: int = 1000
-    eval_batch_size: int = 500
     out_dir: str | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {self.task!r}")
-        if not isinstance(self.model, ModelConfig):
-            raise TypeError(f"model: expected a ModelConfig, got {type(self.model).__name__}")
-        for name in (
-            "lag",
-            "steps",
-            "batch_size",
-            "eval_every",
-            "threads",
-            "n_val",
-            "n_test",
-            "eval_batch_size",
-            "plateau_patience",
-        ):
+        for name in ("steps", "batch_size", "eval_every", "threads", "plateau_patience"):
             check_int(name, getattr(self, name), 1)
         check_int("warmup_steps", self.warmup_steps, 0)
         check_int("seed", self.seed, 0)
@@ -105,6 +85,12 @@ class TrainConfig:
             raise ValueError(
                 f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}"
             )
+        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, int | float):
+            raise TypeError(f"weight_decay: expected a number >= 0, got {self.weight_decay!r}")
+        if not 0 <= self.weight_decay < math.inf:
+            raise ValueError(
+                f"weight_decay: expected a finite number >= 0, got {self.weight_decay}"
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(
                 f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
@@ -114,19 +100,60 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """The config ``to_dict`` wrote (a subclass with nested configs overrides this)."""
+        cls._check_known(d)
+        return cls(**d)
+
+    @classmethod
+    def _check_known(cls, d: dict[str, Any]) -> None:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"config: expected only fields of TrainConfig, got {unknown}")
-        return cls(**{**d, "model": ModelConfig.from_dict(d["model"])})
+            raise ValueError(f"config: expected only fields of {cls.__name__}, got {unknown}")
 
-    def differences(self, other: TrainConfig) -> dict[str, tuple[Any, Any]]:
-        """Fields (model fields as "model.<name>") whose values differ: name → (self, other)."""
+    def differences(self, other: LoopConfig) -> dict[str, tuple[Any, Any]]:
+        """Fields (nested ones as "<field>.<name>") whose values differ: name → (self, other)."""
         a, b = _flatten(self.to_dict()), _flatten(other.to_dict())
         return {
             k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
         }
+
+
+@dataclass(frozen=True)
+class TrainConfig(LoopConfig):
+    """One training run of one model on one of the lab's tasks (the loop's knobs: LoopConfig).
+
+    Attributes:
+        task: a name of ``lstmlab.tasks.TASKS``.
+        lag: the time lag the task asks the model to bridge (``make_task(task, lag)``).
+        model: the model to train.
+        n_val: validation sequences (fixed for the run; solving and early stopping read them).
+        n_test: test sequences (fixed; read once, at the end).
+        eval_batch_size: sequences per forward pass when evaluating.
+    """
+
+    task: str = "adding"
+    lag: int = 100
+    model: ModelConfig = field(default_factory=ModelConfig)
+    n_val: int = 500
+    n_test: int = 1000
+    eval_batch_size: int = 500
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {self.task!r}")
+        if not isinstance(self.model, ModelConfig):
+            raise TypeError(f"model: expected a ModelConfig, got {type(self.model).__name__}")
+        check_int("lag", self.lag, 1)
+        super().__post_init__()
+        for name in ("n_val", "n_test", "eval_batch_size"):
+            check_int(name, getattr(self, name), 1)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        cls._check_known(d)
+        return cls(**{**d, "model": ModelConfig.from_dict(d["model"])})
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

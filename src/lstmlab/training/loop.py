@@ -1,11 +1,13 @@
-"""The one training loop: every task and every model go through ``train``.
+"""The one training loop: every task, application and model go through ``fit``.
 
-Each step draws a fresh batch ``task.generate(batch_size, seed=batch_seed(seed, step))``, so the
-data of a step depends only on (seed, step); validation and test splits are fixed for the run.
-Every ``eval_every`` steps the model is evaluated on validation and a checkpoint is written; the
-run stops when the validation split is solved (the task's criterion), when the step or wall
-budget is spent, by early stopping on the validation loss, or when the loss is no longer finite.
-It then tests one set of weights: the solving ones, else those with the lowest validation loss.
+``fit(problem, make_model, cfg)`` trains on a ``Problem`` (``lstmlab.training.problem``): step s
+trains on ``problem.batch(s)``, a function of (seed, s) only, with the state ``problem.loss``
+carried from step s − 1 (truncated BPTT over a stream). Every ``eval_every`` steps the model is
+evaluated on the validation split and a checkpoint is written; the run stops when the validation
+split is solved (the problem's criterion), when the step or wall budget is spent, by early
+stopping on the validation loss, or when the loss is no longer finite. It then tests one set of
+weights: the solving ones, else those with the lowest validation loss. ``train(cfg)`` is ``fit``
+on one of the lab's tasks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,14 +29,27 @@ from lstmlab.models import build_model, count_parameters
 from lstmlab.tasks import make_task
 from lstmlab.training.atomic import write_json_atomic, write_safetensors_atomic
 from lstmlab.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from lstmlab.training.config import RESUMABLE_CHANGES, TrainConfig
-from lstmlab.training.evaluate import evaluate, task_loss
+from lstmlab.training.config import RESUMABLE_CHANGES, LoopConfig, TrainConfig
+from lstmlab.training.problem import Carry, Problem, TaskProblem
 from lstmlab.training.progress import TrainProgress
 from lstmlab.training.result import CONFIG, METRICS, RunResult
 from lstmlab.training.schedule import LRSchedule
-from lstmlab.training.seeding import batch_seed, rng_state, seed_everything, set_rng_state
+from lstmlab.training.seeding import (
+    preserved_global_state,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+)
 
-__all__ = ["train", "load_trained", "LoopState", "RunFolderError", "read_run_config", "MODEL_FILE"]
+__all__ = [
+    "fit",
+    "train",
+    "load_trained",
+    "LoopState",
+    "RunFolderError",
+    "read_run_config",
+    "MODEL_FILE",
+]
 
 MODEL_FILE = "model.safetensors"  # the tested weights of a finished run
 
@@ -61,9 +77,10 @@ class LoopState:
     count: int = 0
 
 
-def read_run_config(run_dir: str | Path) -> TrainConfig | None:
+def read_run_config(run_dir: str | Path, config_class: type[LoopConfig] = TrainConfig):
+    """The config stored in ``run_dir`` (as ``config_class``), or None if it holds none."""
     path = Path(run_dir) / CONFIG
-    return TrainConfig.from_dict(json.loads(path.read_text())) if path.is_file() else None
+    return config_class.from_dict(json.loads(path.read_text())) if path.is_file() else None
 
 
 def train(
@@ -73,23 +90,59 @@ def train(
     progress: bool = True,
     console: Console | None = None,
 ) -> RunResult:
-    """Train ``cfg.model`` on ``cfg.task`` and test it; see the module docstring.
+    """Train ``cfg.model`` on the task ``cfg.task`` and test it: ``fit`` on a ``TaskProblem``."""
+    task = make_task(cfg.task, cfg.lag)
+    problem = TaskProblem(
+        task,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+        n_val=cfg.n_val,
+        n_test=cfg.n_test,
+        eval_batch_size=cfg.eval_batch_size,
+    )
+    return fit(
+        problem,
+        lambda: build_model(cfg.model, task),
+        cfg,
+        resume=resume,
+        progress=progress,
+        console=console,
+        label=f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}",
+    )
 
-    With ``cfg.out_dir`` the run keeps its folder up to date; ``resume=True`` continues from its
-    latest checkpoint (and returns the stored result of a finished run) and ends with the same
-    result, bit for bit on CPU, as a run that was never interrupted.
+
+def fit(
+    problem: Problem,
+    make_model: Callable[[], nn.Module],
+    cfg: LoopConfig,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+    label: str = "",
+) -> RunResult:
+    """Train the model ``make_model()`` builds on ``problem`` and test it; see the module
+    docstring.
+
+    ``make_model`` is called after torch's RNG is seeded with ``cfg.seed``. With ``cfg.out_dir``
+    the run keeps its folder up to date; ``resume=True`` continues from its latest checkpoint
+    (and returns the stored result of a finished run) and ends with the same result, bit for bit
+    on CPU, as a run that was never interrupted. The thread count and the global RNGs are
+    restored when ``fit`` returns.
     """
     run_dir = Path(cfg.out_dir) if cfg.out_dir is not None else None
     if run_dir is not None and _claim_run_dir(run_dir, cfg, resume):
         return RunResult.load(run_dir)
-    torch.set_num_threads(cfg.threads)
-    task = make_task(cfg.task, cfg.lag)
-    data = task.splits(1, cfg.n_val, cfg.n_test, seed=cfg.seed)  # "train" unused: fresh batches
+    with preserved_global_state(cfg.threads):
+        return _fit(problem, make_model, cfg, run_dir, resume, progress, console, label)
+
+
+def _fit(problem, make_model, cfg, run_dir, resume, progress, console, label) -> RunResult:
     seed_everything(cfg.seed)
-    model = build_model(cfg.model, task)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    model = make_model()
+    optimizer = _optimizer(model, cfg)
     schedule = LRSchedule(cfg)
-    state, best = LoopState(), None
+    state, best, carry = LoopState(), None, None
     ckpt = load_checkpoint(run_dir) if run_dir is not None and resume else None
     if ckpt is not None:
         model.load_state_dict(ckpt.model)
@@ -98,6 +151,7 @@ def train(
         state = LoopState(**ckpt.state["loop"])
         schedule.load_state_dict(ckpt.state["schedule"])
         set_rng_state(ckpt.rng_tensors, ckpt.state["rng"])
+        carry = ckpt.carry
 
     start, elapsed_before = time.perf_counter(), state.elapsed
 
@@ -107,37 +161,36 @@ def train(
     def time_is_up() -> bool:
         return cfg.max_seconds is not None and elapsed() >= cfg.max_seconds
 
-    label = f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}"
     with TrainProgress(cfg.steps, label, progress, console) as bar:
         bar.update(state.step)
         while state.stop_reason is None:
-            diverged = _train_step(cfg, task, model, optimizer, schedule, state)
+            diverged, carry = _train_step(cfg, problem, model, optimizer, schedule, state, carry)
             due = state.step % cfg.eval_every == 0 or state.step >= cfg.steps
             if not (due or diverged or time_is_up()):
                 bar.update(state.step)
                 continue
-            best = _evaluate_and_decide(cfg, task, data, model, schedule, state, best)
+            best = _evaluate_and_decide(cfg, problem, model, schedule, state, best)
             state.elapsed = elapsed()
             if state.stop_reason is None and diverged:
                 state.stop_reason = "diverged"
             elif state.stop_reason is None and time_is_up():
                 state.stop_reason = "time"
             if run_dir is not None:
-                _checkpoint(run_dir, model, optimizer, schedule, state, best)
-            bar.update(state.step, _describe(task, state.history[-1]))
+                _checkpoint(run_dir, model, optimizer, schedule, state, best, carry)
+            bar.update(state.step, _describe(problem, state.history[-1]))
 
     if state.stop_reason != "solved" and best is not None:
         model.load_state_dict(best)
     selected = state.steps_to_solve if state.stop_reason == "solved" else state.best_step
     selected = selected if selected is not None else state.step
-    test = evaluate(model, task, data["test"], cfg.eval_batch_size)
+    test = _evaluate(problem, model, "test")
     val = next((h["val"] for h in state.history if h["step"] == selected), {})
     result = RunResult(
         config=cfg.to_dict(),
         metrics=test,
-        metric_name=task.metric_name,
+        metric_name=problem.metric_name,
         val_metrics=val,
-        solved=bool(task.solved(test)),
+        solved=bool(problem.solved(test)),
         steps=state.step,
         steps_to_solve=state.steps_to_solve,
         stop_reason=state.stop_reason or "steps",
@@ -158,9 +211,9 @@ def load_trained(run_dir: str | Path, model: nn.Module) -> nn.Module:
     return model
 
 
-def _claim_run_dir(run_dir: Path, cfg: TrainConfig, resume: bool) -> bool:
+def _claim_run_dir(run_dir: Path, cfg: LoopConfig, resume: bool) -> bool:
     """Write config.json for a new run, or check the one there; True if the run is finished."""
-    stored = read_run_config(run_dir)
+    stored = read_run_config(run_dir, type(cfg))
     if stored is None:
         write_json_atomic(run_dir / CONFIG, cfg.to_dict())
         return False
@@ -180,12 +233,18 @@ def _claim_run_dir(run_dir: Path, cfg: TrainConfig, resume: bool) -> bool:
     return (run_dir / METRICS).is_file()
 
 
-def _train_step(cfg, task, model, optimizer, schedule, state: LoopState) -> bool:
-    """One Adam step on the batch of ``state.step``; True if the loss or gradient diverged."""
-    batch = task.generate(cfg.batch_size, seed=batch_seed(cfg.seed, state.step))
+def _optimizer(model: nn.Module, cfg: LoopConfig) -> torch.optim.Optimizer:
+    if cfg.weight_decay > 0:
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=cfg.lr)
+
+
+def _train_step(cfg, problem, model, optimizer, schedule, state: LoopState, carry: Carry):
+    """One optimiser step on the batch of ``state.step``; (diverged?, the next carry)."""
+    batch = problem.batch(state.step)
     for group in optimizer.param_groups:
         group["lr"] = schedule.lr(state.step)
-    loss = task_loss(task, model(batch.x), batch.y)
+    loss, carry = problem.loss(model, batch, carry)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     # The norm before clipping (Pascanu et al. 2013); with no clipping, max_norm = inf.
@@ -197,13 +256,25 @@ def _train_step(cfg, task, model, optimizer, schedule, state: LoopState) -> bool
     state.grad_sum += grad_norm
     state.grad_max = max(state.grad_max, grad_norm)
     state.count += 1
-    return not (math.isfinite(value) and math.isfinite(grad_norm))
+    return not (math.isfinite(value) and math.isfinite(grad_norm)), carry
 
 
-def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
+def _evaluate(problem: Problem, model: nn.Module, split: str) -> dict[str, float]:
+    """``problem.evaluate`` in eval mode without gradients; the model's mode is restored."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            metrics = problem.evaluate(model, split)
+    finally:
+        model.train(was_training)
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def _evaluate_and_decide(cfg, problem, model, schedule, state, best):
     """Evaluate on validation, append to the history, update best/early stopping/schedule and
     decide whether to stop; returns the best weights."""
-    val = evaluate(model, task, data["val"], cfg.eval_batch_size)
+    val = _evaluate(problem, model, "val")
     n = max(state.count, 1)
     state.history.append(
         {
@@ -223,7 +294,7 @@ def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
         best = _clone(model.state_dict())
     else:
         state.bad_evals += 1
-    if task.solved(val):
+    if problem.solved(val):
         state.steps_to_solve, state.stop_reason = state.step, "solved"
     elif cfg.patience is not None and state.bad_evals >= cfg.patience:
         state.stop_reason = "early_stop"
@@ -232,13 +303,14 @@ def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
     return best
 
 
-def _checkpoint(run_dir, model, optimizer, schedule, state, best) -> None:
+def _checkpoint(run_dir, model, optimizer, schedule, state, best, carry: Carry) -> None:
     rng_tensors, rng_json = rng_state()
     ckpt = Checkpoint(
         model=model.state_dict(),
         best_model=best,
         optimizer=optimizer.state_dict(),
         rng_tensors=rng_tensors,
+        carry=carry,
         state={"loop": asdict(state), "schedule": schedule.state_dict(), "rng": rng_json},
     )
     save_checkpoint(run_dir, state.step, ckpt)
@@ -248,6 +320,6 @@ def _clone(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in sd.items()}
 
 
-def _describe(task, entry: dict[str, Any]) -> str:
+def _describe(problem: Problem, entry: dict[str, Any]) -> str:
     val = entry["val"]
-    return f"loss {entry['train_loss']:.3g} val {task.metric_name} {val['metric']:.3g}"
+    return f"loss {entry['train_loss']:.3g} val {problem.metric_name} {val['metric']:.3g}"
