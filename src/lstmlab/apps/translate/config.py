@@ -57,8 +57,10 @@ class TranslateConfig(LoopConfig):
     hidden: int = field(default=128, metadata=_help("recurrent hidden size H."))
     d_model: int | None = field(
         default=None,
-        metadata=_help("Transformer width; none = the width whose parameter count is closest "
-        "to the recurrent model of the same config."),
+        metadata=_help(
+            "Transformer width; none = the width whose parameter count is closest "
+            "to the recurrent model of the same config."
+        ),
     )
     transformer_layers: int = field(
         default=2, metadata=_help("Transformer encoder and decoder layers.")

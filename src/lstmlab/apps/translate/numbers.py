@@ -38,7 +38,9 @@ class NumberSettings:
         if self.max_number < 1000:
             raise ValueError(f"max_number: expected an int >= 1000, got {self.max_number}")
         if not 0 < self.n_val < self.max_number // 2:
-            raise ValueError(f"n_val: expected 0 < n_val < {self.max_number // 2}, got {self.n_val}")
+            raise ValueError(
+                f"n_val: expected 0 < n_val < {self.max_number // 2}, got {self.n_val}"
+            )
 
 
 def held_out_rule(n: int) -> str | None:
@@ -59,9 +61,7 @@ def range_of(n: int) -> str:
 def number_pairs(numbers: range) -> list[Pair]:
     from num2words import num2words
 
-    return [
-        Pair(num2words(n, lang="en"), num2words(n, lang="fr"), str(n)) for n in numbers
-    ]
+    return [Pair(num2words(n, lang="en"), num2words(n, lang="fr"), str(n)) for n in numbers]
 
 
 def number_split(settings: NumberSettings, cache: Path | None) -> Split:

@@ -25,7 +25,9 @@ class Split:
     info: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        rows = {k: [[p.en, p.fr, p.tag] for p in getattr(self, k)] for k in ("train", "val", "test")}
+        rows = {
+            k: [[p.en, p.fr, p.tag] for p in getattr(self, k)] for k in ("train", "val", "test")
+        }
         return {**rows, "info": self.info}
 
     @classmethod

@@ -18,7 +18,7 @@ __all__ = ["attention_figure", "save_attention_png"]
 def attention_figure(alpha: Tensor, source: Sequence[str], target: Sequence[str]) -> Figure:
     """α (T, S): row t is how much target word t read each source word (rows sum to 1)."""
     T, S = alpha.shape
-    if (T, S) != (len(target), len(source)):
+    if (len(target), len(source)) != (T, S):
         raise ValueError(
             f"alpha: expected shape ({len(target)}, {len(source)}) for the words given, "
             f"got {tuple(alpha.shape)}"

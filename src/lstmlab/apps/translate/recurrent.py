@@ -84,7 +84,9 @@ class RecurrentSeq2Seq(nn.Module):
                 f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {variant!r}"
             )
         if attention not in ATTENTIONS:
-            raise ValueError(f"attention: expected one of {', '.join(ATTENTIONS)}, got {attention!r}")
+            raise ValueError(
+                f"attention: expected one of {', '.join(ATTENTIONS)}, got {attention!r}"
+            )
         self.variant, self.attention, self.hidden = variant, attention, hidden
         self.is_lstm = variant in LSTM_KINDS
         E, H = embedding, hidden

@@ -1,13 +1,14 @@
 """A translation run folder: its data, vocabularies, the model and its baselines.
 
-    DIR/app.json, DIR/train/         (``lstmlab.apps.run``) the main model's training run
-    DIR/vocab.json                   the English and French words the models know
-    DIR/baselines/NAME/              each baseline's training run (``fit`` folders)
+DIR/app.json, DIR/train/         (``lstmlab.apps.run``) the main model's training run
+DIR/vocab.json                   the English and French words the models know
+DIR/baselines/NAME/              each baseline's training run (``fit`` folders)
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,11 +65,17 @@ def _transformer(cfg: TranslateConfig, vocabs: Vocabs, d_model: int) -> Transfor
 
 
 def matched_d_model(cfg: TranslateConfig, vocabs: Vocabs) -> int:
-    """The Transformer width (a multiple of 16) whose parameter count is closest to that of the
+    """The Transformer width (a multiple of 4) whose parameter count is closest to that of the
     recurrent model ``cfg`` describes."""
     target = count_parameters(_recurrent(replace(cfg, architecture="recurrent"), vocabs))
-    widths = range(16, 1025, 16)
-    return min(widths, key=lambda d: abs(count_parameters(_transformer(cfg, vocabs, d)) - target))
+    best, best_gap = 8, math.inf
+    for d in range(8, 2049, 4):  # the count grows with d: stop once past the target
+        n = count_parameters(_transformer(cfg, vocabs, d))
+        if abs(n - target) < best_gap:
+            best, best_gap = d, abs(n - target)
+        if n > target:
+            break
+    return best
 
 
 def build_model(cfg: TranslateConfig, vocabs: Vocabs) -> nn.Module:
