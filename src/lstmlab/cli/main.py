@@ -1,4 +1,5 @@
-"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose``, ``demo``, ``app`` and ``data``."""
+"""The ``lstmlab`` command: the lab (``train``, ``compare``, ``diagnose``, ``demo``), the
+applications (``app``), their data (``data``) and the variant study (``study``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from lstmlab.cli.compare import compare_command
 from lstmlab.cli.data import data_group
 from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
+from lstmlab.cli.study import study_group
 from lstmlab.cli.train import train_command
 
 
@@ -23,6 +25,7 @@ cli.add_command(diagnose_command)
 cli.add_command(demo_command)
 cli.add_command(app_group)
 cli.add_command(data_group)
+cli.add_command(study_group)
 
 
 if __name__ == "__main__":

@@ -89,11 +89,13 @@ def train(
     resume: bool = False,
     progress: bool = True,
     console: Console | None = None,
+    on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
 ) -> RunResult:
     """Train ``cfg.model`` on the task ``cfg.task`` and test it: ``fit`` on a ``TaskProblem``."""
     task = make_task(cfg.task, cfg.lag)
     problem = TaskProblem(
         task,
+        input_noise=cfg.input_noise,
         batch_size=cfg.batch_size,
         seed=cfg.seed,
         n_val=cfg.n_val,
@@ -108,6 +110,7 @@ def train(
         progress=progress,
         console=console,
         label=f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}",
+        on_evaluate=on_evaluate,
     )
 
 
@@ -120,6 +123,7 @@ def fit(
     progress: bool = True,
     console: Console | None = None,
     label: str = "",
+    on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
 ) -> RunResult:
     """Train the model ``make_model()`` builds on ``problem`` and test it; see the module
     docstring.
@@ -128,16 +132,21 @@ def fit(
     the run keeps its folder up to date; ``resume=True`` continues from its latest checkpoint
     (and returns the stored result of a finished run) and ends with the same result, bit for bit
     on CPU, as a run that was never interrupted. The thread count and the global RNGs are
-    restored when ``fit`` returns.
+    restored when ``fit`` returns. ``on_evaluate(step, val_metrics)`` is called after every
+    validation (and its checkpoint); an exception it raises ends the run (e.g. Optuna's pruning).
     """
     run_dir = Path(cfg.out_dir) if cfg.out_dir is not None else None
     if run_dir is not None and _claim_run_dir(run_dir, cfg, resume):
         return RunResult.load(run_dir)
     with preserved_global_state(cfg.threads):
-        return _fit(problem, make_model, cfg, run_dir, resume, progress, console, label)
+        return _fit(
+            problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate
+        )
 
 
-def _fit(problem, make_model, cfg, run_dir, resume, progress, console, label) -> RunResult:
+def _fit(
+    problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate
+) -> RunResult:
     seed_everything(cfg.seed)
     model = make_model()
     optimizer = _optimizer(model, cfg)
@@ -178,6 +187,8 @@ def _fit(problem, make_model, cfg, run_dir, resume, progress, console, label) ->
             if run_dir is not None:
                 _checkpoint(run_dir, model, optimizer, schedule, state, best, carry)
             bar.update(state.step, _describe(problem, state.history[-1]))
+            if on_evaluate is not None:
+                on_evaluate(state.step, state.history[-1]["val"])
 
     if state.stop_reason != "solved" and best is not None:
         model.load_state_dict(best)
@@ -234,6 +245,10 @@ def _claim_run_dir(run_dir: Path, cfg: LoopConfig, resume: bool) -> bool:
 
 
 def _optimizer(model: nn.Module, cfg: LoopConfig) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+        )
     if cfg.weight_decay > 0:
         return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.Adam(model.parameters(), lr=cfg.lr)
