@@ -217,7 +217,25 @@ def _config_unknown_field(out: Path) -> Path:
     return path
 
 
+def _checkpoints_a_file(out: Path) -> Path:
+    import shutil
+
+    path = out / "checkpoints"
+    shutil.rmtree(path)
+    path.write_text("")
+    return path
+
+
+def _latest_a_folder(out: Path) -> Path:
+    path = out / "checkpoints" / "latest.json"
+    path.unlink()
+    path.mkdir()
+    return path
+
+
 DAMAGES = [
+    (_checkpoints_a_file, "expected the folder of the run's checkpoints, got a file"),
+    (_latest_a_folder, "cannot be read"),
     (_pickle_model, "not a readable safetensors file"),
     (_truncate_model, "sha256 differs"),
     (_truncate_model_unhashed, "not a readable safetensors file"),

@@ -214,7 +214,7 @@ class _Progress:
         self.start = time.monotonic()
         _say(
             f"compiling the fused C++ kernels into {self.folder} (once per machine and version; "
-            "takes 1-3 minutes; `lstmlab build` does it ahead of time)"
+            "20 s to 2 minutes; `lstmlab build` does it ahead of time)"
         )
         self._thread.start()
         return self

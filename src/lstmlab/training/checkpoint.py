@@ -99,6 +99,8 @@ def _latest(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
     """(folder, latest.json) of the latest complete checkpoint, checked; None if there is none."""
     root = Path(run_dir) / CHECKPOINTS
     latest = root / _LATEST
+    if root.exists() and not root.is_dir():
+        raise damaged(root, "expected the folder of the run's checkpoints, got a file")
     if not latest.exists():
         return None
     record = read_json(latest)
