@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, Self
 
 from lstmlab.layers.checks import check_int
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
-__all__ = ["TrainConfig", "SCHEDULES", "RESUMABLE_CHANGES"]
+__all__ = ["LoopConfig", "TrainConfig", "SCHEDULES", "OPTIMIZERS", "RESUMABLE_CHANGES"]
 
 #: Learning-rate schedules, see ``lstmlab.training.schedule``.
 SCHEDULES = ("constant", "cosine", "plateau")
 
+#: Optimisers of the loop.
+OPTIMIZERS = ("adam", "sgd")
+
 #: Fields a resumed run may change: they bound the run, they do not change what it computes.
 RESUMABLE_CHANGES = ("max_seconds", "out_dir")
+#: Seeds go to torch, python's random and numpy's legacy seeding, which takes at most 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """One training run of one model on one task.
+class LoopConfig:
+    """The knobs of the one training loop (``lstmlab.training.fit``), shared by every run.
+
+    ``TrainConfig`` (the lab's tasks) and each application's config subclass it, adding their own
+    fields; a subclass may redeclare a field here to give it another default.
 
     Attributes:
-        task: a name of ``lstmlab.tasks.TASKS``.
-        lag: the time lag the task asks the model to bridge (``make_task(task, lag)``).
-        model: the model to train.
-        steps: the step budget (one step = one fresh batch, one Adam update).
+        steps: the step budget (one step = one batch, one optimiser update).
         max_seconds: the wall-clock budget in seconds, summed over resumed sessions; None = none.
             A run stopped by it is not reproducible step for step; one stopped by ``steps``,
             by solving or by early stopping is.
-        batch_size: sequences per step, generated afresh from (seed, step).
-        lr: Adam's learning rate (the peak of the schedule). 1e-2 with clipping at 1: with these
+        batch_size: sequences per step.
+        optimizer: "adam" (Kingma & Ba 2015) or "sgd" (with ``momentum``, as Greff et al. 2015
+            trained every variant).
+        momentum: SGD's momentum (ignored by Adam).
+        lr: the learning rate (the peak of the schedule). 1e-2 with clipping at 1: with these
             defaults the LSTM solved the adding problem at lag 100 in 1300 steps; at 1e-3 it took
             5000 (seed 0, ``lstmlab train --task adding --lag 100 [--lr 0.001]``).
+        weight_decay: decoupled weight decay (AdamW, Loshchilov & Hutter 2019); 0 = plain Adam.
         grad_clip: largest global gradient norm (Pascanu et al. 2013, §3.2); None = no clipping.
         schedule: "constant"; "cosine" (half a cosine from lr to 0 over ``steps``, Loshchilov &
             Hutter 2017, without restarts); or "plateau" (lr × ``plateau_factor`` after
@@ -45,21 +55,18 @@ class TrainConfig:
         patience: stop after this many evaluations without a lower validation loss; None = never.
             Long-lag tasks sit on a plateau before they are solved (Hochreiter & Schmidhuber
             1997, §5), so keep it generous.
-        seed: seeds initialisation, training batches and the validation/test splits.
-        threads: torch.set_num_threads for the run.
-        n_val: validation sequences (fixed for the run; solving and early stopping read them).
-        n_test: test sequences (fixed; read once, at the end).
-        eval_batch_size: sequences per forward pass when evaluating.
+        seed: seeds initialisation, training batches and the data splits.
+        threads: torch.set_num_threads during the run (restored afterwards).
         out_dir: the run folder (config, checkpoints, history, metrics); None = keep nothing.
     """
 
-    task: str = "adding"
-    lag: int = 100
-    model: ModelConfig = field(default_factory=ModelConfig)
     steps: int = 5000
     max_seconds: float | None = None
     batch_size: int = 32
+    optimizer: Literal["adam", "sgd"] = "adam"
+    momentum: float = 0.9
     lr: float = 1e-2
+    weight_decay: float = 0.0
     grad_clip: float | None = 1.0
     schedule: str = "constant"
     warmup_steps: int = 0
@@ -69,64 +76,111 @@ class TrainConfig:
     patience: int | None = 30
     seed: int = 0
     threads: int = 1
+    out_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "eval_every", "threads", "plateau_patience"):
+            check_int(name, getattr(self, name), 1)
+        check_int("warmup_steps", self.warmup_steps, 0)
+        check_int("seed", self.seed, 0)
+        if self.seed > MAX_SEED:
+            raise ValueError(
+                f"seed: expected an int in [0, {MAX_SEED}] (the range numpy's and python's "
+                f"generators are seeded with), got {self.seed}"
+            )
+        if self.patience is not None:
+            check_int("patience", self.patience, 1)
+        _positive_float("lr", self.lr, finite=True)
+        if self.max_seconds is not None:
+            _positive_float("max_seconds", self.max_seconds)  # inf: no limit, as None
+        if self.grad_clip is not None:
+            _positive_float("grad_clip", self.grad_clip)  # inf: no clipping, as None
+        _positive_float("plateau_factor", self.plateau_factor)
+        if self.plateau_factor >= 1:
+            raise ValueError(
+                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}"
+            )
+        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, int | float):
+            raise TypeError(f"weight_decay: expected a number >= 0, got {self.weight_decay!r}")
+        if not 0 <= self.weight_decay < math.inf:
+            raise ValueError(
+                f"weight_decay: expected a finite number >= 0, got {self.weight_decay}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
+            )
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        _unit_interval("momentum", self.momentum)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """The config ``to_dict`` wrote (a subclass with nested configs overrides this)."""
+        cls._check_known(d)
+        return cls(**d)
+
+    @classmethod
+    def _check_known(cls, d: dict[str, Any]) -> None:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"config: expected only fields of {cls.__name__}, got {unknown}")
+
+    def differences(self, other: LoopConfig) -> dict[str, tuple[Any, Any]]:
+        """Fields (nested ones as "<field>.<name>") whose values differ: name → (self, other)."""
+        a, b = _flatten(self.to_dict()), _flatten(other.to_dict())
+        return {
+            k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
+        }
+
+
+@dataclass(frozen=True)
+class TrainConfig(LoopConfig):
+    """One training run of one model on one of the lab's tasks (the loop's knobs: LoopConfig).
+
+    Attributes:
+        task: a name of ``lstmlab.tasks.TASKS``.
+        lag: the time lag the task asks the model to bridge (``make_task(task, lag)``).
+        model: the model to train.
+        n_val: validation sequences (fixed for the run; solving and early stopping read them).
+        n_test: test sequences (fixed; read once, at the end).
+        eval_batch_size: sequences per forward pass when evaluating.
+        input_noise: standard deviation of Gaussian noise added to every training input
+            (Greff et al. 2015, §IV-B: one of the hyperparameters of their study); 0 = none.
+    """
+
+    task: str = "adding"
+    lag: int = 100
+    model: ModelConfig = field(default_factory=ModelConfig)
     n_val: int = 500
     n_test: int = 1000
     eval_batch_size: int = 500
-    out_dir: str | None = None
+    input_noise: float = 0.0
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {self.task!r}")
         if not isinstance(self.model, ModelConfig):
             raise TypeError(f"model: expected a ModelConfig, got {type(self.model).__name__}")
-        for name in (
-            "lag",
-            "steps",
-            "batch_size",
-            "eval_every",
-            "threads",
-            "n_val",
-            "n_test",
-            "eval_batch_size",
-            "plateau_patience",
-        ):
+        check_int("lag", self.lag, 1)
+        super().__post_init__()
+        for name in ("n_val", "n_test", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
-        check_int("warmup_steps", self.warmup_steps, 0)
-        check_int("seed", self.seed, 0)
-        if self.patience is not None:
-            check_int("patience", self.patience, 1)
-        _positive_float("lr", self.lr)
-        if self.max_seconds is not None:
-            _positive_float("max_seconds", self.max_seconds)
-        if self.grad_clip is not None:
-            _positive_float("grad_clip", self.grad_clip)
-        _positive_float("plateau_factor", self.plateau_factor)
-        if self.plateau_factor >= 1:
-            raise ValueError(
-                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        if isinstance(self.input_noise, bool) or not isinstance(self.input_noise, int | float):
+            raise TypeError(f"input_noise: expected a number >= 0, got {self.input_noise!r}")
+        if not 0 <= self.input_noise < math.inf:
+            raise ValueError(f"input_noise: expected a finite number >= 0, got {self.input_noise}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"config: expected only fields of TrainConfig, got {unknown}")
+        cls._check_known(d)
         return cls(**{**d, "model": ModelConfig.from_dict(d["model"])})
-
-    def differences(self, other: TrainConfig) -> dict[str, tuple[Any, Any]]:
-        """Fields (model fields as "model.<name>") whose values differ: name → (self, other)."""
-        a, b = _flatten(self.to_dict()), _flatten(other.to_dict())
-        return {
-            k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
-        }
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -139,8 +193,18 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _positive_float(name: str, value: object) -> None:
+def _positive_float(name: str, value: object, finite: bool = False) -> None:
+    """A number > 0 (NaN is refused); ``finite`` refuses +inf too."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__} {value!r}")
     if not value > 0:
         raise ValueError(f"{name}: expected a number > 0, got {value}")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number > 0, got {value}")
+
+
+def _unit_interval(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name}: expected a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {value}")

@@ -1,45 +1,69 @@
-"""The one training loop: every task and every model go through ``train``.
+"""The one training loop: every task, application and model go through ``fit``.
 
-Each step draws a fresh batch ``task.generate(batch_size, seed=batch_seed(seed, step))``, so the
-data of a step depends only on (seed, step); validation and test splits are fixed for the run.
-Every ``eval_every`` steps the model is evaluated on validation and a checkpoint is written; the
-run stops when the validation split is solved (the task's criterion), when the step or wall
-budget is spent, by early stopping on the validation loss, or when the loss is no longer finite.
-It then tests one set of weights: the solving ones, else those with the lowest validation loss.
+``fit(problem, make_model, cfg)`` trains on a ``Problem`` (``lstmlab.training.problem``): step s
+trains on ``problem.batch(s)``, a function of (seed, s) only, with the state ``problem.loss``
+carried from step s − 1 (truncated BPTT over a stream). Every ``eval_every`` steps the model is
+evaluated on the validation split and a checkpoint is written; the run stops when the validation
+split is solved (the problem's criterion), when the step or wall budget is spent, by early
+stopping on the validation loss, or when the loss is no longer finite. It then tests one set of
+weights: the solving ones, else those with the lowest validation loss. ``train(cfg)`` is ``fit``
+on one of the lab's tasks.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from rich.console import Console
-from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from lstmlab.models import build_model, count_parameters
 from lstmlab.tasks import make_task
 from lstmlab.training.atomic import write_json_atomic, write_safetensors_atomic
-from lstmlab.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from lstmlab.training.config import RESUMABLE_CHANGES, TrainConfig
-from lstmlab.training.evaluate import evaluate, task_loss
+from lstmlab.training.checkpoint import (
+    Checkpoint,
+    checkpoint_config,
+    load_checkpoint,
+    save_checkpoint,
+)
+from lstmlab.training.config import RESUMABLE_CHANGES, LoopConfig, TrainConfig
+from lstmlab.training.problem import Carry, Problem, TaskProblem
 from lstmlab.training.progress import TrainProgress
-from lstmlab.training.result import CONFIG, METRICS, RunResult
+from lstmlab.training.result import CONFIG, HISTORY, METRICS, RunResult, read_history
+from lstmlab.training.run_folder import (
+    RunFolderError,
+    damaged,
+    read_json,
+    read_tensors,
+    remove_partials,
+    run_folder_lock,
+)
 from lstmlab.training.schedule import LRSchedule
-from lstmlab.training.seeding import batch_seed, rng_state, seed_everything, set_rng_state
+from lstmlab.training.seeding import (
+    preserved_global_state,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+)
 
-__all__ = ["train", "load_trained", "LoopState", "RunFolderError", "read_run_config", "MODEL_FILE"]
+__all__ = [
+    "fit",
+    "train",
+    "load_trained",
+    "LoopState",
+    "RunFolderError",
+    "read_run_config",
+    "MODEL_FILE",
+]
 
 MODEL_FILE = "model.safetensors"  # the tested weights of a finished run
-
-
-class RunFolderError(ValueError):
-    """``out_dir`` holds a run that this call may not continue (no resume, or another config)."""
 
 
 @dataclass
@@ -61,9 +85,27 @@ class LoopState:
     count: int = 0
 
 
-def read_run_config(run_dir: str | Path) -> TrainConfig | None:
+_RESTORE_CONFIG = (
+    "restore it from a copy, or start a new run in another --out folder (or delete this one)"
+)
+
+
+def read_run_config(run_dir: str | Path, config_class: type[LoopConfig] = TrainConfig):
+    """The config stored in ``run_dir`` (as ``config_class``), or None if it holds none; a
+    damaged one raises ``RunFolderError`` naming the file."""
     path = Path(run_dir) / CONFIG
-    return TrainConfig.from_dict(json.loads(path.read_text())) if path.is_file() else None
+    if not path.exists():
+        return None
+    return _config_from(read_json(path, _RESTORE_CONFIG), config_class, path)
+
+
+def _config_from(d: object, config_class: type[LoopConfig], path: Path):
+    try:
+        if not isinstance(d, dict):
+            raise TypeError(f"expected a JSON object, got {type(d).__name__}")
+        return config_class.from_dict(d)
+    except (TypeError, ValueError, KeyError) as e:
+        raise damaged(path, f"not a valid {config_class.__name__}: {e}", _RESTORE_CONFIG) from e
 
 
 def train(
@@ -72,32 +114,120 @@ def train(
     resume: bool = False,
     progress: bool = True,
     console: Console | None = None,
+    on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
 ) -> RunResult:
-    """Train ``cfg.model`` on ``cfg.task`` and test it; see the module docstring.
-
-    With ``cfg.out_dir`` the run keeps its folder up to date; ``resume=True`` continues from its
-    latest checkpoint (and returns the stored result of a finished run) and ends with the same
-    result, bit for bit on CPU, as a run that was never interrupted.
-    """
-    run_dir = Path(cfg.out_dir) if cfg.out_dir is not None else None
-    if run_dir is not None and _claim_run_dir(run_dir, cfg, resume):
-        return RunResult.load(run_dir)
-    torch.set_num_threads(cfg.threads)
+    """Train ``cfg.model`` on the task ``cfg.task`` and test it: ``fit`` on a ``TaskProblem``."""
     task = make_task(cfg.task, cfg.lag)
-    data = task.splits(1, cfg.n_val, cfg.n_test, seed=cfg.seed)  # "train" unused: fresh batches
-    seed_everything(cfg.seed)
-    model = build_model(cfg.model, task)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    schedule = LRSchedule(cfg)
-    state, best = LoopState(), None
-    ckpt = load_checkpoint(run_dir) if run_dir is not None and resume else None
-    if ckpt is not None:
+    problem = TaskProblem(
+        task,
+        input_noise=cfg.input_noise,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+        n_val=cfg.n_val,
+        n_test=cfg.n_test,
+        eval_batch_size=cfg.eval_batch_size,
+    )
+    return fit(
+        problem,
+        lambda: build_model(cfg.model, task),
+        cfg,
+        resume=resume,
+        progress=progress,
+        console=console,
+        label=f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}",
+        on_evaluate=on_evaluate,
+    )
+
+
+def fit(
+    problem: Problem,
+    make_model: Callable[[], nn.Module],
+    cfg: LoopConfig,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+    label: str = "",
+    on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
+) -> RunResult:
+    """Train the model ``make_model()`` builds on ``problem`` and test it; see the module
+    docstring.
+
+    ``make_model`` is called after torch's RNG is seeded with ``cfg.seed``. With ``cfg.out_dir``
+    the run keeps its folder up to date; ``resume=True`` continues from its latest checkpoint
+    (and returns the stored result of a finished run) and ends with the same result, bit for bit
+    on CPU, as a run that was never interrupted. The thread count and the global RNGs are
+    restored when ``fit`` returns. ``on_evaluate(step, val_metrics)`` is called after every
+    validation (and its checkpoint); an exception it raises ends the run (e.g. Optuna's pruning).
+    """
+    args = (progress, console, label, on_evaluate)
+    if cfg.out_dir is None:
+        with preserved_global_state(cfg.threads):
+            return _fit(problem, make_model, cfg, None, resume, *args)
+    run_dir = Path(cfg.out_dir)
+    before = "missing" if not run_dir.exists() else "used" if any(run_dir.iterdir()) else "empty"
+    with run_folder_lock(run_dir):  # one process per run folder
+        remove_partials(run_dir)  # temp files of writes a killed run never finished
+        if _claim_run_dir(run_dir, cfg, resume, before, console):
+            return _finished_result(run_dir)
+        with preserved_global_state(cfg.threads):
+            return _fit(problem, make_model, cfg, run_dir, resume, *args)
+
+
+def _say(console: Console | None, message: str) -> None:
+    """A notice for the user (stderr unless the caller gave a console)."""
+    (console or Console(file=sys.stderr)).print(
+        message, style="yellow", markup=False, soft_wrap=True
+    )
+
+
+def _finished_result(run_dir: Path) -> RunResult:
+    """The stored result of a finished run; damage raises ``RunFolderError`` naming the file."""
+    advice = "delete it and resume again: the run's last checkpoint is tested again"
+    path = run_dir / METRICS
+    summary = read_json(path, advice)
+    try:
+        history = read_history(run_dir)
+    except (ValueError, OSError) as e:
+        raise damaged(run_dir / HISTORY, f"{type(e).__name__}: {e}", advice) from e
+    try:
+        if not isinstance(summary, dict):
+            raise TypeError(f"expected a JSON object, got {type(summary).__name__}")
+        return RunResult(**summary, history=history)
+    except TypeError as e:
+        raise damaged(path, f"{type(e).__name__}: {e}", advice) from e
+
+
+def _restore(ckpt: Checkpoint, model, optimizer, schedule) -> tuple[LoopState, Any, Any]:
+    """Put a checkpoint back into the objects of a run; damage raises ``RunFolderError``."""
+    folder = ckpt.folder or Path("checkpoints")
+    try:
         model.load_state_dict(ckpt.model)
+    except (RuntimeError, KeyError, ValueError) as e:
+        raise damaged(folder / "model.safetensors", f"does not fit the model: {e}") from e
+    try:
         optimizer.load_state_dict(ckpt.optimizer)
-        best = ckpt.best_model
         state = LoopState(**ckpt.state["loop"])
         schedule.load_state_dict(ckpt.state["schedule"])
         set_rng_state(ckpt.rng_tensors, ckpt.state["rng"])
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise damaged(
+            folder / "train_state.json", f"incomplete or inconsistent ({type(e).__name__}: {e})"
+        ) from e
+    return state, ckpt.best_model, ckpt.carry
+
+
+def _fit(
+    problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate
+) -> RunResult:
+    seed_everything(cfg.seed)
+    model = make_model()
+    optimizer = _optimizer(model, cfg)
+    schedule = LRSchedule(cfg)
+    state, best, carry = LoopState(), None, None
+    ckpt = load_checkpoint(run_dir) if run_dir is not None and resume else None
+    if ckpt is not None:
+        state, best, carry = _restore(ckpt, model, optimizer, schedule)
 
     start, elapsed_before = time.perf_counter(), state.elapsed
 
@@ -107,37 +237,38 @@ def train(
     def time_is_up() -> bool:
         return cfg.max_seconds is not None and elapsed() >= cfg.max_seconds
 
-    label = f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}"
     with TrainProgress(cfg.steps, label, progress, console) as bar:
         bar.update(state.step)
         while state.stop_reason is None:
-            diverged = _train_step(cfg, task, model, optimizer, schedule, state)
+            diverged, carry = _train_step(cfg, problem, model, optimizer, schedule, state, carry)
             due = state.step % cfg.eval_every == 0 or state.step >= cfg.steps
             if not (due or diverged or time_is_up()):
                 bar.update(state.step)
                 continue
-            best = _evaluate_and_decide(cfg, task, data, model, schedule, state, best)
+            best = _evaluate_and_decide(cfg, problem, model, schedule, state, best)
             state.elapsed = elapsed()
             if state.stop_reason is None and diverged:
                 state.stop_reason = "diverged"
             elif state.stop_reason is None and time_is_up():
                 state.stop_reason = "time"
             if run_dir is not None:
-                _checkpoint(run_dir, model, optimizer, schedule, state, best)
-            bar.update(state.step, _describe(task, state.history[-1]))
+                _checkpoint(run_dir, cfg, model, optimizer, schedule, state, best, carry)
+            bar.update(state.step, _describe(problem, state.history[-1]))
+            if on_evaluate is not None:
+                on_evaluate(state.step, state.history[-1]["val"])
 
     if state.stop_reason != "solved" and best is not None:
         model.load_state_dict(best)
     selected = state.steps_to_solve if state.stop_reason == "solved" else state.best_step
     selected = selected if selected is not None else state.step
-    test = evaluate(model, task, data["test"], cfg.eval_batch_size)
+    test = _evaluate(problem, model, "test")
     val = next((h["val"] for h in state.history if h["step"] == selected), {})
     result = RunResult(
         config=cfg.to_dict(),
         metrics=test,
-        metric_name=task.metric_name,
+        metric_name=problem.metric_name,
         val_metrics=val,
-        solved=bool(task.solved(test)),
+        solved=bool(problem.solved(test)),
         steps=state.step,
         steps_to_solve=state.steps_to_solve,
         stop_reason=state.stop_reason or "steps",
@@ -154,38 +285,85 @@ def train(
 
 def load_trained(run_dir: str | Path, model: nn.Module) -> nn.Module:
     """Load the tested weights of a finished run into ``model`` (built from its config)."""
-    model.load_state_dict(load_file(Path(run_dir) / MODEL_FILE))
+    model.load_state_dict(read_tensors(Path(run_dir) / MODEL_FILE))
     return model
 
 
-def _claim_run_dir(run_dir: Path, cfg: TrainConfig, resume: bool) -> bool:
-    """Write config.json for a new run, or check the one there; True if the run is finished."""
-    stored = read_run_config(run_dir)
+def _changes(stored: LoopConfig, given: LoopConfig) -> str:
+    """The differences that forbid resuming, as "field: expected A (stored), got B; ..."."""
+    changed = {k: v for k, v in stored.differences(given).items() if k not in RESUMABLE_CHANGES}
+    return "; ".join(f"{k}: expected {a!r} (stored), got {b!r}" for k, (a, b) in changed.items())
+
+
+def _claim_run_dir(
+    run_dir: Path, cfg: LoopConfig, resume: bool, before: str, console: Console | None
+) -> bool:
+    """Write config.json for a new run, or check the run there; True if the run is finished.
+
+    A run is resumed only when config.json, the config stored inside its latest checkpoint and
+    ``cfg`` agree (up to ``RESUMABLE_CHANGES``): old weights, optimizer state and step count
+    never continue under other settings."""
+    config_path = run_dir / CONFIG
+    stored = read_run_config(run_dir, type(cfg))
+    ckpt = checkpoint_config(run_dir)
+    finished = (run_dir / METRICS).exists()
     if stored is None:
-        write_json_atomic(run_dir / CONFIG, cfg.to_dict())
+        if ckpt is not None or finished:
+            holds = f"a checkpoint ({ckpt[0].parent.name})" if ckpt else "a finished run"
+            detail = ""
+            if ckpt is not None and ckpt[1] is not None:
+                diff = _changes(_config_from(ckpt[1], type(cfg), ckpt[0]), cfg)
+                detail = f"; the checkpoint's config differs from the one given in: {diff}"
+                detail = detail if diff else "; the checkpoint's config equals the one given"
+            raise RunFolderError(
+                f"{config_path}: missing, but the folder holds {holds}, so the settings it was "
+                f"trained with cannot be checked{detail}. Restore config.json from a copy, or "
+                "start a new run in another --out folder (or delete this one)"
+            )
+        if resume:
+            why = {"missing": "does not exist", "empty": "is empty"}.get(before, "holds no run")
+            _say(console, f"resume: nothing to resume, {str(run_dir)!r} {why}; starting a new run")
+        write_json_atomic(config_path, cfg.to_dict())
         return False
     if not resume:
         raise RunFolderError(
             f"out_dir: expected a folder without a run (or resume=True), got {str(run_dir)!r} "
             "which holds one"
         )
-    changed = {k: v for k, v in stored.differences(cfg).items() if k not in RESUMABLE_CHANGES}
-    if changed:
-        detail = "; ".join(
-            f"{k}: expected {a!r} (stored), got {b!r}" for k, (a, b) in changed.items()
-        )
+    detail = _changes(stored, cfg)
+    if detail:
         raise RunFolderError(f"resume: the run in {str(run_dir)!r} has another config: {detail}")
+    if ckpt is not None and ckpt[1] is not None:
+        detail = _changes(_config_from(ckpt[1], type(cfg), ckpt[0]), cfg)
+        if detail:
+            raise RunFolderError(
+                f"resume: the checkpoint {str(ckpt[0].parent)!r} was trained with another "
+                f"config than {config_path} and the options given (was config.json edited?): "
+                f"{detail}"
+            )
+    if ckpt is None and not finished:
+        _say(console, f"resume: {str(run_dir)!r} has no checkpoint yet; starting from step 0")
     if cfg != stored:
-        write_json_atomic(run_dir / CONFIG, cfg.to_dict())
-    return (run_dir / METRICS).is_file()
+        write_json_atomic(config_path, cfg.to_dict())
+    return finished
 
 
-def _train_step(cfg, task, model, optimizer, schedule, state: LoopState) -> bool:
-    """One Adam step on the batch of ``state.step``; True if the loss or gradient diverged."""
-    batch = task.generate(cfg.batch_size, seed=batch_seed(cfg.seed, state.step))
+def _optimizer(model: nn.Module, cfg: LoopConfig) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+        )
+    if cfg.weight_decay > 0:
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=cfg.lr)
+
+
+def _train_step(cfg, problem, model, optimizer, schedule, state: LoopState, carry: Carry):
+    """One optimiser step on the batch of ``state.step``; (diverged?, the next carry)."""
+    batch = problem.batch(state.step)
     for group in optimizer.param_groups:
         group["lr"] = schedule.lr(state.step)
-    loss = task_loss(task, model(batch.x), batch.y)
+    loss, carry = problem.loss(model, batch, carry)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     # The norm before clipping (Pascanu et al. 2013); with no clipping, max_norm = inf.
@@ -197,13 +375,25 @@ def _train_step(cfg, task, model, optimizer, schedule, state: LoopState) -> bool
     state.grad_sum += grad_norm
     state.grad_max = max(state.grad_max, grad_norm)
     state.count += 1
-    return not (math.isfinite(value) and math.isfinite(grad_norm))
+    return not (math.isfinite(value) and math.isfinite(grad_norm)), carry
 
 
-def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
+def _evaluate(problem: Problem, model: nn.Module, split: str) -> dict[str, float]:
+    """``problem.evaluate`` in eval mode without gradients; the model's mode is restored."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            metrics = problem.evaluate(model, split)
+    finally:
+        model.train(was_training)
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def _evaluate_and_decide(cfg, problem, model, schedule, state, best):
     """Evaluate on validation, append to the history, update best/early stopping/schedule and
     decide whether to stop; returns the best weights."""
-    val = evaluate(model, task, data["val"], cfg.eval_batch_size)
+    val = _evaluate(problem, model, "val")
     n = max(state.count, 1)
     state.history.append(
         {
@@ -223,7 +413,7 @@ def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
         best = _clone(model.state_dict())
     else:
         state.bad_evals += 1
-    if task.solved(val):
+    if problem.solved(val):
         state.steps_to_solve, state.stop_reason = state.step, "solved"
     elif cfg.patience is not None and state.bad_evals >= cfg.patience:
         state.stop_reason = "early_stop"
@@ -232,14 +422,20 @@ def _evaluate_and_decide(cfg, task, data, model, schedule, state, best):
     return best
 
 
-def _checkpoint(run_dir, model, optimizer, schedule, state, best) -> None:
+def _checkpoint(run_dir, cfg, model, optimizer, schedule, state, best, carry: Carry) -> None:
     rng_tensors, rng_json = rng_state()
     ckpt = Checkpoint(
         model=model.state_dict(),
         best_model=best,
         optimizer=optimizer.state_dict(),
         rng_tensors=rng_tensors,
-        state={"loop": asdict(state), "schedule": schedule.state_dict(), "rng": rng_json},
+        carry=carry,
+        state={
+            "loop": asdict(state),
+            "schedule": schedule.state_dict(),
+            "rng": rng_json,
+            "config": cfg.to_dict(),  # what resuming checks the given options against
+        },
     )
     save_checkpoint(run_dir, state.step, ckpt)
 
@@ -248,6 +444,6 @@ def _clone(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in sd.items()}
 
 
-def _describe(task, entry: dict[str, Any]) -> str:
+def _describe(problem: Problem, entry: dict[str, Any]) -> str:
     val = entry["val"]
-    return f"loss {entry['train_loss']:.3g} val {task.metric_name} {val['metric']:.3g}"
+    return f"loss {entry['train_loss']:.3g} val {problem.metric_name} {val['metric']:.3g}"

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["batch_seed", "seed_everything", "rng_state", "set_rng_state"]
+__all__ = [
+    "batch_seed",
+    "seed_everything",
+    "rng_state",
+    "set_rng_state",
+    "preserved_global_state",
+]
 
 
 def batch_seed(seed: int, step: int) -> int:
@@ -43,3 +51,20 @@ def set_rng_state(tensors: dict[str, torch.Tensor], as_json: dict[str, Any]) -> 
     random.setstate((version, tuple(words), gauss))
     name, keys, pos, has_gauss, cached = as_json["numpy"]
     np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+
+
+@contextlib.contextmanager
+def preserved_global_state(threads: int) -> Iterator[None]:
+    """Run a block with ``torch.set_num_threads(threads)`` and restore, on the way out, the
+    thread count and the global RNGs (torch's, python's, numpy's) as they were: a library call
+    must not change the state of the user's process."""
+    before = torch.get_num_threads()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng():
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)

@@ -1,0 +1,17 @@
+"""The notes' applications on real data: each a subpackage with ``train``, ``evaluate`` and
+``predict`` commands (``lstmlab app NAME ...``), built on the one training loop
+(``lstmlab.training.fit``), the data sets of ``lstmlab.data`` and the run folders of
+``lstmlab.apps.run``.
+
+``APPS`` maps each application's name to the module that defines its click group ``group``;
+the CLI imports a module only when its application is used, so heavy libraries (statsmodels,
+scikit-learn, librosa) load only where they are needed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["APPS"]
+
+APPS: dict[str, str] = {
+    "translate": "lstmlab.apps.translate",
+}
