@@ -5,6 +5,9 @@ its operators with ``TORCH_LIBRARY_FRAGMENT(lstmlab, m)``; they are then ``torch
 Including only ATen and torch/library.h (no pybind11) keeps a cold build near 15 s per file.
 The build is keyed by a hash of the sources, the torch version and the CPU's instruction set
 flags (we compile with -march=native), so a changed kernel or machine rebuilds by itself.
+``LSTMLAB_MARCH`` (default ``native``) names another ``-march`` target, for testing the kernels'
+other instruction-set paths on one machine (``x86-64-v3``: AVX2 without the AVX-512 code,
+``x86-64``: SSE2 only; tests/kernels/test_special_values.py runs them as slow tests).
 ``lstmlab.kernels.cache`` keeps the result safe: verified before loading, rebuilt when damaged,
 never blocked by a dead builder's lock, usable read-only.
 
@@ -71,6 +74,14 @@ def fused_disabled() -> bool:
     )
 
 
+def march() -> str:
+    """The ``-march`` target: ``LSTMLAB_MARCH`` or ``native``."""
+    raw = os.environ.get("LSTMLAB_MARCH", "").strip() or "native"
+    if not all(ch.isalnum() or ch in "-_." for ch in raw):
+        raise ValueError(f"LSTMLAB_MARCH: expected a -march name such as x86-64-v3, got {raw!r}")
+    return raw
+
+
 def extension() -> cache.Extension:
     """The kernels' sources and flags, named by a hash of everything that changes the binary."""
     sources = tuple(sorted(CSRC.glob("*.cpp")))
@@ -81,11 +92,12 @@ def extension() -> cache.Extension:
     # OpenMP: the LSTM kernel runs its whole recurrence in one OpenMP team (one thread per chunk
     # of hidden units, a barrier per step). The pragmas bind to the libgomp torch already loaded.
     openmp = ("-fopenmp",) if _openmp() else ()
-    digest.update(" ".join(openmp).encode())
+    target = march()
+    digest.update(" ".join([*openmp, target]).encode())
     return cache.Extension(
         name=f"lstmlab_kernels_{digest.hexdigest()[:16]}",
         sources=sources,
-        cflags=("-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", *openmp),
+        cflags=("-O3", f"-march={target}", "-fno-math-errno", "-fno-trapping-math", *openmp),
         ldflags=openmp,
         include_paths=(str(CSRC),),
     )
