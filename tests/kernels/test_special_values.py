@@ -18,7 +18,7 @@ thing no implementation can match: when a float32 sum of *finite* terms overflow
 tested alone in a case, and the random cases with several special values draw it only in float64.
 
 The default run covers each kind × dtype × backend × place with NaN and ±inf against torch.nn
-(every special value against the reference); ``pytest -m slow`` adds every variant × place ×
+(and against the reference); ``pytest -m slow`` adds every variant × place ×
 value, random cases with several special values at once, the multi-threaded LSTM, packed inputs
 against torch.nn with every value, and rebuilds of the kernels for other instruction sets
 (AVX2 without the AVX-512 code, and SSE2 only).
@@ -346,10 +346,20 @@ def _compare_gr(case, dtype, place, value, reverse, seed=0):
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", list(GR_CASES))
 def test_gru_rnn_match_reference(case, dtype, impl):
-    """Packed, reversed and Cho's GRU (not in torch.nn): each place with every special value."""
+    """Packed, reversed and Cho's GRU (not in torch.nn): each place with NaN and ±inf."""
     for k, place in enumerate(GR_PLACES):
-        for value in special_values(dtype).values():
+        for value in (NAN, INF, -INF):
             _compare_gr(case, dtype, place, value, reverse=bool(k % 2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", list(GR_CASES))
+def test_gru_rnn_match_reference_everywhere(case, dtype, impl):
+    for place in GR_PLACES:
+        for value in special_values(dtype).values():
+            for reverse in (False, True):
+                _compare_gr(case, dtype, place, value, reverse)
 
 
 # -------------------------------------------------------------------------------------------------
