@@ -14,4 +14,5 @@ __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
     "sentiment": "lstmlab.apps.sentiment",
+    "translate": "lstmlab.apps.translate",
 }
