@@ -14,4 +14,5 @@ __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
     "translate": "lstmlab.apps.translate",
+    "text": "lstmlab.apps.text",
 }

@@ -1,4 +1,5 @@
 import pytest
+from text_fixtures import GUTENBERG, PLAY, make_archive
 
 from lstmlab.apps.text.corpus import (
     CorpusError,
@@ -8,8 +9,6 @@ from lstmlab.apps.text.corpus import (
     strip_gutenberg,
 )
 from lstmlab.apps.text.vocab import Vocabulary
-
-from text_fixtures import GUTENBERG, PLAY, make_archive
 
 
 def test_archive_reads_only_the_gut_texts_and_strips_boilerplate(tmp_path, play_files):
@@ -23,7 +22,9 @@ def test_archive_reads_only_the_gut_texts_and_strips_boilerplate(tmp_path, play_
 
 def test_strip_gutenberg_leaves_plain_text_alone():
     assert strip_gutenberg("Line one.\nLine two.\n") == "Line one.\nLine two.\n"
-    old = "SMALL PRINT blah\n*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*\nBody\n"
+    old = (
+        "SMALL PRINT blah\n*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*\nBody\n"
+    )
     assert strip_gutenberg(old) == "Body\n"
     assert strip_gutenberg(GUTENBERG.format(body="Body")) == "Body\n"
 
@@ -55,7 +56,9 @@ def test_empty_and_non_utf8_text_are_refused_by_name(tmp_path, play_files):
         read_archive(tmp_path / "empty.tar.gz")
     latin1 = "Ros\xe9 said: adieu\n".encode("latin-1")
     make_archive(tmp_path / "latin.tar.gz", {**play_files, "beta_gut.txt": latin1})
-    with pytest.raises(CorpusError, match=r"beta_gut.txt: expected UTF-8 text, got byte 0xe9 at offset 3"):
+    with pytest.raises(
+        CorpusError, match=r"beta_gut.txt: expected UTF-8 text, got byte 0xe9 at offset 3"
+    ):
         read_archive(tmp_path / "latin.tar.gz")
     only_header = GUTENBERG.format(body="").encode()
     make_archive(tmp_path / "hdr.tar.gz", {**play_files, "beta_gut.txt": only_header})
@@ -89,5 +92,9 @@ def test_vocabulary_round_trip_and_unknown_characters():
     ids = vocab.encode("not to be")
     assert vocab.decode(ids.tolist()) == "not to be"
     assert Vocabulary.from_json(vocab.to_json()).chars == vocab.chars
-    with pytest.raises(ValueError, match=r"prompt: .* got 2 it never saw: 'é' \(U\+00E9 LATIN SMALL LETTER E WITH ACUTE\), 'z'"):
+    with pytest.raises(
+        ValueError,
+        match=r"prompt: .* got 2 it never saw: 'é' \(U\+00E9 LATIN SMALL LETTER E WITH ACUTE\), "
+        r"'z'",
+    ):
         vocab.encode("é to bez", name="prompt")

