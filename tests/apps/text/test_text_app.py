@@ -9,7 +9,7 @@ from text_fixtures import write_user_corpus
 from lstmlab.cli.main import cli
 
 TINY = [
-    "--hidden", "32", "--embedding", "16", "--bptt", "16", "--batch-size", "8",
+    "--hidden", "32", "--embedding", "16", "--bptt", "16", "--context", "32", "--batch-size", "8",
     "--steps", "150", "--eval-every", "50", "--lr", "0.01", "--transformer-layers", "1",
     "--val-chars", "2000", "--eval-rows", "4", "--eval-warmup", "16",
     "--ngram-min-order", "2", "--ngram-max-order", "5", "--max-seconds", "none", "--quiet",

@@ -31,7 +31,7 @@ def test_loss_carries_detached_state_and_resets_at_a_new_pass():
     torch.manual_seed(0)
     ids = torch.randint(0, 5, (600,))
     splits = {"train": ids, "val": ids[:100], "test": ids[:100]}
-    problem = TextProblem(splits, batch_size=4, bptt=10, eval_rows=2, eval_warmup=3, val_chars=None)
+    problem = TextProblem(splits, batch_size=4, span=10, eval_rows=2, eval_warmup=3, val_chars=None)
     model = CharModel(5, ModelConfig(hidden=8), embedding=4, context=10)
     streams = TrainStreams(ids, 4, 10)
     _, carry = problem.loss(model, problem.batch(0), None)

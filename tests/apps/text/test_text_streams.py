@@ -29,5 +29,7 @@ def test_train_streams_continue_where_the_last_chunk_ended():
     assert torch.equal(b0.y, b0.x + 1)
     assert streams.batch(streams.chunks).reset  # a new pass starts from a zero state
     assert torch.equal(streams.batch(streams.chunks).x, b0.x)
-    with pytest.raises(ValueError, match=r"batch_size, bptt: expected a training text of at least"):
+    with pytest.raises(
+        ValueError, match=r"training text: expected at least 4 streams × 8 = 32 characters"
+    ):
         TrainStreams(torch.arange(10), batch_size=4, bptt=7)

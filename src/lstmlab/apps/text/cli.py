@@ -58,7 +58,7 @@ def evaluate_command(out: str) -> None:
     except AppFolderError as err:
         raise app_error(err) from err
     metrics = write_app_metrics(out, model, baselines, data)
-    shown = ("test_bpc", "val_bpc", "params", "steps", "train_seconds")
+    shown = ("test_bpc", "val_bpc", "train_sample_bpc", "params", "steps", "train_seconds")
     print_app_metrics(
         Console(),
         {
@@ -118,7 +118,7 @@ def predict_command(
     click.echo(prompt, nl=False)
     sample = generate(
         models[which], ids, length, temperature=temperature, top_k=top_k, top_p=top_p,
-        seed=seed, context=cfg.bptt,
+        seed=seed, context=cfg.context,
     )  # fmt: skip
     for k in sample:
         click.echo(vocab.chars[k], nl=False)

@@ -31,8 +31,9 @@ class TextConfig(LoopConfig):
             hamlet,much_ado_about_nothing; otherwise the second-last and the last work by name).
         variant: the recurrent core: "lstm" or any LSTM variant, "gru", "rnn".
         hidden, layers, embedding, dropout: its size (embedding: width of the character vectors).
-        bptt: characters per training chunk: the span of truncated BPTT, and the Transformer's
-            context.
+        bptt: characters per training chunk of the recurrent model: the span of truncated BPTT.
+        context: the Transformer's window, in training and evaluation; it trains on
+            batch_size · bptt / context windows per step, the same characters per step.
         transformer_layers: layers of the Transformer baseline (its width is chosen to match the
             recurrent model's parameter count); 0 = no Transformer.
         val_chars: characters of the validation works read by the evaluations during training
@@ -56,12 +57,13 @@ class TextConfig(LoopConfig):
     layers: int = field(default=1, metadata=_help("Stacked recurrent layers."))
     embedding: int = field(default=64, metadata=_help("Width of the character vectors."))
     dropout: float = field(default=0.0, metadata=_help("Dropout between stacked layers."))
-    bptt: int = field(default=64, metadata=_help("Truncated-BPTT span = Transformer context."))
+    bptt: int = field(default=64, metadata=_help("Truncated-BPTT span of the recurrent model."))
+    context: int = field(default=128, metadata=_help("The Transformer's context window."))
     transformer_layers: int = field(
         default=4, metadata=_help("Layers of the same-budget Transformer; 0 = none.")
     )
     val_chars: int | None = field(
-        default=65536, metadata=_help("Validation characters read during training.")
+        default=32768, metadata=_help("Validation characters read during training.")
     )
     eval_rows: int = 16
     eval_warmup: int = 256
@@ -70,9 +72,9 @@ class TextConfig(LoopConfig):
     # The loop's knobs, with this application's defaults.
     steps: int = 1_000_000
     max_seconds: float | None = 240.0
-    batch_size: int = 32
-    lr: float = 1e-2
-    eval_every: int = 200
+    batch_size: int = 16
+    lr: float = 5e-3
+    eval_every: int = 500
     patience: int | None = None
     threads: int = 1
 
@@ -82,7 +84,7 @@ class TextConfig(LoopConfig):
             raise ValueError(
                 f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}"
             )
-        for name in ("embedding", "bptt", "eval_rows"):
+        for name in ("embedding", "bptt", "context", "eval_rows"):
             check_int(name, getattr(self, name), 1)
         check_int("transformer_layers", self.transformer_layers, 0)
         check_int("eval_warmup", self.eval_warmup, 0)
@@ -90,6 +92,7 @@ class TextConfig(LoopConfig):
         check_int("ngram_max_order", self.ngram_max_order, self.ngram_min_order)
         if self.val_chars is not None:
             check_int("val_chars", self.val_chars, 2)
+        check_int("batch_size · bptt / context", self.transformer_batch_size, 1)
         self.model  # noqa: B018 -- validates hidden, layers, dropout
 
     @property
@@ -97,6 +100,10 @@ class TextConfig(LoopConfig):
         return ModelConfig(
             kind=self.variant, hidden=self.hidden, layers=self.layers, dropout=self.dropout
         )
+
+    @property
+    def transformer_batch_size(self) -> int:
+        return self.batch_size * self.bptt // self.context
 
     @property
     def held_out(self) -> tuple[list[str] | None, list[str] | None]:

@@ -24,7 +24,9 @@ from lstmlab.training import RunResult
 from lstmlab.training.loop import MODEL_FILE
 from lstmlab.training.seeding import preserved_global_state
 
-__all__ = ["load_run", "evaluate_app"]
+__all__ = ["load_run", "evaluate_app", "TRAIN_SAMPLE"]
+
+TRAIN_SAMPLE = 200_000  # characters of the training text also scored (the generalisation gap)
 
 
 def load_run(out: str | Path) -> tuple[TextConfig, Vocabulary, dict[str, CharModel]]:
@@ -66,11 +68,13 @@ def evaluate_app(out: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, A
             folder = train_dir(out) if name == "model" else out / TRANSFORMER_DIR
             result = RunResult.load(folder)
             entry: dict[str, Any] = {}
-            for split in ("test", "val"):
+            # A slice of the training text too: the gap to it is what held-out works cost.
+            texts = {**splits, "train_sample": splits["train"][:TRAIN_SAMPLE]}
+            for split in ("test", "val", "train_sample"):
                 t = time.perf_counter()
                 nll, n = score(
-                    model, splits[split], rows=cfg.eval_rows, warmup=cfg.eval_warmup,
-                    context=cfg.bptt,
+                    model, texts[split], rows=cfg.eval_rows, warmup=cfg.eval_warmup,
+                    context=cfg.context,
                 )  # fmt: skip
                 entry[f"{split}_bpc"] = bits_per_char(nll, n)
                 entry[f"{split}_seconds"] = time.perf_counter() - t
@@ -88,6 +92,7 @@ def evaluate_app(out: str | Path) -> tuple[dict[str, Any], dict[str, dict[str, A
     ngram, by_order = select_order(train, val, len(vocab), orders)
     scores[f"kneser_ney_{ngram.order}gram"] = {
         "test_bpc": ngram.bits_per_char(test),
+        "train_sample_bpc": ngram.bits_per_char(train[:TRAIN_SAMPLE]),
         "val_bpc": by_order[ngram.order],
         "val_bpc_by_order": {str(k): v for k, v in by_order.items()},
         "fit_seconds": time.perf_counter() - t,

@@ -21,8 +21,9 @@ __all__ = ["TextProblem"]
 
 
 class TextProblem(Problem):
-    """Character-level language modelling of ``splits["train"]``, scored in bits per character
-    on the held-out works. In-training validation reads the first ``val_chars`` characters of
+    """Character-level language modelling of ``splits["train"]`` in chunks of ``span``
+    characters, scored in bits per character on the held-out works (a Transformer reads windows
+    of ``span``). In-training validation reads the first ``val_chars`` characters of
     the validation split (it runs every ``eval_every`` steps); ``evaluate`` of the app reads all.
     """
 
@@ -33,14 +34,14 @@ class TextProblem(Problem):
         splits: dict[str, Tensor],
         *,
         batch_size: int,
-        bptt: int,
+        span: int,
         eval_rows: int,
         eval_warmup: int,
         val_chars: int | None,
     ) -> None:
         self.splits = splits
-        self.streams = TrainStreams(splits["train"], batch_size, bptt)
-        self.bptt, self.eval_rows, self.eval_warmup = bptt, eval_rows, eval_warmup
+        self.streams = TrainStreams(splits["train"], batch_size, span)
+        self.span, self.eval_rows, self.eval_warmup = span, eval_rows, eval_warmup
         self.val_chars = val_chars
 
     def batch(self, step: int) -> StreamBatch:
@@ -56,7 +57,7 @@ class TextProblem(Problem):
         if split == "val" and self.val_chars is not None:
             ids = ids[: self.val_chars]
         nll, count = score(
-            model, ids, rows=self.eval_rows, warmup=self.eval_warmup, context=self.bptt
+            model, ids, rows=self.eval_rows, warmup=self.eval_warmup, context=self.span
         )
         nats = nll / count
         return {"loss": nats, "metric": nats / math.log(2), "bpc": nats / math.log(2)}

@@ -36,8 +36,8 @@ class TrainStreams:
         self.chunks = (length - 1) // bptt
         if self.chunks < 1:
             raise ValueError(
-                f"batch_size, bptt: expected a training text of at least batch_size · (bptt + 1)"
-                f" = {batch_size * (bptt + 1)} characters, got {len(ids)}"
+                f"training text: expected at least {batch_size} streams × {bptt + 1} = "
+                f"{batch_size * (bptt + 1)} characters (batch size × (span + 1)), got {len(ids)}"
             )
         self.data = ids[: batch_size * length].view(batch_size, length)  # (B, L)
         self.bptt = bptt

@@ -33,15 +33,17 @@ def make_models(cfg: TextConfig, vocab_size: int):
     if cfg.transformer_layers == 0:
         return recurrent, None
     target = count_parameters(recurrent())
-    tcfg, _ = matched_transformer(vocab_size, target, cfg.transformer_layers, cfg.bptt)
-    return recurrent, lambda: CharModel(vocab_size, tcfg, tcfg.hidden, cfg.bptt)
+    tcfg, _ = matched_transformer(vocab_size, target, cfg.transformer_layers, cfg.context)
+    return recurrent, lambda: CharModel(vocab_size, tcfg, tcfg.hidden, cfg.context)
 
 
-def make_problem(cfg: TextConfig, splits) -> TextProblem:
+def make_problem(cfg: TextConfig, splits, transformer: bool = False) -> TextProblem:
+    """The recurrent model's chunks of ``bptt``, or the Transformer's windows of ``context``
+    (as many characters per step)."""
     return TextProblem(
         splits,
-        batch_size=cfg.batch_size,
-        bptt=cfg.bptt,
+        batch_size=cfg.transformer_batch_size if transformer else cfg.batch_size,
+        span=cfg.context if transformer else cfg.bptt,
         eval_rows=cfg.eval_rows,
         eval_warmup=cfg.eval_warmup,
         val_chars=cfg.val_chars,
@@ -61,7 +63,7 @@ def train_app(
     corpus = load_corpus(cfg)  # bad input fails before anything is written
     vocab = Vocabulary.of(corpus.train, corpus.val, corpus.test)
     splits = encode_splits(corpus, vocab)
-    problem = make_problem(cfg, splits)
+    make_problem(cfg, splits, transformer=cfg.transformer_layers > 0)  # checks sizes early
     init_app_folder(out, APP, cfg.to_dict())
     write_json_atomic(out / VOCAB_FILE, vocab.to_json())
     recurrent, transformer = make_models(cfg, len(vocab))
@@ -70,7 +72,7 @@ def train_app(
         runs["transformer"] = (transformer, out / TRANSFORMER_DIR, "char-transformer")
     return {
         name: fit(
-            problem,
+            make_problem(cfg, splits, transformer=name == "transformer"),
             make,
             replace(cfg, out_dir=str(folder)),
             resume=resume,
