@@ -12,4 +12,6 @@ from __future__ import annotations
 
 __all__ = ["APPS"]
 
-APPS: dict[str, str] = {}
+APPS: dict[str, str] = {
+    "forecast": "lstmlab.apps.forecast.cli",
+}
