@@ -14,4 +14,5 @@ __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
     "forecast": "lstmlab.apps.forecast.cli",
+    "translate": "lstmlab.apps.translate",
 }
