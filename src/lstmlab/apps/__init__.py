@@ -13,5 +13,6 @@ from __future__ import annotations
 __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
+    "sentiment": "lstmlab.apps.sentiment",
     "translate": "lstmlab.apps.translate",
 }
