@@ -14,5 +14,6 @@ __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
     "forecast": "lstmlab.apps.forecast.cli",
+    "sentiment": "lstmlab.apps.sentiment",
     "translate": "lstmlab.apps.translate",
 }
