@@ -13,6 +13,8 @@ from __future__ import annotations
 __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
+    "forecast": "lstmlab.apps.forecast.cli",
+    "sentiment": "lstmlab.apps.sentiment",
     "translate": "lstmlab.apps.translate",
     "text": "lstmlab.apps.text",
 }
