@@ -12,4 +12,6 @@ from __future__ import annotations
 
 __all__ = ["APPS"]
 
-APPS: dict[str, str] = {}
+APPS: dict[str, str] = {
+    "speech": "lstmlab.apps.speech",
+}
