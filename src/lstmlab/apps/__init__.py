@@ -14,4 +14,5 @@ __all__ = ["APPS"]
 
 APPS: dict[str, str] = {
     "speech": "lstmlab.apps.speech",
+    "translate": "lstmlab.apps.translate",
 }

@@ -1,14 +1,18 @@
-"""The ``lstmlab`` command: ``train``, ``compare``, ``diagnose``, ``demo``, ``app`` and ``data``."""
+"""The ``lstmlab`` command: the lab (``train``, ``compare``, ``diagnose``, ``demo``), the
+applications (``app``), their data (``data``), the variant study (``study``) and the kernels'
+ahead-of-time build (``build``)."""
 
 from __future__ import annotations
 
 import click
 
 from lstmlab.apps.cli import app_group
+from lstmlab.cli.build import build_command
 from lstmlab.cli.compare import compare_command
 from lstmlab.cli.data import data_group
 from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
+from lstmlab.cli.study import study_group
 from lstmlab.cli.train import train_command
 
 
@@ -23,6 +27,8 @@ cli.add_command(diagnose_command)
 cli.add_command(demo_command)
 cli.add_command(app_group)
 cli.add_command(data_group)
+cli.add_command(study_group)
+cli.add_command(build_command)
 
 
 if __name__ == "__main__":

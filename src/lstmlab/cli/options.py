@@ -16,6 +16,7 @@ import click
 from lstmlab.models import ModelConfig
 from lstmlab.tasks import TASKS, make_task
 from lstmlab.training import SCHEDULES, TrainConfig
+from lstmlab.training.config import OPTIMIZERS
 
 __all__ = [
     "default",
@@ -185,6 +186,27 @@ training_options = _apply(
             default=default(T, "lr"),
             show_default=True,
             help="Adam learning rate.",
+        ),
+        click.option(
+            "--optimizer",
+            type=click.Choice(OPTIMIZERS),
+            default=default(T, "optimizer"),
+            show_default=True,
+            help="Adam, or SGD with --momentum (Greff et al. 2015).",
+        ),
+        click.option(
+            "--momentum",
+            type=float,
+            default=default(T, "momentum"),
+            show_default=True,
+            help="SGD momentum.",
+        ),
+        click.option(
+            "--input-noise",
+            type=float,
+            default=default(T, "input_noise"),
+            show_default=True,
+            help="Std of Gaussian noise on training inputs.",
         ),
         click.option(
             "--weight-decay",

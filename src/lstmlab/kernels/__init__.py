@@ -40,8 +40,8 @@ def _fused(backend: str, module: str, name: str):
         return getattr(importlib.import_module(f"lstmlab.kernels.{module}"), name)
     if backend == "fused":
         raise RuntimeError(
-            "backend: 'fused' was asked for but the fused kernels could not be "
-            "built (see the warning above); use backend='auto' or 'reference'"
+            f"backend: 'fused' was asked for but the fused kernels are unavailable "
+            f"({build.failure()}); use backend='auto' or 'reference', or run `lstmlab build`"
         )
     return None
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from lstmlab.layers.checks import check_int
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
-__all__ = ["LoopConfig", "TrainConfig", "SCHEDULES", "RESUMABLE_CHANGES"]
+__all__ = ["LoopConfig", "TrainConfig", "SCHEDULES", "OPTIMIZERS", "RESUMABLE_CHANGES"]
 
 #: Learning-rate schedules, see ``lstmlab.training.schedule``.
 SCHEDULES = ("constant", "cosine", "plateau")
 
+#: Optimisers of the loop.
+OPTIMIZERS = ("adam", "sgd")
+
 #: Fields a resumed run may change: they bound the run, they do not change what it computes.
 RESUMABLE_CHANGES = ("max_seconds", "out_dir")
+#: Seeds go to torch, python's random and numpy's legacy seeding, which takes at most 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,10 @@ class LoopConfig:
             A run stopped by it is not reproducible step for step; one stopped by ``steps``,
             by solving or by early stopping is.
         batch_size: sequences per step.
-        lr: Adam's learning rate (the peak of the schedule). 1e-2 with clipping at 1: with these
+        optimizer: "adam" (Kingma & Ba 2015) or "sgd" (with ``momentum``, as Greff et al. 2015
+            trained every variant).
+        momentum: SGD's momentum (ignored by Adam).
+        lr: the learning rate (the peak of the schedule). 1e-2 with clipping at 1: with these
             defaults the LSTM solved the adding problem at lag 100 in 1300 steps; at 1e-3 it took
             5000 (seed 0, ``lstmlab train --task adding --lag 100 [--lr 0.001]``).
         weight_decay: decoupled weight decay (AdamW, Loshchilov & Hutter 2019); 0 = plain Adam.
@@ -55,6 +63,8 @@ class LoopConfig:
     steps: int = 5000
     max_seconds: float | None = None
     batch_size: int = 32
+    optimizer: Literal["adam", "sgd"] = "adam"
+    momentum: float = 0.9
     lr: float = 1e-2
     weight_decay: float = 0.0
     grad_clip: float | None = 1.0
@@ -73,13 +83,18 @@ class LoopConfig:
             check_int(name, getattr(self, name), 1)
         check_int("warmup_steps", self.warmup_steps, 0)
         check_int("seed", self.seed, 0)
+        if self.seed > MAX_SEED:
+            raise ValueError(
+                f"seed: expected an int in [0, {MAX_SEED}] (the range numpy's and python's "
+                f"generators are seeded with), got {self.seed}"
+            )
         if self.patience is not None:
             check_int("patience", self.patience, 1)
-        _positive_float("lr", self.lr)
+        _positive_float("lr", self.lr, finite=True)
         if self.max_seconds is not None:
-            _positive_float("max_seconds", self.max_seconds)
+            _positive_float("max_seconds", self.max_seconds)  # inf: no limit, as None
         if self.grad_clip is not None:
-            _positive_float("grad_clip", self.grad_clip)
+            _positive_float("grad_clip", self.grad_clip)  # inf: no clipping, as None
         _positive_float("plateau_factor", self.plateau_factor)
         if self.plateau_factor >= 1:
             raise ValueError(
@@ -95,6 +110,11 @@ class LoopConfig:
             raise ValueError(
                 f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
             )
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        _unit_interval("momentum", self.momentum)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +151,8 @@ class TrainConfig(LoopConfig):
         n_val: validation sequences (fixed for the run; solving and early stopping read them).
         n_test: test sequences (fixed; read once, at the end).
         eval_batch_size: sequences per forward pass when evaluating.
+        input_noise: standard deviation of Gaussian noise added to every training input
+            (Greff et al. 2015, §IV-B: one of the hyperparameters of their study); 0 = none.
     """
 
     task: str = "adding"
@@ -139,6 +161,7 @@ class TrainConfig(LoopConfig):
     n_val: int = 500
     n_test: int = 1000
     eval_batch_size: int = 500
+    input_noise: float = 0.0
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -149,6 +172,10 @@ class TrainConfig(LoopConfig):
         super().__post_init__()
         for name in ("n_val", "n_test", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
+        if isinstance(self.input_noise, bool) or not isinstance(self.input_noise, int | float):
+            raise TypeError(f"input_noise: expected a number >= 0, got {self.input_noise!r}")
+        if not 0 <= self.input_noise < math.inf:
+            raise ValueError(f"input_noise: expected a finite number >= 0, got {self.input_noise}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -166,8 +193,18 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _positive_float(name: str, value: object) -> None:
+def _positive_float(name: str, value: object, finite: bool = False) -> None:
+    """A number > 0 (NaN is refused); ``finite`` refuses +inf too."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__} {value!r}")
     if not value > 0:
         raise ValueError(f"{name}: expected a number > 0, got {value}")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number > 0, got {value}")
+
+
+def _unit_interval(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name}: expected a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {value}")

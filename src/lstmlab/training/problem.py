@@ -13,6 +13,7 @@ import abc
 import functools
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
 from lstmlab.tasks.base import Task, TaskData
@@ -62,7 +63,9 @@ class Problem(abc.ABC):
 
 class TaskProblem(Problem):
     """A long-lag task of ``lstmlab.tasks``: a fresh batch per step, generated from
-    (seed, step); validation and test splits fixed for the run."""
+    (seed, step); validation and test splits fixed for the run. With ``input_noise`` σ > 0 every
+    training input gets Gaussian noise of that standard deviation (drawn from torch's global
+    RNG, which the loop seeds and checkpoints)."""
 
     def __init__(
         self,
@@ -73,8 +76,10 @@ class TaskProblem(Problem):
         n_val: int,
         n_test: int,
         eval_batch_size: int,
+        input_noise: float = 0.0,
     ) -> None:
         self.task = task
+        self.input_noise = input_noise
         self.metric_name = task.metric_name
         self.batch_size, self.seed = batch_size, seed
         self.n_val, self.n_test, self.eval_batch_size = n_val, n_test, eval_batch_size
@@ -87,7 +92,10 @@ class TaskProblem(Problem):
         return self.task.generate(self.batch_size, seed=batch_seed(self.seed, step))
 
     def loss(self, model: nn.Module, batch: TaskData, carry: Carry) -> tuple[Tensor, Carry]:
-        return task_loss(self.task, model(batch.x), batch.y), None
+        x = batch.x
+        if self.input_noise > 0:
+            x = x + self.input_noise * torch.randn_like(x)
+        return task_loss(self.task, model(x), batch.y), None
 
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
         return evaluate(model, self.task, self._splits[split], self.eval_batch_size)

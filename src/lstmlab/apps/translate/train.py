@@ -1,0 +1,70 @@
+"""``train``: the main model, then its baselines at the same wall-clock budget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+
+from lstmlab.apps.run import init_app_folder, train_dir
+from lstmlab.apps.translate.batches import Vocabs
+from lstmlab.apps.translate.config import TranslateConfig
+from lstmlab.apps.translate.problem import TranslateProblem
+from lstmlab.apps.translate.runs import (
+    APP,
+    baseline_configs,
+    baseline_dir,
+    build_model,
+    load_split,
+    load_vocabs,
+    save_vocabs,
+)
+from lstmlab.training import RunResult, fit
+
+__all__ = ["train_app"]
+
+
+def _fit(cfg: TranslateConfig, vocabs: Vocabs, split, resume, progress, console, label):
+    problem = TranslateProblem(
+        split,
+        vocabs,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+        eval_batch_size=cfg.eval_batch_size,
+    )
+    return fit(
+        problem,
+        lambda: build_model(cfg, vocabs),
+        cfg,
+        resume=resume,
+        progress=progress,
+        console=console,
+        label=label,
+    )
+
+
+def train_app(
+    cfg: TranslateConfig,
+    out: str | Path,
+    *,
+    baselines: bool = True,
+    resume: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+) -> dict[str, RunResult]:
+    """Train ``cfg`` into ``out`` (and each baseline into ``out/baselines/NAME``)."""
+    init_app_folder(out, APP, cfg.to_dict())
+    split = load_split(cfg)
+    vocab_file = Path(out) / "vocab.json"
+    vocabs = load_vocabs(out) if resume and vocab_file.is_file() else Vocabs.build(split.train)
+    save_vocabs(out, vocabs)
+    main_cfg = replace(cfg, out_dir=str(train_dir(out)))
+    label = f"{cfg.architecture} {cfg.variant} {cfg.attention}"
+    results = {"model": _fit(main_cfg, vocabs, split, resume, progress, console, label)}
+    if baselines:
+        budget = results["model"].wall_time  # the same wall-clock budget for every model
+        for name, b_cfg in baseline_configs(cfg, vocabs).items():
+            b_cfg = replace(b_cfg, max_seconds=budget, out_dir=str(baseline_dir(out, name)))
+            results[name] = _fit(b_cfg, vocabs, split, resume, progress, console, name)
+    return results

@@ -1,0 +1,252 @@
+"""``lstmlab study run`` and ``lstmlab study report``: the variant study of Greff et al. 2015."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from lstmlab.cells.options import VARIANTS
+from lstmlab.cli.options import CommaList
+from lstmlab.study.space import SearchSpace
+from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
+from lstmlab.tasks import TASKS
+
+
+@click.group("study")
+def study_group() -> None:
+    """Random search over LSTM variants and hyperparameters (Greff et al. 2015), on Optuna."""
+
+
+def _storage(storage: str | None, out: str) -> str:
+    return storage or f"sqlite:///{Path(out).resolve() / 'study.db'}"
+
+
+@study_group.command("run")
+@click.option("--task", type=click.Choice(list(TASKS)), default="adding", show_default=True)
+@click.option("--lag", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option(
+    "--variants",
+    type=CommaList(tuple(VARIANTS)),
+    default=",".join(VARIANTS),
+    show_default=True,
+    help="LSTM variants to sample from.",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=180,
+    show_default=True,
+    help="Finished trials at which the study stops (all workers together).",
+)
+@click.option(
+    "--max-seconds-per-trial",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+)
+@click.option("--steps-per-trial", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option(
+    "--optimizer",
+    type=click.Choice(["sgd", "adam"]),
+    default="sgd",
+    show_default=True,
+    help="SGD with sampled momentum (the paper), or Adam.",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(["random", "tpe"]),
+    default="random",
+    show_default=True,
+    help="Random search (the paper) or TPE.",
+)
+@click.option("--prune", is_flag=True, help="Stop hopeless trials early (off in the paper).")
+@click.option(
+    "--storage",
+    default=None,
+    help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
+    "lets workers on many machines join one study.",
+)
+@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default="runs/study",
+    show_default=True,
+    help="Folder for the trials' run folders (and the default SQLite storage).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Local worker processes (one thread each).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--worker-index", type=click.IntRange(min=0), default=None, hidden=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def run_command(
+    task,
+    lag,
+    variants,
+    trials,
+    max_seconds_per_trial,
+    steps_per_trial,
+    optimizer,
+    sampler,
+    prune,
+    storage,
+    name,
+    out,
+    workers,
+    seed,
+    worker_index,
+    quiet,
+) -> None:
+    """Run (or join, or resume) a study: every trial a full training run of the one loop."""
+    try:
+        settings = StudySettings(
+            task=task,
+            lag=lag,
+            space=SearchSpace(variants=tuple(variants), optimizer=optimizer),
+            trials=trials,
+            max_seconds_per_trial=max_seconds_per_trial,
+            steps_per_trial=steps_per_trial,
+            sampler=sampler,
+            prune=prune,
+            seed=seed,
+        )
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    Path(out).mkdir(parents=True, exist_ok=True)
+    url, name = _storage(storage, out), name or f"{task}-lag{lag}"
+    try:
+        study, _ = open_study(url, name, settings)  # create it once, before the workers start
+    except StudyMismatchError as err:
+        raise click.BadParameter(str(err), param_hint="--study") from err
+    console = Console(quiet=quiet)
+    if workers == 1:
+        if not quiet:
+            console.print(f"study {name!r} in {url}: trials until {trials} have finished")
+        study = run_worker(url, name, settings, out, worker=worker_index or 0)
+    else:
+        _run_local_workers(console, url, name, out, workers, quiet, settings)
+        study, _ = open_study(url, name, None)
+    finished = sum(t.state.name == "COMPLETE" for t in study.trials)
+    console.print(
+        f"study {name!r}: {finished} finished trials; report with "
+        f"`lstmlab study report --storage {url} --study {name} --out DIR`"
+    )
+
+
+def _run_local_workers(console, url, name, out, workers, quiet, settings) -> None:
+    """``workers`` child processes of this command joining the study; progress from storage."""
+    args = [
+        sys.executable,
+        "-m",
+        "lstmlab.cli.main",
+        "study",
+        "run",
+        "--storage",
+        url,
+        "--study",
+        name,
+        "--out",
+        str(out),
+        "--quiet",
+        "--task",
+        settings.task,
+        "--lag",
+        str(settings.lag),
+        "--variants",
+        ",".join(settings.space.variants),
+        "--trials",
+        str(settings.trials),
+        "--max-seconds-per-trial",
+        str(settings.max_seconds_per_trial),
+        "--steps-per-trial",
+        str(settings.steps_per_trial),
+        "--optimizer",
+        settings.space.optimizer,
+        "--sampler",
+        settings.sampler,
+        "--seed",
+        str(settings.seed),
+        *(["--prune"] if settings.prune else []),
+    ]
+    children = [subprocess.Popen([*args, "--worker-index", str(k)]) for k in range(workers)]
+    try:
+        while any(c.poll() is None for c in children):
+            if not quiet:
+                study, _ = open_study(url, name, None)
+                done = sum(t.state.name == "COMPLETE" for t in study.trials)
+                running = sum(t.state.name == "RUNNING" for t in study.trials)
+                console.print(
+                    f"{time.strftime('%H:%M:%S')} finished {done}/{settings.trials}, "
+                    f"running {running}",
+                    highlight=False,
+                )
+            time.sleep(15)
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.terminate()
+    bad = [c.returncode for c in children if c.returncode != 0]
+    if bad:
+        raise click.ClickException(f"workers: expected exit code 0 from every worker, got {bad}")
+
+
+@study_group.command("report")
+@click.option(
+    "--storage", default=None, help="Optuna storage URL [default: sqlite:///OUT/study.db]."
+)
+@click.option("--study", "name", required=True, help="Study name.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder for the plots, report.md and report.json.",
+)
+@click.option(
+    "--top-fraction",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Keep each variant's best fraction of trials.",
+)
+def report_command(storage, name, out, top_fraction) -> None:
+    """Per-variant box plots, Welch's t-tests, fANOVA importances and the verdict table."""
+    from lstmlab.study.report import build_report, write_report
+
+    url = _storage(storage, out)
+    try:
+        study, _ = open_study(url, name, None)
+    except StudyMismatchError as err:
+        raise click.BadParameter(str(err), param_hint="--study") from err
+    report = build_report(study, top_fraction)
+    files = write_report(report, out)
+    table = Table(title=f"study {name}: {report.trials} finished trials")
+    for column in ("variant", "trials", "median", "p (Bonferroni)", "our verdict", "Greff 2015"):
+        table.add_column(column)
+    for r in report.rows:
+        q = r["p_bonferroni"]
+        table.add_row(
+            r["variant"],
+            str(r["trials"]),
+            f"{r['median']:.4g}",
+            "—" if q != q else f"{q:.3g}",
+            r["verdict"],
+            r["greff_2015"],
+        )
+    console = Console()
+    console.print(table)
+    if report.importances:
+        console.print(
+            "fANOVA importance: " + ", ".join(f"{k} {v:.2f}" for k, v in report.importances.items())
+        )
+    console.print("written: " + ", ".join(str(f) for f in files))
