@@ -20,7 +20,7 @@ TINY = [
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, espeak, klettres):
     """A trained and evaluated tiny run (its corpora in a private data cache)."""
     root = tmp_path_factory.mktemp("speech")
     env = {"LSTMLAB_DATA": str(root / "data")}
@@ -95,7 +95,7 @@ def test_predict_rejects_bad_files(run, tmp_path, content, message):
     assert "FILE" in result.output and message in result.output
 
 
-def test_predict_and_evaluate_reject_another_apps_folder(tmp_path):
+def test_predict_and_evaluate_reject_another_apps_folder(tmp_path, espeak):
     other = tmp_path / "forecast-run"
     other.mkdir()
     (other / "app.json").write_text(json.dumps({"app": "forecast", "config": {}}))

@@ -33,7 +33,7 @@ def test_words_are_single_digits_or_letters():
     assert len({u.text for u in words}) > 30
 
 
-def test_corpus_is_generated_once_recorded_and_reloaded(tmp_path):
+def test_corpus_is_generated_once_recorded_and_reloaded(tmp_path, espeak):
     splits = load_corpus(TINY, tmp_path, workers=1, progress=False)
     assert [len(splits[s]) for s in ("train", "val", "test")] == [4, 2, 4]
     test = splits["test"]

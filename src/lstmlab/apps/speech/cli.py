@@ -45,10 +45,21 @@ def _corpora(cfg, console: Console, progress: bool, words: bool):
     return digits, word_set
 
 
+PARTS = ("all", "model", "lstm_unidirectional", "rnn_unidirectional", "words")
+
+
 @group.command()
 @run_options
+@click.option(
+    "--part",
+    type=click.Choice(PARTS),
+    default="all",
+    show_default=True,
+    help="Train only this model of the run (run the others later, or at the same time in "
+    "another process, with the same --out and options).",
+)
 @dataclass_options(SpeechConfig, exclude=("out_dir",))
-def train(out: str, resume: bool, quiet: bool, **values) -> None:
+def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
     """Synthesise the corpora (once, cached) and train the model, the baselines and the
     isolated-word model, each with the one training loop."""
     from lstmlab.apps.speech.corpus import WORDS
@@ -69,7 +80,7 @@ def train(out: str, resume: bool, quiet: bool, **values) -> None:
         init_app_folder(out, APP, cfg.to_dict())
     except AppFolderError as err:
         raise app_error(err) from err
-    digits, words = _corpora(cfg, console, not quiet, cfg.words)
+    digits, words = _corpora(cfg, console, not quiet, cfg.words and part in ("all", "words"))
     runs = [("model", CTCProblem(digits, cfg.batch_size, cfg.seed), lambda: make_ctc(cfg.core()),
              train_dir(out))]  # fmt: skip
     if cfg.baselines:
@@ -84,6 +95,8 @@ def train(out: str, resume: bool, quiet: bool, **values) -> None:
              lambda: make_words(cfg.core()), words_dir(out))
         )  # fmt: skip
     for label, problem, make_model, run_dir in runs:
+        if part not in ("all", label):
+            continue
         result = fit(
             problem,
             make_model,
