@@ -72,7 +72,7 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
         words_dir,
     )
     from lstmlab.apps.speech.problem import CTCProblem, WordProblem
-    from lstmlab.training import fit
+    from lstmlab.training import RunFolderError, fit
 
     cfg = config_from_options(SpeechConfig, values)
     console = Console()
@@ -97,15 +97,18 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
     for label, problem, make_model, run_dir in runs:
         if part not in ("all", label):
             continue
-        result = fit(
-            problem,
-            make_model,
-            replace(cfg, out_dir=str(run_dir)),
-            resume=resume,
-            progress=not quiet,
-            console=console,
-            label=f"speech {label}",
-        )
+        try:
+            result = fit(
+                problem,
+                make_model,
+                replace(cfg, out_dir=str(run_dir)),
+                resume=resume,
+                progress=not quiet,
+                console=console,
+                label=f"speech {label}",
+            )
+        except RunFolderError as err:
+            raise app_error(err) from err
         console.print(
             f"{label}: test {result.metric_name} {result.metrics['metric']:.4g} after "
             f"{result.steps} steps, {result.wall_time:.0f} s ({result.stop_reason})"
