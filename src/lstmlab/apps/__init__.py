@@ -17,4 +17,5 @@ APPS: dict[str, str] = {
     "sentiment": "lstmlab.apps.sentiment",
     "speech": "lstmlab.apps.speech",
     "translate": "lstmlab.apps.translate",
+    "text": "lstmlab.apps.text",
 }
