@@ -13,7 +13,6 @@ from lstmlab.apps.run import (
     AppFolderError,
     check_app_folder,
     init_app_folder,
-    print_app_metrics,
     train_dir,
     write_app_metrics,
 )
@@ -123,6 +122,7 @@ def evaluate(out: str) -> None:
     on real recordings; write DIR/metrics.json and the confusion matrix."""
     from lstmlab.apps.speech.evaluate import evaluate_run
     from lstmlab.apps.speech.models import APP
+    from lstmlab.apps.speech.report import print_speech_metrics
 
     console = Console()
     try:
@@ -132,7 +132,7 @@ def evaluate(out: str) -> None:
     except AppFolderError as err:
         raise app_error(err) from err
     metrics = write_app_metrics(out, model, baselines, data)
-    print_app_metrics(console, metrics, "speech: test split, unseen speakers")
+    print_speech_metrics(console, metrics)
 
 
 @group.command()
