@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from lstmlab.kernels import build, recompute, reference
+from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["gru_fused", "rnn_fused", "TorchKernels"]
 
@@ -73,10 +74,9 @@ def gru_fused(
     """x (N, I) packed, h0 (B, H), weights (W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,))
     → out (N, H), h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None."""
     w_ih, w_hh, b_ih, b_hh = weights
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     save = return_gates or _needs_graph(x, h0, *weights)
-    out, h, gates = _GRU.apply(
-        x, h0, w_ih, w_hh, b_ih, b_hh, [int(n) for n in batch_sizes], reset_after, reverse, save
-    )
+    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, reset_after, reverse, save)
     if not return_gates:
         return out, h, None
     H = h.shape[1]
@@ -99,7 +99,7 @@ def rnn_fused(
         raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
     w_ih, w_hh, b_ih, b_hh = weights
     relu = nonlinearity == "relu"
-    bs = [int(n) for n in batch_sizes]
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     out, h = _RNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, relu, reverse)
     return out, h, ({"h": out} if return_gates else None)
 

@@ -46,6 +46,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.kernels import recompute, reference
+from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["lstm_fused", "flags_of", "chunk_bounds"]
 
@@ -505,13 +506,7 @@ def lstm_fused(
 ) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
     """``reference.lstm_reference``, fused: x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P),
     h_n (B, P), c_n (B, H) and, with ``return_gates``, the detached gates (N, H) each."""
-    bs = [int(b) for b in batch_sizes]
-    B, N = h0.shape[0], x.shape[0]
-    if not bs or bs[0] != B or sum(bs) != N or any(a < b for a, b in itertools.pairwise(bs)):
-        raise ValueError(
-            f"batch_sizes: expected a non-increasing list starting at the batch size {B} and "
-            f"summing to the {N} rows of x, got {bs}"
-        )
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     cpp = _use_cpp(x)
     h0, c0 = h0.contiguous(), c0.contiguous()
     lay = _plan(x, h0, c0, opts, bs, cpp)

@@ -14,7 +14,14 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from lstmlab.cells.init import uniform_
 from lstmlab.kernels import check_backend
-from lstmlab.layers.checks import check_flag, check_int, check_lengths, check_shape, check_tensor
+from lstmlab.layers.checks import (
+    check_flag,
+    check_int,
+    check_lengths,
+    check_packed_layout,
+    check_shape,
+    check_tensor,
+)
 
 __all__ = ["RecurrentBase"]
 
@@ -222,7 +229,7 @@ class RecurrentBase(nn.RNNBase):
                 )
             layout = _Layout(
                 len(batch_sizes),
-                int(batch_sizes[0]),
+                check_packed_layout(batch_sizes, sorted_idx, unsorted_idx),
                 batch_sizes,
                 sorted_idx,
                 unsorted_idx,
