@@ -2,6 +2,9 @@
 
 from lstmlab.cells import VARIANTS, GRUCell, LSTMCell, LSTMOptions, RNNCell
 from lstmlab.layers import GRU, LSTM, RNN
+from lstmlab.serialization import register_safe_globals
+
+register_safe_globals()
 
 __version__ = "0.1.0"
 __all__ = ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell", "LSTMOptions", "VARIANTS"]

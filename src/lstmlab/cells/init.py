@@ -25,6 +25,15 @@ def uniform_(params: list[Tensor], hidden_size: int) -> None:
         p.uniform_(-bound, bound)
 
 
+def _finite(name: str, value: object, expected: str) -> float:
+    """A real number that is not NaN or ±Inf (a NaN bias would silently poison every step)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: expected {expected}, got {value}")
+    return float(value)
+
+
 def _rows(opts: LSTMOptions, gate: str, H: int) -> slice:
     k = opts.gates.index(gate)
     return slice(k * H, (k + 1) * H)
@@ -33,6 +42,7 @@ def _rows(opts: LSTMOptions, gate: str, H: int) -> slice:
 @torch.no_grad()
 def forget_bias_(bias_ih: Tensor, bias_hh: Tensor, opts: LSTMOptions, H: int, value: float) -> None:
     """b_f = value. Jozefowicz et al. 2015 (§2.2) recommend 1: the cell starts by remembering."""
+    value = _finite("forget_bias", value, "a finite number")
     if "f" not in opts.gates:
         raise ValueError(
             f"forget_bias: expected a variant with a forget gate, got gates {opts.gates}"
@@ -54,7 +64,7 @@ def chrono_(
 
     The forget gate then keeps information for a characteristic time spread over [1, T_max].
     """
-    if t_max < 3:
+    if _finite("chrono", t_max, "the longest expected lag T_max, a finite number >= 3") < 3:
         raise ValueError(f"chrono: expected the longest expected lag T_max >= 3, got {t_max}")
     if "f" not in opts.gates:
         raise ValueError(f"chrono: expected a variant with a forget gate, got gates {opts.gates}")

@@ -9,7 +9,12 @@ from torch import Tensor, nn
 from lstmlab.cells.gru import gru_step
 from lstmlab.cells.init import chrono_, forget_bias_, uniform_
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes, lstm_step, sigmoid_state
-from lstmlab.cells.options import LSTMOptions, resolve_variant
+from lstmlab.cells.options import (
+    LSTMOptions,
+    options_from_state,
+    options_to_state,
+    resolve_variant,
+)
 from lstmlab.cells.rnn import NONLINEARITIES, rnn_step
 from lstmlab.layers.checks import check_flag, check_int, check_shape, check_tensor
 
@@ -88,6 +93,13 @@ class LSTMCell(_Cell):
             self.options, input_size, hidden_size, proj_size, check_flag("bias", bias)
         )
         super().__init__(input_size, hidden_size, shapes, device, dtype)
+
+    # A pickled cell holds only plain types, so torch.load(weights_only=True) can read it.
+    def __getstate__(self) -> dict:
+        return options_to_state(super().__getstate__())
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(options_from_state(state))
 
     def reset_parameters(self) -> None:
         super().reset_parameters()

@@ -8,9 +8,9 @@ is the lecture notes' LSTM (Hochreiter & Schmidhuber 1997 with the forget gate o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
-__all__ = ["LSTMOptions", "VARIANTS", "resolve_variant"]
+__all__ = ["LSTMOptions", "VARIANTS", "resolve_variant", "options_to_state", "options_from_state"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,24 @@ def resolve_variant(variant: str | LSTMOptions) -> LSTMOptions:
             f"variant: expected one of {', '.join(repr(k) for k in VARIANTS)}, got {variant!r}"
         )
     return VARIANTS[key]
+
+
+def options_to_state(state: dict) -> dict:
+    """A module's pickled state with its ``options`` as a plain dict (weights_only-loadable)."""
+    if isinstance(state.get("options"), LSTMOptions):
+        state = {**state, "options": asdict(state["options"])}
+    return state
+
+
+def options_from_state(state: dict) -> dict:
+    """The inverse of ``options_to_state``, checking the fields (a pickle is untrusted input)."""
+    options = state.get("options")
+    if isinstance(options, dict):
+        fields = LSTMOptions.__dataclass_fields__
+        if set(options) != set(fields) or not all(type(v) is bool for v in options.values()):
+            raise ValueError(
+                f"options: expected the {len(fields)} boolean fields of LSTMOptions, got "
+                f"{options!r}"
+            )
+        state = {**state, "options": LSTMOptions(**options)}
+    return state

@@ -71,6 +71,8 @@ def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) ->
     try:
         result = train(cfg, resume=resume, progress=not quiet, console=console)
     except RunFolderError as err:
-        hint = "" if resume else "; pass --resume to continue it"
+        hint = (
+            "" if resume or "which holds one" not in str(err) else "; pass --resume to continue it"
+        )
         raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
     print_result(console, result, cfg.out_dir)

@@ -18,8 +18,16 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.kernels import reference
+from lstmlab.kernels.packing import check_batch_sizes
 
-__all__ = ["BACKENDS", "lstm_sequence", "gru_sequence", "rnn_sequence", "check_backend"]
+__all__ = [
+    "BACKENDS",
+    "lstm_sequence",
+    "gru_sequence",
+    "rnn_sequence",
+    "check_backend",
+    "check_batch_sizes",
+]
 
 BACKENDS = ("auto", "fused", "reference")
 
@@ -40,8 +48,8 @@ def _fused(backend: str, module: str, name: str):
         return getattr(importlib.import_module(f"lstmlab.kernels.{module}"), name)
     if backend == "fused":
         raise RuntimeError(
-            "backend: 'fused' was asked for but the fused kernels could not be "
-            "built (see the warning above); use backend='auto' or 'reference'"
+            f"backend: 'fused' was asked for but the fused kernels are unavailable "
+            f"({build.failure()}); use backend='auto' or 'reference', or run `lstmlab build`"
         )
     return None
 
@@ -59,6 +67,7 @@ def lstm_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H)."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     fused = _fused(backend, "fused_lstm", "lstm_fused")
     if fused is not None:
         return fused(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
@@ -77,6 +86,7 @@ def gru_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     fused = _fused(backend, "fused_gru_rnn", "gru_fused")
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
@@ -95,6 +105,7 @@ def rnn_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     fused = _fused(backend, "fused_gru_rnn", "rnn_fused")
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)

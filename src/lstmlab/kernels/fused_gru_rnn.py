@@ -29,9 +29,9 @@ from itertools import accumulate
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from lstmlab.kernels import build
+from lstmlab.kernels import build, recompute, reference
+from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["gru_fused", "rnn_fused", "TorchKernels"]
 
@@ -74,10 +74,9 @@ def gru_fused(
     """x (N, I) packed, h0 (B, H), weights (W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,))
     → out (N, H), h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None."""
     w_ih, w_hh, b_ih, b_hh = weights
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     save = return_gates or _needs_graph(x, h0, *weights)
-    out, h, gates = _GRU.apply(
-        x, h0, w_ih, w_hh, b_ih, b_hh, [int(n) for n in batch_sizes], reset_after, reverse, save
-    )
+    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, reset_after, reverse, save)
     if not return_gates:
         return out, h, None
     H = h.shape[1]
@@ -100,30 +99,49 @@ def rnn_fused(
         raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
     w_ih, w_hh, b_ih, b_hh = weights
     relu = nonlinearity == "relu"
-    bs = [int(n) for n in batch_sizes]
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     out, h = _RNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, relu, reverse)
     return out, h, ({"h": out} if return_gates else None)
 
 
 # -- autograd ------------------------------------------------------------------------------------
 class _GRU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save):
-        kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
-        out, h, gates = kernels.gru_forward(
-            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save
-        )  # (N, H), (B, H), (N, 4H) or empty
-        ctx.mark_non_differentiable(gates)
-        ctx.set_materialize_grads(False)  # no (N, 4H) zeros for the gates' gradient
-        ctx.save_for_backward(x, h0, w_ih, w_hh, out, gates)
-        ctx.kernels, ctx.args = kernels, (batch_sizes, reset_after, reverse)
-        return out, h, gates
+    """The fused GRU. Every input the backward reads is saved with ``save_for_backward`` (so an
+    in-place change before the backward raises, as in torch.nn); under ``create_graph=True`` the
+    backward is ``recompute.vjp`` through the reference recurrence (exact second derivatives)."""
 
     @staticmethod
-    @once_differentiable
+    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save):
+        kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
+        return kernels.gru_forward(
+            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save
+        )  # (N, H), (B, H), (N, 4H) or empty
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, _ = inputs
+        out, _, gates = output
+        ctx.mark_non_differentiable(gates)
+        ctx.set_materialize_grads(False)  # no (N, 4H) zeros for the gates' gradient
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, gates)
+        ctx.kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.args = (batch_sizes, reset_after, reverse)
+
+    @staticmethod
     def backward(ctx, d_out, d_h, _d_gates):
-        x, h0, w_ih, w_hh, out, gates = ctx.saved_tensors
+        x, h0, w_ih, w_hh, b_ih, b_hh, out, gates = ctx.saved_tensors
         need = ctx.needs_input_grad
+        batch_sizes, reset_after, reverse = ctx.args
+        if recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
+            grads = recompute.vjp(
+                lambda x, h0, *w: reference.gru_reference(
+                    x, batch_sizes, h0, w, reset_after, reverse
+                )[:2],
+                [x, h0, w_ih, w_hh, b_ih, b_hh],
+                need[:6],
+                [d_out, d_h],
+            )
+            return (*grads, *([None] * 4))
         d_out, d_h = _zeros_if_none(d_out, out), _zeros_if_none(d_h, h0)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = ctx.kernels.gru_backward(
             d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
@@ -140,19 +158,37 @@ class _GRU(torch.autograd.Function):
 
 
 class _RNN(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse):
-        kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
-        out, h = kernels.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse)
-        ctx.save_for_backward(x, h0, w_ih, w_hh, out)
-        ctx.kernels, ctx.args = kernels, (batch_sizes, relu, reverse)
-        return out, h
+    """The fused Elman RNN; saved inputs and double backward as ``_GRU``."""
 
     @staticmethod
-    @once_differentiable
+    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse):
+        kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
+        return kernels.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse = inputs
+        out, _ = output
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)
+        ctx.kernels = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.args = (batch_sizes, relu, reverse)
+
+    @staticmethod
     def backward(ctx, d_out, d_h):
-        x, h0, w_ih, w_hh, out = ctx.saved_tensors
+        x, h0, w_ih, w_hh, b_ih, b_hh, out = ctx.saved_tensors
         need = ctx.needs_input_grad
+        batch_sizes, relu, reverse = ctx.args
+        if recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
+            nonlinearity = "relu" if relu else "tanh"
+            grads = recompute.vjp(
+                lambda x, h0, *w: reference.rnn_reference(
+                    x, batch_sizes, h0, w, nonlinearity, reverse
+                )[:2],
+                [x, h0, w_ih, w_hh, b_ih, b_hh],
+                need[:6],
+                [d_out, d_h],
+            )
+            return (*grads, *([None] * 3))
         dx, dh0, dw_ih, dw_hh, db = ctx.kernels.rnn_backward(
             d_out, d_h, x, h0, w_ih, w_hh, out, *ctx.args, need[0], any(need[2:6])
         )

@@ -45,6 +45,8 @@ from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
+from lstmlab.kernels import recompute, reference
+from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["lstm_fused", "flags_of", "chunk_bounds"]
 
@@ -391,52 +393,84 @@ def _prev_product(d: Tensor, rows: Tensor, init: Tensor, info: _Saved) -> Tensor
 class _LSTMFunction(torch.autograd.Function):
     """The fused forward and its hand-written backward (BPTT, Werbos 1990). Saved for the
     backward: the gate activations A (G·H, N), the cell states C (H, N), the outputs, m_t with a
-    projection, and the inputs; c_{t-1} and h_{t-1} are read back from C and the outputs."""
+    projection (M (H, N)), and the inputs themselves (``save_for_backward`` checks their versions,
+    so a weight changed in place before the backward raises as it does in torch.nn); c_{t-1} and
+    h_{t-1} are read back from C and the outputs. Forward and ``setup_context`` are apart, as
+    ``torch.func`` needs. Under ``create_graph=True`` the backward is ``recompute.vjp`` through
+    the reference recurrence, so second derivatives are exact."""
 
     @staticmethod
-    def forward(
-        ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, cpp, lay
-    ):
+    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, cpp, lay):
         w = LSTMWeights(w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr)
-        out, h_n, c_n, AT, CT, MT, (wi, wh, wr) = _forward(
-            x, h0, c0, w, opts, bs, rev, cpp, lay, save=True
-        )
-        ctx.info = _Saved(lay, _schedule(bs, rev), bs, flags_of(opts), rev, cpp)
-        ctx.set_materialize_grads(False)
-        ctx.save_for_backward(x, h0, c0, wi, wh, wr, w_hr, w_peep, AT, CT, out, MT)
-        ctx.mark_non_differentiable(AT, CT)
-        return out, h_n, c_n, AT, CT
+        out, h_n, c_n, AT, CT, MT, _ = _forward(x, h0, c0, w, opts, bs, rev, cpp, lay, save=True)
+        return out, h_n, c_n, AT, CT, MT
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, d_out, d_hn, d_cn, _dA, _dC):
-        x, h0, c0, w_ih, w_hh, w_gr, w_hr, w_peep, AT, CT, out, MT = ctx.saved_tensors
+    def setup_context(ctx, inputs, output):
+        x, h0, c0, *weights, opts, bs, rev, cpp, lay = inputs
+        out, _, _, AT, CT, MT = output
+        ctx.info = _Saved(lay, _schedule(bs, rev), bs, flags_of(opts), rev, cpp)
+        ctx.opts = opts
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(x, h0, c0, *weights, AT, CT, out, MT)
+        ctx.mark_non_differentiable(AT, CT, MT)
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn, d_cn, _dA, _dC, _dM):
+        x, h0, c0, *w, AT, CT, out, MT = ctx.saved_tensors
         info: _Saved = ctx.info
-        lay = info.lay
         need = ctx.needs_input_grad
-        fgr = w_gr is not None and need[9]
-        _, backward_loop = _loops(info.cpp)
-        dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT = backward_loop(
-            x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
-            info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
-        )  # fmt: skip
-        # Rows back from the internal layout to torch's gate order.
-        dw_ih = dw_ih.index_select(0, lay.inv)  # (G·H, I)
-        dw_hh = dw_hh.index_select(0, lay.inv)  # (G·H, P)
-        db = db.index_select(0, lay.inv) if need[5] or need[6] else None  # (G·H,)
-        dw_hr = dHT @ MT.t() if w_hr is not None and need[7] else None  # (P, H)
-        dw_gr = None
-        if fgr:
-            # dR = Σ dz_sig ⊗ s_prev, s_prev the previous step's sigmoid activations (0 at a
-            # row's first step): the same "previous rows" product as dW_hh, with zeros as init.
-            s_rows = AT.index_select(0, lay.sig_cols).t()  # (N, S·H), chunked-sig order
-            dz_sig = dZT.index_select(0, lay.sig_cols).t()
-            zero = s_rows.new_zeros(h0.shape[0], s_rows.shape[1])
-            dw_gr = _prev_product(dz_sig, s_rows, zero, info)
-            dw_gr = dw_gr.index_select(0, lay.sinv).index_select(1, lay.sinv)  # (S·H, S·H)
-        d_peep = dpeep if w_peep is not None and need[8] else None
-        return (dx if need[0] else None, dh0, dc0, dw_ih, dw_hh, db, db, dw_hr, d_peep, dw_gr,
-                *[None] * 5)  # fmt: skip
+        if recompute.wants_graph(x, h0, c0, *w, d_out, d_hn, d_cn):
+            grads = recompute.vjp(
+                lambda x, h0, c0, *w: reference.lstm_reference(
+                    x, info.batch_sizes, h0, c0, LSTMWeights(*w), ctx.opts, info.reverse
+                )[:3],
+                [x, h0, c0, *w],
+                need[:10],
+                [d_out, d_hn, d_cn],
+            )
+            return (*grads, *[None] * 5)
+        with torch.no_grad():
+            return (*_backward(info, need, x, h0, c0, LSTMWeights(*w), AT, CT, out, MT,
+                               d_out, d_hn, d_cn), *[None] * 5)  # fmt: skip
+
+
+def _backward(info: _Saved, need, x, h0, c0, w: LSTMWeights, AT, CT, out, MT, d_out, d_hn, d_cn):
+    """The hand-written backward: gradients of x, h0, c0 and the seven weights (None for what
+    is not needed)."""
+    lay = info.lay
+    w_ih = w.weight_ih.index_select(0, lay.perm)  # (G·H, I), internal rows
+    w_hh = w.weight_hh.index_select(0, lay.perm)  # (G·H, P)
+    w_gr = None
+    if w.weight_gr is not None:
+        w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
+    w_hr, w_peep = w.weight_hr, w.weight_peep
+    fgr = w_gr is not None and need[9]
+    _, backward_loop = _loops(info.cpp)
+    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT = backward_loop(
+        x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
+        info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
+    )  # fmt: skip
+    # Rows back from the internal layout to torch's gate order.
+    dw_ih = dw_ih.index_select(0, lay.inv)  # (G·H, I)
+    dw_hh = dw_hh.index_select(0, lay.inv)  # (G·H, P)
+    db = db.index_select(0, lay.inv) if need[5] or need[6] else None  # (G·H,)
+    dw_hr = dHT @ MT.t() if w_hr is not None and need[7] else None  # (P, H)
+    dw_gr = None
+    if fgr:
+        # dR = Σ dz_sig ⊗ s_prev, s_prev the previous step's sigmoid activations (0 at a
+        # row's first step): the same "previous rows" product as dW_hh, with zeros as init.
+        s_rows = AT.index_select(0, lay.sig_cols).t()  # (N, S·H), chunked-sig order
+        dz_sig = dZT.index_select(0, lay.sig_cols).t()
+        zero = s_rows.new_zeros(h0.shape[0], s_rows.shape[1])
+        dw_gr = _prev_product(dz_sig, s_rows, zero, info)
+        dw_gr = dw_gr.index_select(0, lay.sinv).index_select(1, lay.sinv)  # (S·H, S·H)
+    d_peep = dpeep if w_peep is not None and need[8] else None
+    # b_ih and b_hh enter as their sum: each gets its own tensor (autograd may keep it as .grad).
+    db_hh = db.clone() if db is not None and need[6] else None
+    return (dx if need[0] else None, dh0 if need[1] else None, dc0 if need[2] else None,
+            dw_ih if need[3] else None, dw_hh if need[4] else None, db if need[5] else None,
+            db_hh, dw_hr, d_peep, dw_gr)  # fmt: skip
 
 
 def _gate_table(
@@ -470,20 +504,14 @@ def lstm_fused(
 ) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
     """``reference.lstm_reference``, fused: x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P),
     h_n (B, P), c_n (B, H) and, with ``return_gates``, the detached gates (N, H) each."""
-    bs = [int(b) for b in batch_sizes]
-    B, N = h0.shape[0], x.shape[0]
-    if not bs or bs[0] != B or sum(bs) != N or any(a < b for a, b in itertools.pairwise(bs)):
-        raise ValueError(
-            f"batch_sizes: expected a non-increasing list starting at the batch size {B} and "
-            f"summing to the {N} rows of x, got {bs}"
-        )
+    bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     cpp = _use_cpp(x)
     h0, c0 = h0.contiguous(), c0.contiguous()
     lay = _plan(x, h0, c0, opts, bs, cpp)
     tensors = (x, h0, c0, *w)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
     if needs_grad:
-        out, h_n, c_n, A, C = _LSTMFunction.apply(x, h0, c0, *w, opts, bs, reverse, cpp, lay)
+        out, h_n, c_n, A, C, _ = _LSTMFunction.apply(x, h0, c0, *w, opts, bs, reverse, cpp, lay)
     else:
         with torch.no_grad():
             out, h_n, c_n, A, C, _, _ = _forward(

@@ -14,7 +14,14 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from lstmlab.cells.init import uniform_
 from lstmlab.kernels import check_backend
-from lstmlab.layers.checks import check_flag, check_int, check_lengths, check_shape, check_tensor
+from lstmlab.layers.checks import (
+    check_flag,
+    check_int,
+    check_lengths,
+    check_packed_layout,
+    check_shape,
+    check_tensor,
+)
 
 __all__ = ["RecurrentBase"]
 
@@ -59,13 +66,40 @@ class _Layout:
         return s if self.batched else s.squeeze(1)
 
 
-class RecurrentBase(nn.Module):
-    """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations."""
+def _cast(value, dtype: torch.dtype):
+    """``value`` (a tensor, a PackedSequence, a tuple of states or None) with its floating
+    tensors in ``dtype``, as autocast casts the inputs of an op."""
+    if isinstance(value, PackedSequence):
+        return value._replace(data=_cast(value.data, dtype))
+    if isinstance(value, Tensor):
+        return value.to(dtype) if value.is_floating_point() else value
+    if isinstance(value, tuple | list):
+        return type(value)(_cast(v, dtype) for v in value)
+    return value
+
+
+class RecurrentBase(nn.RNNBase):
+    """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations.
+
+    It is a ``torch.nn.RNNBase``, so code written against torch.nn finds what it reads there:
+    ``mode`` ("LSTM", "GRU", "RNN_TANH", "RNN_RELU": the torch.nn family whose state layout and
+    weight names the layer shares; a variant's own equations are in its other attributes),
+    ``all_weights`` (per layer and direction, the parameters in torch.nn's order, then a
+    variant's extra ``weight_peep`` / ``weight_gr``), ``_flat_weights`` and
+    ``_flat_weights_names`` (the same, flattened), ``flatten_parameters()`` (a no-op: our
+    kernels need no flat buffer, and cuDNN's would not hold a variant's weights). RNNBase's
+    constructor is not run (it creates torch.nn's parameters); this one registers ours.
+    """
 
     #: Names of the states a layer carries ("h", "c").
     state_names: tuple[str, ...] = ("h",)
     #: The torch.nn class that shares this layer's maths (for from_torch / to_torch).
     torch_class: type[nn.RNNBase]
+    #: torch.nn.RNNBase.mode of this layer.
+    mode: str
+    #: Under autocast, torch.nn.LSTM/RNN compute in the autocast dtype; torch.nn.GRU keeps the
+    #: input's dtype (measured on CPU, torch 2.13): True gives the GRU's rule.
+    autocast_follows_input: bool = False
 
     def __init__(
         self,
@@ -81,7 +115,7 @@ class RecurrentBase(nn.Module):
         dtype: torch.dtype | None = None,
         backend: str = "auto",
     ) -> None:
-        super().__init__()
+        nn.Module.__init__(self)  # not RNNBase.__init__: it would make torch.nn's parameters
         self.input_size = check_int("input_size", input_size, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
         self.num_layers = check_int("num_layers", num_layers, 1)
@@ -101,12 +135,19 @@ class RecurrentBase(nn.Module):
         self.backend = check_backend(backend)
         factory = {"device": device, "dtype": dtype}
         out_size = (proj_size or hidden_size) * self.num_directions
+        self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else out_size
             for d in range(self.num_directions):
+                names = []
                 for name, shape in self.parameter_shapes(in_size).items():
                     p = nn.Parameter(torch.empty(shape, **factory))
-                    self.register_parameter(self._name(name, layer, d), p)
+                    names.append(self._name(name, layer, d))
+                    self.register_parameter(names[-1], p)
+                self._all_weights.append(names)
+                self._flat_weights_names.extend(names)
+        self._init_flat_weights()
         self.reset_parameters()
 
     # -- what a subclass provides ---------------------------------------------------------------
@@ -146,14 +187,33 @@ class RecurrentBase(nn.Module):
         names = self.parameter_shapes(1).keys()
         return {k: getattr(self, self._name(k, layer, direction)) for k in names}
 
+    def _weights(self, layer: int, direction: int, cast: torch.dtype | None):
+        w = self.layer_weights(layer, direction)
+        if cast is None:
+            return w
+        return {k: None if v is None else v.to(cast) for k, v in w.items()}
+
+    def _like(self, cast: torch.dtype | None) -> Tensor:
+        """What inputs must match: the parameters' device and dtype (autocast's when on)."""
+        w = self.weight_ih_l0
+        return w if cast is None else torch.empty(0, dtype=cast, device=w.device)
+
     def flatten_parameters(self) -> None:
         """No-op, for code written for torch.nn.RNNBase (our kernels need no flat buffer)."""
 
+    def __setstate__(self, state: dict) -> None:
+        # RNNBase.__setstate__ rebuilds names for pickles older than torch 1.8; ours are current.
+        nn.Module.__setstate__(self, state)
+        self._init_flat_weights()
+
     # -- forward -------------------------------------------------------------------------------
     def _layout(
-        self, input: Tensor | PackedSequence, lengths: Sequence[int] | Tensor | None
+        self,
+        input: Tensor | PackedSequence,
+        lengths: Sequence[int] | Tensor | None,
+        cast: torch.dtype | None = None,
     ) -> tuple[Tensor, _Layout]:
-        like = self.weight_ih_l0
+        like = self._like(cast)
         if isinstance(input, PackedSequence):
             if lengths is not None:
                 raise ValueError(
@@ -169,7 +229,7 @@ class RecurrentBase(nn.Module):
                 )
             layout = _Layout(
                 len(batch_sizes),
-                int(batch_sizes[0]),
+                check_packed_layout(batch_sizes, sorted_idx, unsorted_idx),
                 batch_sizes,
                 sorted_idx,
                 unsorted_idx,
@@ -217,8 +277,10 @@ class RecurrentBase(nn.Module):
         layout = _Layout(T, B, batch_sizes, None, None, False, False, batched, self.batch_first)
         return x.reshape(T * B, -1), layout  # (T·B, I)
 
-    def _initial_state(self, hx: Tensor | tuple | None, layout: _Layout) -> list[Tensor]:
-        like = self.weight_ih_l0
+    def _initial_state(
+        self, hx: Tensor | tuple | None, layout: _Layout, cast: torch.dtype | None = None
+    ) -> list[Tensor]:
+        like = self._like(cast)
         LD, B = self.num_layers * self.num_directions, layout.batch
         names = self.state_names
         if hx is None:
@@ -251,9 +313,41 @@ class RecurrentBase(nn.Module):
     ):
         """Run the layers; returns ``(output, state)`` as torch.nn does, and the gates third
         when ``return_gates=True``. ``lengths`` (B,) marks padding of a padded batch: each
-        sequence's final state is taken at its own last step, and the output is zero after it."""
-        data, layout = self._layout(input, lengths)
-        states = self._initial_state(hx, layout)
+        sequence's final state is taken at its own last step, and the output is zero after it.
+
+        Inside ``torch.autocast`` a float32 layer computes in the autocast dtype (bfloat16 on
+        CPU), as torch.nn's recurrent layers do there: input, states and weights are cast (the
+        weights differentiably, so float32 parameters get float32 gradients)."""
+        cast = self._autocast_dtype(input)
+        if cast is None:
+            return self._forward(input, hx, lengths, return_gates, None)
+        with torch.autocast(self.weight_ih_l0.device.type, enabled=False):
+            return self._forward(_cast(input, cast), _cast(hx, cast), lengths, return_gates, cast)
+
+    def _autocast_dtype(self, input: Tensor | PackedSequence) -> torch.dtype | None:
+        """The dtype autocast asks for on our device, if it is on and we are float32 (with
+        ``autocast_follows_input``, only when the input already has it)."""
+        w = self.weight_ih_l0
+        if w.dtype != torch.float32 or torch.jit.is_scripting() or torch.jit.is_tracing():
+            return None
+        device = w.device.type
+        try:
+            enabled = torch.is_autocast_enabled(device)
+        except TypeError:  # torch < 2.4: one flag per device type
+            enabled = torch.is_autocast_cpu_enabled() if device == "cpu" else False
+        if not enabled:
+            return None
+        get = getattr(torch, "get_autocast_dtype", None)
+        dtype = get(device) if get else torch.get_autocast_cpu_dtype()
+        if self.autocast_follows_input:
+            data = input.data if isinstance(input, PackedSequence) else input
+            if not isinstance(data, Tensor) or data.dtype != dtype:
+                return None
+        return dtype if dtype != w.dtype else None
+
+    def _forward(self, input, hx, lengths, return_gates, cast: torch.dtype | None):
+        data, layout = self._layout(input, lengths, cast)
+        states = self._initial_state(hx, layout, cast)
         batch_sizes = layout.batch_sizes.tolist()
         finals: list[list[Tensor]] = [[] for _ in states]
         gates: list[dict[str, Tensor] | None] = []
@@ -266,7 +360,7 @@ class RecurrentBase(nn.Module):
                     x,
                     batch_sizes,
                     [s[k] for s in states],
-                    self.layer_weights(layer, d),
+                    self._weights(layer, d, cast),
                     bool(d),
                     return_gates,
                 )

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["check_int", "check_flag", "check_tensor", "check_shape", "check_lengths"]
+__all__ = [
+    "check_int",
+    "check_flag",
+    "check_tensor",
+    "check_shape",
+    "check_lengths",
+    "check_packed_layout",
+]
 
 
 def check_int(name: str, value: object, minimum: int) -> int:
@@ -78,3 +85,37 @@ def check_lengths(lengths: Sequence[int] | Tensor, batch: int, steps: int) -> Te
             f"length), got {int(t[j])} at index {j}"
         )
     return t
+
+
+def check_packed_layout(
+    batch_sizes: object, sorted_indices: Tensor | None, unsorted_indices: Tensor | None
+) -> int:
+    """The tensors of a (possibly hand-built) PackedSequence; returns the batch size. The values
+    of ``batch_sizes`` are checked with the rows by ``kernels.check_batch_sizes``."""
+    if (
+        not isinstance(batch_sizes, Tensor)
+        or batch_sizes.dim() != 1
+        or batch_sizes.numel() == 0
+        or batch_sizes.dtype != torch.int64
+        or batch_sizes.device.type != "cpu"
+    ):
+        got = (
+            f"shape {tuple(batch_sizes.shape)}, dtype {batch_sizes.dtype} on {batch_sizes.device}"
+            if isinstance(batch_sizes, Tensor)
+            else type(batch_sizes).__name__
+        )
+        raise ValueError(
+            "batch_sizes: expected a non-empty 1-D CPU int64 tensor (as pack_padded_sequence "
+            f"makes it), got {got}"
+        )
+    B = int(batch_sizes[0])
+    for name, idx in (("sorted_indices", sorted_indices), ("unsorted_indices", unsorted_indices)):
+        if idx is not None and (
+            not isinstance(idx, Tensor) or idx.dtype != torch.int64 or tuple(idx.shape) != (B,)
+        ):
+            got = f"shape {tuple(idx.shape)}, dtype {idx.dtype}" if isinstance(idx, Tensor) else idx
+            raise ValueError(
+                f"{name}: expected an int64 tensor of shape ({B},) (batch_sizes[0] sequences), "
+                f"got {got}"
+            )
+    return B

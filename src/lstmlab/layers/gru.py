@@ -39,6 +39,8 @@ class GRU(RecurrentBase):
     """
 
     torch_class = nn.GRU
+    mode = "GRU"
+    autocast_follows_input = True
 
     def __init__(
         self,

@@ -8,7 +8,12 @@ from torch import nn
 from lstmlab import kernels
 from lstmlab.cells.init import chrono_, forget_bias_
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
-from lstmlab.cells.options import LSTMOptions, resolve_variant
+from lstmlab.cells.options import (
+    LSTMOptions,
+    options_from_state,
+    options_to_state,
+    resolve_variant,
+)
 from lstmlab.layers.base import RecurrentBase
 
 __all__ = ["LSTM"]
@@ -86,6 +91,7 @@ class LSTM(RecurrentBase):
 
     state_names = ("h", "c")
     torch_class = nn.LSTM
+    mode = "LSTM"
 
     def __init__(
         self,
@@ -164,6 +170,13 @@ class LSTM(RecurrentBase):
     def extra_repr(self) -> str:
         s = super().extra_repr()
         return s + (f", variant={self.variant!r}" if self.variant != "vanilla" else "")
+
+    # A pickled layer holds only plain types, so torch.load(weights_only=True) can read it.
+    def __getstate__(self) -> dict:
+        return options_to_state(super().__getstate__())
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(options_from_state(state))
 
     def torch_equivalent(self) -> str | None:
         return None if self.options == LSTMOptions() else f"variant={self.variant!r}"

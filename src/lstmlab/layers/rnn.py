@@ -49,6 +49,7 @@ class RNN(RecurrentBase):
                 f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}"
             )
         self.nonlinearity = nonlinearity
+        self.mode = f"RNN_{nonlinearity.upper()}"
         super().__init__(
             input_size,
             hidden_size,

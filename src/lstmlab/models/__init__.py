@@ -9,8 +9,12 @@ from lstmlab.models.config import (
     default_heads,
     lstm_variant,
 )
+from lstmlab.models.positional import SinusoidalPositions
 from lstmlab.models.sequence import SequenceModel, count_parameters
 from lstmlab.models.transformer import TransformerCore
+from lstmlab.serialization import register_safe_globals
+
+register_safe_globals([SequenceModel, TransformerCore, SinusoidalPositions])
 
 __all__ = [
     "LSTM_KINDS",

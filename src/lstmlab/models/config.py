@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -81,6 +82,10 @@ class ModelConfig:
             isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, int | float)
         ):
             raise TypeError(f"forget_bias: expected a float or None, got {self.forget_bias!r}")
+        if self.forget_bias is not None and not math.isfinite(self.forget_bias):
+            raise ValueError(
+                f"forget_bias: expected a finite float or None, got {self.forget_bias}"
+            )
         if self.chrono and self.kind not in LSTM_KINDS:
             raise ValueError(
                 f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}"

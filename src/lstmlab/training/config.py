@@ -20,6 +20,8 @@ OPTIMIZERS = ("adam", "sgd")
 
 #: Fields a resumed run may change: they bound the run, they do not change what it computes.
 RESUMABLE_CHANGES = ("max_seconds", "out_dir")
+#: Seeds go to torch, python's random and numpy's legacy seeding, which takes at most 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,18 @@ class LoopConfig:
             check_int(name, getattr(self, name), 1)
         check_int("warmup_steps", self.warmup_steps, 0)
         check_int("seed", self.seed, 0)
+        if self.seed > MAX_SEED:
+            raise ValueError(
+                f"seed: expected an int in [0, {MAX_SEED}] (the range numpy's and python's "
+                f"generators are seeded with), got {self.seed}"
+            )
         if self.patience is not None:
             check_int("patience", self.patience, 1)
-        _positive_float("lr", self.lr)
+        _positive_float("lr", self.lr, finite=True)
         if self.max_seconds is not None:
-            _positive_float("max_seconds", self.max_seconds)
+            _positive_float("max_seconds", self.max_seconds)  # inf: no limit, as None
         if self.grad_clip is not None:
-            _positive_float("grad_clip", self.grad_clip)
+            _positive_float("grad_clip", self.grad_clip)  # inf: no clipping, as None
         _positive_float("plateau_factor", self.plateau_factor)
         if self.plateau_factor >= 1:
             raise ValueError(
@@ -186,11 +193,14 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _positive_float(name: str, value: object) -> None:
+def _positive_float(name: str, value: object, finite: bool = False) -> None:
+    """A number > 0 (NaN is refused); ``finite`` refuses +inf too."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__} {value!r}")
     if not value > 0:
         raise ValueError(f"{name}: expected a number > 0, got {value}")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number > 0, got {value}")
 
 
 def _unit_interval(name: str, value: object) -> None:

@@ -12,8 +12,8 @@ on one of the lab's tasks.
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,17 +22,29 @@ from typing import Any
 
 import torch
 from rich.console import Console
-from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from lstmlab.models import build_model, count_parameters
 from lstmlab.tasks import make_task
 from lstmlab.training.atomic import write_json_atomic, write_safetensors_atomic
-from lstmlab.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from lstmlab.training.checkpoint import (
+    Checkpoint,
+    checkpoint_config,
+    load_checkpoint,
+    save_checkpoint,
+)
 from lstmlab.training.config import RESUMABLE_CHANGES, LoopConfig, TrainConfig
 from lstmlab.training.problem import Carry, Problem, TaskProblem
 from lstmlab.training.progress import TrainProgress
-from lstmlab.training.result import CONFIG, METRICS, RunResult
+from lstmlab.training.result import CONFIG, HISTORY, METRICS, RunResult, read_history
+from lstmlab.training.run_folder import (
+    RunFolderError,
+    damaged,
+    read_json,
+    read_tensors,
+    remove_partials,
+    run_folder_lock,
+)
 from lstmlab.training.schedule import LRSchedule
 from lstmlab.training.seeding import (
     preserved_global_state,
@@ -54,10 +66,6 @@ __all__ = [
 MODEL_FILE = "model.safetensors"  # the tested weights of a finished run
 
 
-class RunFolderError(ValueError):
-    """``out_dir`` holds a run that this call may not continue (no resume, or another config)."""
-
-
 @dataclass
 class LoopState:
     """The loop's own variables; JSON in every checkpoint."""
@@ -77,10 +85,27 @@ class LoopState:
     count: int = 0
 
 
+_RESTORE_CONFIG = (
+    "restore it from a copy, or start a new run in another --out folder (or delete this one)"
+)
+
+
 def read_run_config(run_dir: str | Path, config_class: type[LoopConfig] = TrainConfig):
-    """The config stored in ``run_dir`` (as ``config_class``), or None if it holds none."""
+    """The config stored in ``run_dir`` (as ``config_class``), or None if it holds none; a
+    damaged one raises ``RunFolderError`` naming the file."""
     path = Path(run_dir) / CONFIG
-    return config_class.from_dict(json.loads(path.read_text())) if path.is_file() else None
+    if not path.exists():
+        return None
+    return _config_from(read_json(path, _RESTORE_CONFIG), config_class, path)
+
+
+def _config_from(d: object, config_class: type[LoopConfig], path: Path):
+    try:
+        if not isinstance(d, dict):
+            raise TypeError(f"expected a JSON object, got {type(d).__name__}")
+        return config_class.from_dict(d)
+    except (TypeError, ValueError, KeyError) as e:
+        raise damaged(path, f"not a valid {config_class.__name__}: {e}", _RESTORE_CONFIG) from e
 
 
 def train(
@@ -135,13 +160,61 @@ def fit(
     restored when ``fit`` returns. ``on_evaluate(step, val_metrics)`` is called after every
     validation (and its checkpoint); an exception it raises ends the run (e.g. Optuna's pruning).
     """
-    run_dir = Path(cfg.out_dir) if cfg.out_dir is not None else None
-    if run_dir is not None and _claim_run_dir(run_dir, cfg, resume):
-        return RunResult.load(run_dir)
-    with preserved_global_state(cfg.threads):
-        return _fit(
-            problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate
-        )
+    args = (progress, console, label, on_evaluate)
+    if cfg.out_dir is None:
+        with preserved_global_state(cfg.threads):
+            return _fit(problem, make_model, cfg, None, resume, *args)
+    run_dir = Path(cfg.out_dir)
+    before = "missing" if not run_dir.exists() else "used" if any(run_dir.iterdir()) else "empty"
+    with run_folder_lock(run_dir):  # one process per run folder
+        remove_partials(run_dir)  # temp files of writes a killed run never finished
+        if _claim_run_dir(run_dir, cfg, resume, before, console):
+            return _finished_result(run_dir)
+        with preserved_global_state(cfg.threads):
+            return _fit(problem, make_model, cfg, run_dir, resume, *args)
+
+
+def _say(console: Console | None, message: str) -> None:
+    """A notice for the user (stderr unless the caller gave a console)."""
+    (console or Console(file=sys.stderr)).print(
+        message, style="yellow", markup=False, soft_wrap=True
+    )
+
+
+def _finished_result(run_dir: Path) -> RunResult:
+    """The stored result of a finished run; damage raises ``RunFolderError`` naming the file."""
+    advice = "delete it and resume again: the run's last checkpoint is tested again"
+    path = run_dir / METRICS
+    summary = read_json(path, advice)
+    try:
+        history = read_history(run_dir)
+    except (ValueError, OSError) as e:
+        raise damaged(run_dir / HISTORY, f"{type(e).__name__}: {e}", advice) from e
+    try:
+        if not isinstance(summary, dict):
+            raise TypeError(f"expected a JSON object, got {type(summary).__name__}")
+        return RunResult(**summary, history=history)
+    except TypeError as e:
+        raise damaged(path, f"{type(e).__name__}: {e}", advice) from e
+
+
+def _restore(ckpt: Checkpoint, model, optimizer, schedule) -> tuple[LoopState, Any, Any]:
+    """Put a checkpoint back into the objects of a run; damage raises ``RunFolderError``."""
+    folder = ckpt.folder or Path("checkpoints")
+    try:
+        model.load_state_dict(ckpt.model)
+    except (RuntimeError, KeyError, ValueError) as e:
+        raise damaged(folder / "model.safetensors", f"does not fit the model: {e}") from e
+    try:
+        optimizer.load_state_dict(ckpt.optimizer)
+        state = LoopState(**ckpt.state["loop"])
+        schedule.load_state_dict(ckpt.state["schedule"])
+        set_rng_state(ckpt.rng_tensors, ckpt.state["rng"])
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise damaged(
+            folder / "train_state.json", f"incomplete or inconsistent ({type(e).__name__}: {e})"
+        ) from e
+    return state, ckpt.best_model, ckpt.carry
 
 
 def _fit(
@@ -154,13 +227,7 @@ def _fit(
     state, best, carry = LoopState(), None, None
     ckpt = load_checkpoint(run_dir) if run_dir is not None and resume else None
     if ckpt is not None:
-        model.load_state_dict(ckpt.model)
-        optimizer.load_state_dict(ckpt.optimizer)
-        best = ckpt.best_model
-        state = LoopState(**ckpt.state["loop"])
-        schedule.load_state_dict(ckpt.state["schedule"])
-        set_rng_state(ckpt.rng_tensors, ckpt.state["rng"])
-        carry = ckpt.carry
+        state, best, carry = _restore(ckpt, model, optimizer, schedule)
 
     start, elapsed_before = time.perf_counter(), state.elapsed
 
@@ -185,7 +252,7 @@ def _fit(
             elif state.stop_reason is None and time_is_up():
                 state.stop_reason = "time"
             if run_dir is not None:
-                _checkpoint(run_dir, model, optimizer, schedule, state, best, carry)
+                _checkpoint(run_dir, cfg, model, optimizer, schedule, state, best, carry)
             bar.update(state.step, _describe(problem, state.history[-1]))
             if on_evaluate is not None:
                 on_evaluate(state.step, state.history[-1]["val"])
@@ -218,30 +285,68 @@ def _fit(
 
 def load_trained(run_dir: str | Path, model: nn.Module) -> nn.Module:
     """Load the tested weights of a finished run into ``model`` (built from its config)."""
-    model.load_state_dict(load_file(Path(run_dir) / MODEL_FILE))
+    model.load_state_dict(read_tensors(Path(run_dir) / MODEL_FILE))
     return model
 
 
-def _claim_run_dir(run_dir: Path, cfg: LoopConfig, resume: bool) -> bool:
-    """Write config.json for a new run, or check the one there; True if the run is finished."""
+def _changes(stored: LoopConfig, given: LoopConfig) -> str:
+    """The differences that forbid resuming, as "field: expected A (stored), got B; ..."."""
+    changed = {k: v for k, v in stored.differences(given).items() if k not in RESUMABLE_CHANGES}
+    return "; ".join(f"{k}: expected {a!r} (stored), got {b!r}" for k, (a, b) in changed.items())
+
+
+def _claim_run_dir(
+    run_dir: Path, cfg: LoopConfig, resume: bool, before: str, console: Console | None
+) -> bool:
+    """Write config.json for a new run, or check the run there; True if the run is finished.
+
+    A run is resumed only when config.json, the config stored inside its latest checkpoint and
+    ``cfg`` agree (up to ``RESUMABLE_CHANGES``): old weights, optimizer state and step count
+    never continue under other settings."""
+    config_path = run_dir / CONFIG
     stored = read_run_config(run_dir, type(cfg))
+    ckpt = checkpoint_config(run_dir)
+    finished = (run_dir / METRICS).exists()
     if stored is None:
-        write_json_atomic(run_dir / CONFIG, cfg.to_dict())
+        if ckpt is not None or finished:
+            holds = f"a checkpoint ({ckpt[0].parent.name})" if ckpt else "a finished run"
+            detail = ""
+            if ckpt is not None and ckpt[1] is not None:
+                diff = _changes(_config_from(ckpt[1], type(cfg), ckpt[0]), cfg)
+                detail = f"; the checkpoint's config differs from the one given in: {diff}"
+                detail = detail if diff else "; the checkpoint's config equals the one given"
+            raise RunFolderError(
+                f"{config_path}: missing, but the folder holds {holds}, so the settings it was "
+                f"trained with cannot be checked{detail}. Restore config.json from a copy"
+                + (f" (the checkpoint keeps one: the 'config' entry of {ckpt[0]})" if ckpt else "")
+                + ", or start a new run in another --out folder (or delete this one)"
+            )
+        if resume:
+            why = {"missing": "does not exist", "empty": "is empty"}.get(before, "holds no run")
+            _say(console, f"resume: nothing to resume, {str(run_dir)!r} {why}; starting a new run")
+        write_json_atomic(config_path, cfg.to_dict())
         return False
     if not resume:
         raise RunFolderError(
             f"out_dir: expected a folder without a run (or resume=True), got {str(run_dir)!r} "
             "which holds one"
         )
-    changed = {k: v for k, v in stored.differences(cfg).items() if k not in RESUMABLE_CHANGES}
-    if changed:
-        detail = "; ".join(
-            f"{k}: expected {a!r} (stored), got {b!r}" for k, (a, b) in changed.items()
-        )
+    detail = _changes(stored, cfg)
+    if detail:
         raise RunFolderError(f"resume: the run in {str(run_dir)!r} has another config: {detail}")
+    if ckpt is not None and ckpt[1] is not None:
+        detail = _changes(_config_from(ckpt[1], type(cfg), ckpt[0]), cfg)
+        if detail:
+            raise RunFolderError(
+                f"resume: the checkpoint {str(ckpt[0].parent)!r} was trained with another "
+                f"config than {config_path} and the options given (was config.json edited?): "
+                f"{detail}"
+            )
+    if ckpt is None and not finished:
+        _say(console, f"resume: {str(run_dir)!r} has no checkpoint yet; starting from step 0")
     if cfg != stored:
-        write_json_atomic(run_dir / CONFIG, cfg.to_dict())
-    return (run_dir / METRICS).is_file()
+        write_json_atomic(config_path, cfg.to_dict())
+    return finished
 
 
 def _optimizer(model: nn.Module, cfg: LoopConfig) -> torch.optim.Optimizer:
@@ -318,7 +423,7 @@ def _evaluate_and_decide(cfg, problem, model, schedule, state, best):
     return best
 
 
-def _checkpoint(run_dir, model, optimizer, schedule, state, best, carry: Carry) -> None:
+def _checkpoint(run_dir, cfg, model, optimizer, schedule, state, best, carry: Carry) -> None:
     rng_tensors, rng_json = rng_state()
     ckpt = Checkpoint(
         model=model.state_dict(),
@@ -326,7 +431,12 @@ def _checkpoint(run_dir, model, optimizer, schedule, state, best, carry: Carry) 
         optimizer=optimizer.state_dict(),
         rng_tensors=rng_tensors,
         carry=carry,
-        state={"loop": asdict(state), "schedule": schedule.state_dict(), "rng": rng_json},
+        state={
+            "loop": asdict(state),
+            "schedule": schedule.state_dict(),
+            "rng": rng_json,
+            "config": cfg.to_dict(),  # what resuming checks the given options against
+        },
     )
     save_checkpoint(run_dir, state.step, ckpt)
 
