@@ -166,3 +166,10 @@ def test_cold_build_of_the_real_kernels_then_a_truncated_library_is_rebuilt(tmp_
     assert second.returncode == 0, (second.returncode, second.stderr)  # SIGBUS was -7
     assert "rebuilding the kernels" in second.stderr and "is damaged" in second.stderr
     assert "torch.Size([5, 2, 4])" in second.stdout
+
+
+def test_cli_reports_a_bad_no_fused_value_as_a_usage_error(monkeypatch):
+    monkeypatch.setenv("LSTMLAB_NO_FUSED", "maybe")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 2
+    assert "LSTMLAB_NO_FUSED: expected one of" in result.output and "'maybe'" in result.output

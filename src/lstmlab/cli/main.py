@@ -14,11 +14,16 @@ from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
 from lstmlab.cli.study import study_group
 from lstmlab.cli.train import train_command
+from lstmlab.kernels.build import fused_disabled
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """lstmlab: the LSTM family from its formulas, and a lab of long time lags."""
+    try:  # a typo in the environment fails here, once, not as a traceback mid-run
+        fused_disabled()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
 
 
 cli.add_command(train_command)

@@ -317,8 +317,9 @@ def _claim_run_dir(
                 detail = detail if diff else "; the checkpoint's config equals the one given"
             raise RunFolderError(
                 f"{config_path}: missing, but the folder holds {holds}, so the settings it was "
-                f"trained with cannot be checked{detail}. Restore config.json from a copy, or "
-                "start a new run in another --out folder (or delete this one)"
+                f"trained with cannot be checked{detail}. Restore config.json from a copy"
+                + (f" (the checkpoint keeps one: the 'config' entry of {ckpt[0]})" if ckpt else "")
+                + ", or start a new run in another --out folder (or delete this one)"
             )
         if resume:
             why = {"missing": "does not exist", "empty": "is empty"}.get(before, "holds no run")

@@ -1,0 +1,74 @@
+"""What a sentiment run is: one frozen dataclass, every knob with its default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lstmlab.apps.sentiment.corpus import CORPORA
+from lstmlab.apps.sentiment.model import POOLINGS
+from lstmlab.cells.options import resolve_variant
+from lstmlab.layers.checks import check_int
+from lstmlab.training import LoopConfig
+
+__all__ = ["SentimentConfig"]
+
+
+def _f(default: Any, text: str) -> Any:
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass(frozen=True)
+class SentimentConfig(LoopConfig):
+    """A sentiment run: the loop's knobs (``LoopConfig``, some with other defaults) and these.
+
+    Attributes:
+        corpus: a name of ``CORPORA`` ("rotten-tomatoes" or "movie-snippets").
+        val_fraction, test_fraction: shares of the corpus held out (stratified, drawn from
+            ``seed``); the rest trains. The validation part picks the weights (and tunes the
+            TF-IDF baseline); the test part is read once, at the end.
+        min_count: a token joins the vocabulary if it occurs this often in the training split.
+        max_len: tokens read per sentence (longer ones are cut; the corpora's longest have ~80).
+        embed: embedding size E.
+        hidden: LSTM units H per direction.
+        layers: stacked bidirectional layers.
+        variant: the LSTM variant (``lstmlab.LSTM(variant=...)``): vanilla, peephole, cifg, ...
+        pooling: "max", "mean" or "last" (``SentimentLSTM``).
+        dropout: on the embeddings, the pooled vector and between layers.
+        eval_batch_size: sentences per forward pass when evaluating.
+    """
+
+    corpus: Literal["rotten-tomatoes", "movie-snippets"] = _f(
+        "rotten-tomatoes", "The labelled sentences to train on."
+    )
+    val_fraction: float = _f(0.1, "Share of the corpus held out for validation.")
+    test_fraction: float = _f(0.1, "Share of the corpus held out for the test.")
+    min_count: int = _f(2, "Training-split occurrences a token needs to join the vocabulary.")
+    max_len: int = _f(100, "Tokens read per sentence (longer ones are cut).")
+    embed: int = _f(128, "Embedding size.")
+    hidden: int = _f(128, "LSTM units per direction.")
+    layers: int = _f(1, "Stacked bidirectional LSTM layers.")
+    variant: str = _f("vanilla", "LSTM variant: vanilla, peephole, nig, nfg, nog, niaf, noaf, ...")
+    pooling: Literal["max", "mean", "last"] = _f("max", "Pooling of the outputs over time.")
+    dropout: float = _f(0.5, "Dropout on embeddings, pooled vector and between layers.")
+    eval_batch_size: int = _f(512, "Sentences per forward pass when evaluating.")
+    # The loop's knobs with this app's defaults.
+    steps: int = 1600
+    batch_size: int = 64
+    lr: float = 2e-3
+    eval_every: int = 80
+    patience: int | None = 6
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.corpus not in CORPORA:
+            raise ValueError(f"corpus: expected one of {', '.join(CORPORA)}, got {self.corpus!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(
+                f"pooling: expected one of {', '.join(POOLINGS)}, got {self.pooling!r}"
+            )
+        resolve_variant(self.variant)  # raises naming the known variants
+        for name in ("min_count", "max_len", "embed", "hidden", "layers", "eval_batch_size"):
+            check_int(name, getattr(self, name), 1)
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout: expected a probability in [0, 1), got {self.dropout}")
