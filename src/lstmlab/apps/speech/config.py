@@ -1,0 +1,91 @@
+"""The speech application's config: the loop's knobs (LoopConfig) and the app's own, in one
+frozen dataclass that the CLI turns into options field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lstmlab.apps.speech.corpus import CorpusConfig
+from lstmlab.apps.speech.model import CoreConfig
+from lstmlab.layers.checks import check_int
+from lstmlab.models.config import RECURRENT_KINDS
+from lstmlab.training import LoopConfig
+
+__all__ = ["SpeechConfig"]
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class SpeechConfig(LoopConfig):
+    """``lstmlab app speech train``: four models trained by the one loop with these knobs, each
+    under the same step and time budget — the bidirectional CTC recogniser (the model), the
+    unidirectional LSTM and RNN with CTC at its parameter count (the baselines), and the
+    isolated-word classifier (digits and letter names)."""
+
+    # the loop's knobs, with this application's defaults
+    steps: int = 2000
+    max_seconds: float | None = 240.0
+    batch_size: int = 32
+    lr: float = 3e-3
+    eval_every: int = 100
+    patience: int | None = 8
+    threads: int = 2
+    # the model
+    variant: str = field(
+        default="lstm",
+        metadata=_help(
+            "The recurrent core: lstm, an LSTM variant (peephole, cifg, ...), gru or rnn."
+        ),
+    )
+    hidden: int = field(default=64, metadata=_help("Units per direction and layer."))
+    layers: int = field(default=2, metadata=_help("Stacked recurrent layers."))
+    dropout: float = field(default=0.1, metadata=_help("Dropout between stacked layers."))
+    baselines: bool = field(
+        default=True, metadata=_help("Also train the unidirectional LSTM and RNN baselines.")
+    )
+    words: bool = field(
+        default=True, metadata=_help("Also train the isolated-word (digits and letters) model.")
+    )
+    beam: int = field(default=8, metadata=_help("Beam width of the CTC prefix beam search."))
+    # the synthetic corpora
+    n_train: int = field(default=3000, metadata=_help("Training digit strings."))
+    n_val: int = field(default=200, metadata=_help("Validation digit strings (unseen variants)."))
+    n_test: int = field(default=600, metadata=_help("Test digit strings (unseen speakers)."))
+    n_words_train: int = field(default=2600, metadata=_help("Training isolated words."))
+    n_words_test: int = field(default=540, metadata=_help("Test isolated words."))
+    snr_db: float = field(default=20.0, metadata=_help("White noise at this SNR, in dB."))
+    data_seed: int = field(default=0, metadata=_help("Seed of the synthesised corpora."))
+    workers: int | None = field(
+        default=None, metadata=_help("Parallel synthesis processes; none = the usable CPUs.")
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.variant not in RECURRENT_KINDS:
+            raise ValueError(
+                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}"
+            )
+        check_int("beam", self.beam, 1)
+        check_int("data_seed", self.data_seed, 0)
+        if self.workers is not None:
+            check_int("workers", self.workers, 1)
+        self.digits_corpus()  # the corpus and core checks name their own fields
+        self.core()
+
+    def core(self) -> CoreConfig:
+        return CoreConfig(self.variant, self.hidden, self.layers, True, self.dropout)
+
+    def digits_corpus(self) -> CorpusConfig:
+        return CorpusConfig(
+            "digits", self.n_train, self.n_val, self.n_test, self.data_seed, snr_db=self.snr_db
+        )
+
+    def words_corpus(self) -> CorpusConfig:
+        n_val = max(2, self.n_words_test // 2)
+        return CorpusConfig(
+            "words", self.n_words_train, n_val, self.n_words_test, self.data_seed,
+            snr_db=self.snr_db,
+        )  # fmt: skip

@@ -1,0 +1,117 @@
+"""The text application's run: one dataclass, every knob with its default (the CLI's options
+are generated from its fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lstmlab.layers.checks import check_int
+from lstmlab.models import ModelConfig
+from lstmlab.models.config import RECURRENT_KINDS
+from lstmlab.training import LoopConfig
+
+__all__ = ["TextConfig"]
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class TextConfig(LoopConfig):
+    """A character model of a corpus, and the Transformer trained beside it at the same
+    parameter count and wall-clock budget (LoopConfig documents the loop's own fields; this class
+    gives some of them other defaults).
+
+    Attributes:
+        corpus: a folder of .txt files (one work each) or one .txt file (cut into 20 parts);
+            None = the works of Shakespeare (``lstmlab data get shakespeare``).
+        val_works, test_works: comma-separated names of the held-out works (file stems); None =
+            the corpus's defaults (Shakespeare: macbeth,twelfth_night and
+            hamlet,much_ado_about_nothing; otherwise the second-last and the last work by name).
+        variant: the recurrent core: "lstm" or any LSTM variant, "gru", "rnn".
+        hidden, layers, embedding, dropout: its size (embedding: width of the character vectors).
+        bptt: characters per training chunk of the recurrent model: the span of truncated BPTT.
+        context: the Transformer's window, in training and evaluation; it trains on
+            batch_size · bptt / context windows per step, the same characters per step.
+        transformer_layers: layers of the Transformer baseline (its width is chosen to match the
+            recurrent model's parameter count); 0 = no Transformer.
+        val_chars: characters of the validation works read by the evaluations during training
+            (best weights, early stopping); ``evaluate`` reads all of them. None = all.
+        eval_rows, eval_warmup: a recurrent model reads a held-out text as ``eval_rows`` streams,
+            each after ``eval_warmup`` unscored characters (``streams.recurrent_rows``).
+        ngram_min_order, ngram_max_order: the n-gram baseline keeps the order in this range with
+            the lowest validation bits per character.
+        max_seconds: the wall-clock budget of EACH trained model (recurrent, then Transformer).
+        threads: 1 by default: on a machine shared with other jobs, the fused kernel's per-step
+            barrier between two threads cost 3–6× in throughput (measured at load ~14 on 2 cores).
+    """
+
+    corpus: str | None = field(default=None, metadata=_help("Folder of .txt works or one .txt."))
+    val_works: str | None = field(default=None, metadata=_help("Held-out validation works."))
+    test_works: str | None = field(default=None, metadata=_help("Held-out test works."))
+    variant: str = field(
+        default="lstm", metadata=_help(f"Recurrent core: {', '.join(RECURRENT_KINDS)}.")
+    )
+    hidden: int = field(default=256, metadata=_help("Hidden units of the recurrent core."))
+    layers: int = field(default=1, metadata=_help("Stacked recurrent layers."))
+    embedding: int = field(default=64, metadata=_help("Width of the character vectors."))
+    dropout: float = field(default=0.0, metadata=_help("Dropout between stacked layers."))
+    bptt: int = field(default=64, metadata=_help("Truncated-BPTT span of the recurrent model."))
+    context: int = field(default=128, metadata=_help("The Transformer's context window."))
+    transformer_layers: int = field(
+        default=4, metadata=_help("Layers of the same-budget Transformer; 0 = none.")
+    )
+    val_chars: int | None = field(
+        default=32768, metadata=_help("Validation characters read during training.")
+    )
+    eval_rows: int = 16
+    eval_warmup: int = 256
+    ngram_min_order: int = 5
+    ngram_max_order: int = 8
+    # The loop's knobs, with this application's defaults.
+    steps: int = 1_000_000
+    max_seconds: float | None = 240.0
+    batch_size: int = 16
+    lr: float = 5e-3
+    eval_every: int = 500
+    patience: int | None = None
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.variant not in RECURRENT_KINDS:
+            raise ValueError(
+                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}"
+            )
+        for name in ("embedding", "bptt", "context", "eval_rows"):
+            check_int(name, getattr(self, name), 1)
+        check_int("transformer_layers", self.transformer_layers, 0)
+        check_int("eval_warmup", self.eval_warmup, 0)
+        check_int("ngram_min_order", self.ngram_min_order, 1)
+        check_int("ngram_max_order", self.ngram_max_order, self.ngram_min_order)
+        if self.val_chars is not None:
+            check_int("val_chars", self.val_chars, 2)
+        check_int("batch_size · bptt / context", self.transformer_batch_size, 1)
+        self.model  # noqa: B018 -- validates hidden, layers, dropout
+
+    @property
+    def model(self) -> ModelConfig:
+        return ModelConfig(
+            kind=self.variant, hidden=self.hidden, layers=self.layers, dropout=self.dropout
+        )
+
+    @property
+    def transformer_batch_size(self) -> int:
+        return self.batch_size * self.bptt // self.context
+
+    @property
+    def held_out(self) -> tuple[list[str] | None, list[str] | None]:
+        """(validation works, test works) as lists of names, None where not given."""
+        return _names(self.val_works), _names(self.test_works)
+
+
+def _names(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [n.strip() for n in value.split(",") if n.strip()] or None
