@@ -320,8 +320,11 @@ def test_partial_files_of_killed_writes_are_removed(tiny, tmp_path):
     ]
     for p in leftovers:
         p.write_text("half")
+    (out / "notes").mkdir()
+    other = out / "notes" / "download.partial"  # not ours, not where a run writes: kept
+    other.write_text("someone else's")
     train(cfg, resume=True, progress=False)
-    assert not list(out.rglob("*.partial"))
+    assert [p for p in out.rglob("*.partial")] == [other]
 
 
 def test_a_save_never_writes_into_the_folder_of_the_complete_checkpoint(tmp_path, monkeypatch):

@@ -29,11 +29,10 @@ from typing import Any
 import torch
 
 from lstmlab.training.atomic import TEMP_SUFFIX, write_json_atomic, write_safetensors_atomic
-from lstmlab.training.run_folder import confined, damaged, read_json, read_tensors
+from lstmlab.training.run_folder import CHECKPOINTS, confined, damaged, read_json, read_tensors
 
 __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "checkpoint_config", "CHECKPOINTS"]
 
-CHECKPOINTS = "checkpoints"
 _LATEST = "latest.json"
 
 

@@ -33,9 +33,11 @@ __all__ = [
     "read_tensors",
     "confined",
     "LOCK",
+    "CHECKPOINTS",
 ]
 
 LOCK = ".lock"
+CHECKPOINTS = "checkpoints"  # the folder of a run's checkpoints (``checkpoint``)
 _FRESH = "start a new run in another --out folder (or delete this one)"
 
 
@@ -82,13 +84,20 @@ def run_folder_lock(run_dir: Path) -> Iterator[None]:
 
 
 def remove_partials(run_dir: Path) -> list[Path]:
-    """Delete the temporary files of writes a killed process never finished (``*.partial``)."""
+    """Delete the temporary files of writes a killed process never finished: ours only
+    (``.<name>.<random>.partial``, see ``atomic``), in the folders a run writes (the run
+    folder, its checkpoints and each checkpoint), never elsewhere below ``--out``."""
+    checkpoints = run_dir / CHECKPOINTS
+    folders = [run_dir, checkpoints]
+    if checkpoints.is_dir():
+        folders += [p for p in checkpoints.iterdir() if p.is_dir() and not p.is_symlink()]
     removed = []
-    for tmp in run_dir.rglob(f"*{TEMP_SUFFIX}"):
-        if tmp.is_file():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            removed.append(tmp)
+    for folder in folders:
+        for tmp in folder.glob(f".*{TEMP_SUFFIX}"):
+            if tmp.is_file() and not tmp.is_symlink():
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                removed.append(tmp)
     return removed
 
 

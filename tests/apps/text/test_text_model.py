@@ -94,3 +94,12 @@ def test_generate_is_reproducible_and_leaves_global_rng_alone():
     cfg, _ = matched_transformer(9, 2000, layers=1, context=6)
     tr = CharModel(9, cfg, cfg.hidden, 6)
     assert len(list(generate(tr, torch.arange(9), 10, seed=1, context=6))) == 10
+
+
+def test_building_the_models_leaves_the_global_rng_alone():
+    from lstmlab.apps.text.config import TextConfig
+    from lstmlab.apps.text.train import make_models
+
+    before = torch.get_rng_state()
+    make_models(TextConfig(hidden=16, embedding=8), 20)
+    assert torch.equal(torch.get_rng_state(), before)

@@ -36,6 +36,10 @@ class SentimentConfig(LoopConfig):
         pooling: "max", "mean" or "last" (``SentimentLSTM``).
         dropout: on the embeddings, the pooled vector and between layers.
         eval_batch_size: sentences per forward pass when evaluating.
+
+    The defaults were picked on the validation split of rotten-tomatoes (seed 0): E=128, H=128,
+    lr 2e-3 without weight decay reached 0.780 validation accuracy; E=96, H=64, lr 3e-3 with
+    AdamW weight decay 0.05 reached 0.811 (README, "Applications").
     """
 
     corpus: Literal["rotten-tomatoes", "movie-snippets"] = _f(
@@ -45,8 +49,8 @@ class SentimentConfig(LoopConfig):
     test_fraction: float = _f(0.1, "Share of the corpus held out for the test.")
     min_count: int = _f(2, "Training-split occurrences a token needs to join the vocabulary.")
     max_len: int = _f(100, "Tokens read per sentence (longer ones are cut).")
-    embed: int = _f(128, "Embedding size.")
-    hidden: int = _f(128, "LSTM units per direction.")
+    embed: int = _f(96, "Embedding size.")
+    hidden: int = _f(64, "LSTM units per direction.")
     layers: int = _f(1, "Stacked bidirectional LSTM layers.")
     variant: str = _f("vanilla", "LSTM variant: vanilla, peephole, nig, nfg, nog, niaf, noaf, ...")
     pooling: Literal["max", "mean", "last"] = _f("max", "Pooling of the outputs over time.")
@@ -55,7 +59,8 @@ class SentimentConfig(LoopConfig):
     # The loop's knobs with this app's defaults.
     steps: int = 1600
     batch_size: int = 64
-    lr: float = 2e-3
+    lr: float = 3e-3
+    weight_decay: float = 0.05
     eval_every: int = 80
     patience: int | None = 6
 

@@ -33,7 +33,7 @@ def read_wav(path: str | Path, name: str = "FILE") -> np.ndarray:
         ) from err
     if info.format != "WAV":
         raise ValueError(
-            f"{name}: expected a WAV file, got a {info.format} file ({info.format_info}): "
+            f"{name}: expected a WAV file, got audio in {info.format} format ({info.format_info}): "
             f"{str(p)!r}; convert it, e.g. `ffmpeg -i {p.name} out.wav`"
         )
     audio, rate = soundfile.read(p, dtype="float32", always_2d=True)  # (N, channels)

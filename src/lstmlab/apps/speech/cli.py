@@ -13,7 +13,6 @@ from lstmlab.apps.run import (
     AppFolderError,
     check_app_folder,
     init_app_folder,
-    print_app_metrics,
     train_dir,
     write_app_metrics,
 )
@@ -72,7 +71,7 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
         words_dir,
     )
     from lstmlab.apps.speech.problem import CTCProblem, WordProblem
-    from lstmlab.training import fit
+    from lstmlab.training import RunFolderError, fit
 
     cfg = config_from_options(SpeechConfig, values)
     console = Console()
@@ -97,15 +96,18 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
     for label, problem, make_model, run_dir in runs:
         if part not in ("all", label):
             continue
-        result = fit(
-            problem,
-            make_model,
-            replace(cfg, out_dir=str(run_dir)),
-            resume=resume,
-            progress=not quiet,
-            console=console,
-            label=f"speech {label}",
-        )
+        try:
+            result = fit(
+                problem,
+                make_model,
+                replace(cfg, out_dir=str(run_dir)),
+                resume=resume,
+                progress=not quiet,
+                console=console,
+                label=f"speech {label}",
+            )
+        except RunFolderError as err:
+            raise app_error(err) from err
         console.print(
             f"{label}: test {result.metric_name} {result.metrics['metric']:.4g} after "
             f"{result.steps} steps, {result.wall_time:.0f} s ({result.stop_reason})"
@@ -120,6 +122,7 @@ def evaluate(out: str) -> None:
     on real recordings; write DIR/metrics.json and the confusion matrix."""
     from lstmlab.apps.speech.evaluate import evaluate_run
     from lstmlab.apps.speech.models import APP
+    from lstmlab.apps.speech.report import print_speech_metrics
 
     console = Console()
     try:
@@ -129,7 +132,7 @@ def evaluate(out: str) -> None:
     except AppFolderError as err:
         raise app_error(err) from err
     metrics = write_app_metrics(out, model, baselines, data)
-    print_app_metrics(console, metrics, "speech: test split, unseen speakers")
+    print_speech_metrics(console, metrics)
 
 
 @group.command()

@@ -36,8 +36,9 @@ def train_command(out: str, resume: bool, quiet: bool, **values) -> None:
     except (AppFolderError, RunFolderError) as err:
         raise app_error(err) from err
     except CorpusError as err:
-        hint = str(err).split(":", 1)[0] if str(err).startswith(("val_", "test_")) else "--corpus"
-        raise app_error(err, hint.replace("_", "-") if hint != "--corpus" else hint) from err
+        field = str(err).split(":", 1)[0]
+        hint = {"val_works": "--val-works", "test_works": "--test-works"}.get(field, "--corpus")
+        raise app_error(err, hint) from err
     except DataError as err:
         raise click.ClickException(str(err)) from err
     for name, r in results.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from safetensors.torch import load_file
 
 from lstmlab.apps.run import AppFolderError, check_app_folder, train_dir
@@ -46,7 +47,8 @@ def load_run(out: str | Path) -> tuple[TextConfig, Vocabulary, dict[str, CharMod
                 f"out: expected a finished training run in {str(folder)!r}, got none; finish it "
                 f"with `lstmlab app text train --out {out} --resume`"
             )
-        model = make()
+        with torch.random.fork_rng():  # the initial weights are overwritten: leave the RNG be
+            model = make()
         model.load_state_dict(load_file(path))
         models[name] = model.eval()
     return cfg, vocab, models

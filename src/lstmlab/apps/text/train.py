@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from rich.console import Console
 
 from lstmlab.apps.run import init_app_folder, train_dir
@@ -32,8 +33,9 @@ def make_models(cfg: TextConfig, vocab_size: int):
 
     if cfg.transformer_layers == 0:
         return recurrent, None
-    target = count_parameters(recurrent())
-    tcfg, _ = matched_transformer(vocab_size, target, cfg.transformer_layers, cfg.context)
+    with torch.random.fork_rng():  # building models to count parameters must not move the RNG
+        target = count_parameters(recurrent())
+        tcfg, _ = matched_transformer(vocab_size, target, cfg.transformer_layers, cfg.context)
     return recurrent, lambda: CharModel(vocab_size, tcfg, tcfg.hidden, cfg.context)
 
 

@@ -57,7 +57,7 @@ def test_read_wav_accepts_any_rate_and_channels(tmp_path):
         (lambda p: p.write_text("not audio at all"), "expected a WAV file, got .* not audio"),
         (
             lambda p: soundfile.write(p, _tone(0.5, 16_000), 16_000, format="FLAC"),
-            "expected a WAV file, got a FLAC file",
+            "expected a WAV file, got audio in FLAC format",
         ),
         (
             lambda p: soundfile.write(p, np.zeros((0,), np.float32), 16_000, format="WAV"),

@@ -113,3 +113,9 @@ def test_train_rejects_bad_options(tmp_path):
         cli, ["app", "speech", "train", "--out", str(tmp_path / "r"), "--variant", "lstmm"]
     )
     assert result.exit_code == 2 and "--variant" in result.output and "'lstmm'" in result.output
+
+
+def test_train_again_without_resume_is_refused(run):
+    out, env = run
+    result = CliRunner().invoke(cli, ["app", "speech", "train", "--out", str(out), *TINY], env=env)
+    assert result.exit_code == 2 and "--out" in result.output and "resume" in result.output
