@@ -10,14 +10,13 @@ the final states and, when asked, the per-step gates as (N, H) tensors.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 
 from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
-from lstmlab.kernels import reference
+from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = [
@@ -38,14 +37,12 @@ def check_backend(backend: str) -> str:
     return backend
 
 
-def _fused(backend: str, module: str, name: str):
-    """The fused function ``module.name`` when the call should use it, else None."""
+def _fused(backend: str, fn):
+    """The fused function ``fn`` when the call should use it, else None."""
     if backend == "reference":
         return None
-    from lstmlab.kernels import build
-
-    if build.load():
-        return getattr(importlib.import_module(f"lstmlab.kernels.{module}"), name)
+    if build.available():
+        return fn
     if backend == "fused":
         raise RuntimeError(
             f"backend: 'fused' was asked for but the fused kernels are unavailable "
@@ -68,7 +65,7 @@ def lstm_sequence(
 ) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H)."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, "fused_lstm", "lstm_fused")
+    fused = _fused(backend, fused_lstm.lstm_fused)
     if fused is not None:
         return fused(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
     return reference.lstm_reference(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
@@ -87,7 +84,7 @@ def gru_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, "fused_gru_rnn", "gru_fused")
+    fused = _fused(backend, fused_gru_rnn.gru_fused)
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
     return reference.gru_reference(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
@@ -106,7 +103,7 @@ def rnn_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, "fused_gru_rnn", "rnn_fused")
+    fused = _fused(backend, fused_gru_rnn.rnn_fused)
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
     return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)

@@ -136,6 +136,9 @@ def load() -> bool:
         library, loaded = cache.ensure_built(ext)
         if not loaded:
             torch.ops.load_library(str(library))
+        from lstmlab.kernels import fake
+
+        fake.register()  # torch.compile's view of the ops
     except Exception as e:  # noqa: BLE001 - any failure means: use the reference path
         _failure = f"{type(e).__name__}: {e}"
         warnings.warn(
@@ -154,5 +157,8 @@ def failure() -> str | None:
     return _failure
 
 
+@torch.compiler.assume_constant_result
 def available() -> bool:
+    """``load()``, seen by torch.compile as a constant: the compiler must not trace the build
+    (it reads files), only use its result."""
     return load()

@@ -44,7 +44,7 @@ def _native(x: Tensor, *tensors: Tensor | None) -> bool:
         x.device.type == "cpu"
         and x.dtype in (torch.float32, torch.float64)
         and all(t is None or (t.device == x.device and t.dtype == x.dtype) for t in tensors)
-        and build.load()
+        and build.available()
     )
 
 
@@ -147,7 +147,7 @@ class _GRU(torch.autograd.Function):
             d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
         )
         return (
-            dx,
+            dx if need[0] else None,
             dh0 if need[1] else None,
             dw_ih if need[2] else None,
             dw_hh if need[3] else None,
@@ -194,7 +194,7 @@ class _RNN(torch.autograd.Function):
         )
         # db_ih = db_hh; each parameter gets its own tensor (autograd may keep it as .grad).
         return (
-            dx,
+            dx if need[0] else None,
             dh0 if need[1] else None,
             dw_ih if need[2] else None,
             dw_hh if need[3] else None,

@@ -323,7 +323,7 @@ def _use_cpp(x: Tensor) -> bool:
         return False
     from lstmlab.kernels import build
 
-    return build.load()
+    return build.available()
 
 
 # -------------------------------------------------------------------------------------------------
@@ -348,7 +348,9 @@ def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes, cpp
     parts = 1
     if cpp and batch_sizes[0] * G * H * P >= PARALLEL_MIN_MACS:
         parts = torch.get_num_threads()
-    return _layout(opts, H, tuple(chunk_bounds(H, parts)), x.device)
+    # torch.compile traces the layout's construction into constants (it ignores lru_cache).
+    make = _Layout.make if torch.compiler.is_compiling() else _layout
+    return make(opts, H, tuple(chunk_bounds(H, parts)), x.device)
 
 
 def _forward(x, h0, c0, w: LSTMWeights, opts, batch_sizes, reverse, cpp, lay: _Layout, save):

@@ -40,6 +40,13 @@ class _Layout:
     batched: bool  # False for unbatched 2-D input
     batch_first: bool
 
+    def sizes(self) -> list[int]:
+        """``batch_sizes`` as ints. A full batch is [B] * T without reading the tensor: under
+        torch.compile, reading it would make the graph depend on data (fullgraph fails)."""
+        if self.packed_input or self.padded:
+            return self.batch_sizes.tolist()
+        return [self.batch] * self.steps
+
     def output(self, data: Tensor) -> Tensor | PackedSequence:
         """Packed rows (N, F) → what torch.nn returns for this input."""
         if self.packed_input:
@@ -318,11 +325,27 @@ class RecurrentBase(nn.RNNBase):
         Inside ``torch.autocast`` a float32 layer computes in the autocast dtype (bfloat16 on
         CPU), as torch.nn's recurrent layers do there: input, states and weights are cast (the
         weights differentiably, so float32 parameters get float32 gradients)."""
+        if torch.jit.is_tracing():
+            raise RuntimeError(self._no_torchscript("torch.jit.trace"))
         cast = self._autocast_dtype(input)
         if cast is None:
             return self._forward(input, hx, lengths, return_gates, None)
         with torch.autocast(self.weight_ih_l0.device.type, enabled=False):
             return self._forward(_cast(input, cast), _cast(hx, cast), lengths, return_gates, cast)
+
+    def _no_torchscript(self, tool: str) -> str:
+        name = type(self).__name__
+        return (
+            f"{tool}: lstmlab.{name} does not support TorchScript (a traced graph would fix the "
+            "sequence length and batch sizes of the example and give wrong numbers for any "
+            "other shape; the kernels are Python autograd Functions, which script cannot "
+            f"compile); expected torch.compile(model) instead, or {name.lower()}.to_torch() for "
+            f"the torch.nn.{name} with the same weights (plain variants), got a {tool} call"
+        )
+
+    def __prepare_scriptable__(self):
+        # torch.jit.script calls this on every module it is given or finds inside one.
+        raise RuntimeError(self._no_torchscript("torch.jit.script"))
 
     def _autocast_dtype(self, input: Tensor | PackedSequence) -> torch.dtype | None:
         """The dtype autocast asks for on our device, if it is on and we are float32 (with
@@ -348,7 +371,7 @@ class RecurrentBase(nn.RNNBase):
     def _forward(self, input, hx, lengths, return_gates, cast: torch.dtype | None):
         data, layout = self._layout(input, lengths, cast)
         states = self._initial_state(hx, layout, cast)
-        batch_sizes = layout.batch_sizes.tolist()
+        batch_sizes = layout.sizes()
         finals: list[list[Tensor]] = [[] for _ in states]
         gates: list[dict[str, Tensor] | None] = []
         x = data

@@ -167,7 +167,30 @@ def evaluate_command(out: str) -> None:
     }
     data = {**prep.summary(), "variant": cfg.variant, "train_stop": trained.stop_reason}
     metrics = write_app_metrics(out, model_metrics, baselines, data)
-    print_app_metrics(Console(), metrics, title=f"forecast: test, {cfg.origins} rolling origins")
+    console = Console()
+    print_app_metrics(console, metrics, title=f"forecast: test, {cfg.origins} rolling origins")
+    picture = _plot_test(out, cfg, prep, model)
+    console.print(f"wrote {picture}")
+
+
+def _plot_test(out: str, cfg: ForecastConfig, prep: Prepared, model: torch.nn.Module) -> Path:
+    """test_forecast.png: the last test forecasts against what happened. With origins one
+    horizon apart the last (up to) 7 forecasts tile the end of the series; else the last one."""
+    lo, s = prep.layout, prep.series
+    k = min(lo.origins, 7) if lo.every == lo.horizon else 1
+    origins = lo.test_origins[-k:]
+    q = forecast(model, prep.data, origins).reshape(-1, len(cfg.levels))  # (k·H, Q)
+    start = int(origins[0])
+    steps = start + np.arange(len(q))
+    before = slice(max(0, start - 2 * cfg.horizon), start)
+    path = Path(out) / "test_forecast.png"
+    plot_forecast(
+        path, s.time[before], s.values[before], s.time[steps], q, actual=s.values[steps],
+        value_name=s.value_name, interval=cfg.interval,
+        title=f"{s.value_name}: the last {k} test forecasts ({cfg.horizon} steps each, from "
+        f"origins {lo.every} steps apart) against the actual values",
+    )  # fmt: skip
+    return path
 
 
 def _cycle_name(prep: Prepared, lag: int) -> str:

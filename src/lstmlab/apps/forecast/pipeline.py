@@ -4,7 +4,6 @@ the model, and forecasts in the series' units."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -122,10 +121,3 @@ def forecast(
         o = torch.as_tensor(chunk, dtype=torch.long)
         out.append(data.to_value(model(*data.windows(o, **kw))))
     return np.concatenate(out)
-
-
-def model_path(out: str | Path) -> Path:
-    from lstmlab.apps.run import train_dir
-    from lstmlab.training.loop import MODEL_FILE
-
-    return train_dir(out) / MODEL_FILE

@@ -49,18 +49,6 @@ class Series:
     def __len__(self) -> int:
         return len(self.values)
 
-    def head(self, n: int) -> Series:
-        """The first ``n`` steps."""
-        return Series(
-            self.time[:n],
-            self.values[:n],
-            self.covariates[:n],
-            self.value_name,
-            self.covariate_names,
-            self.freq,
-            self.info,
-        )
-
 
 def series_from_frame(
     frame: pd.DataFrame,

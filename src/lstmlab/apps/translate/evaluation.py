@@ -90,7 +90,10 @@ def evaluate_app(out: str | Path, beam: int) -> tuple[dict[str, dict[str, Any]],
     cfg, vocabs, models = load_models(out)
     split = load_split(cfg)
     scores = {
-        name: score_model(model, result, split.test, vocabs, cfg.data, beam)
+        # beam search is run for the main model only: one sentence at a time, it is the slow part
+        name: score_model(
+            model, result, split.test, vocabs, cfg.data, beam if name == "model" else 1
+        )
         for name, (model, result) in models.items()
     }
     unknown = sum(bool(vocabs.src.unknown(tokenize(p.en))) for p in split.test)

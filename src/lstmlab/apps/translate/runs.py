@@ -30,6 +30,7 @@ __all__ = [
     "load_split",
     "build_model",
     "matched_d_model",
+    "matched_hidden",
     "baseline_configs",
     "save_vocabs",
     "load_vocabs",
@@ -78,6 +79,20 @@ def matched_d_model(cfg: TranslateConfig, vocabs: Vocabs) -> int:
     return best
 
 
+def matched_hidden(cfg: TranslateConfig, vocabs: Vocabs) -> int:
+    """The hidden size (a multiple of 8) at which the model without attention has about as many
+    parameters as ``cfg``'s model with attention (bidirectional encoder, wider decoder input)."""
+    target = count_parameters(_recurrent(cfg, vocabs))
+    best, best_gap = 8, math.inf
+    for h in range(8, 4097, 8):
+        n = count_parameters(_recurrent(replace(cfg, attention="none", hidden=h), vocabs))
+        if abs(n - target) < best_gap:
+            best, best_gap = h, abs(n - target)
+        if n > target:
+            break
+    return best
+
+
 def build_model(cfg: TranslateConfig, vocabs: Vocabs) -> nn.Module:
     if cfg.architecture == "recurrent":
         return _recurrent(cfg, vocabs)
@@ -85,12 +100,13 @@ def build_model(cfg: TranslateConfig, vocabs: Vocabs) -> nn.Module:
 
 
 def baseline_configs(cfg: TranslateConfig, vocabs: Vocabs) -> dict[str, TranslateConfig]:
-    """What the main model is compared with: the same recurrent model without attention, and
-    the Transformer at the same parameter count (each is left out when it IS the main model).
+    """What the main model is compared with, each at the main model's parameter count: the
+    recurrent model without attention (a wider hidden state) and the Transformer (each left out
+    when it IS the main model).
     Their wall-clock budget is set to the main model's time by the caller."""
     out = {}
     if cfg.architecture == "recurrent" and cfg.attention != "none":
-        out["no attention"] = replace(cfg, attention="none")
+        out["no attention"] = replace(cfg, attention="none", hidden=matched_hidden(cfg, vocabs))
     if cfg.architecture == "recurrent":
         out["transformer"] = replace(
             cfg, architecture="transformer", d_model=cfg.d_model or matched_d_model(cfg, vocabs)

@@ -476,8 +476,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     gru_backward_loop<scalar_t>(s, dout, out, h0, w_hh, gates, hp_all, reset_after, carry, d);
   });
   const Tensor d_in = reset_after ? d.narrow(1, H, 3 * H) : d;  // (N, 3H), rows r, z, n
-  Tensor dx = need_x ? input_grad(d_in, w_ih) : Tensor();
-  Tensor dw_ih, dw_hh, db_ih, db_hh;
+  // What is not asked for comes back empty (0 elements), never undefined: the schema promises
+  // tensors, and torch.compile's fake kernels (kernels/fake.py) return the same.
+  auto none = [&] { return at::empty({0}, x.options()); };  // one each: outputs never alias
+  Tensor dx = need_x ? input_grad(d_in, w_ih) : none();
+  Tensor dw_ih = none(), dw_hh = none(), db_ih = none(), db_hh = none();
   if (need_w) {
     dw_ih = at::mm(d_in.t(), x);
     if (reset_after) {
@@ -605,8 +608,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
     rnn_backward_loop<scalar_t>(s, dout, out, w_hh, relu, carry, d);
   });
-  Tensor dx = need_x ? input_grad(d, w_ih) : Tensor();
-  Tensor dw_ih, dw_hh, db;
+  auto none = [&] { return at::empty({0}, x.options()); };  // not asked for (see gru_backward)
+  Tensor dx = need_x ? input_grad(d, w_ih) : none();
+  Tensor dw_ih = none(), dw_hh = none(), db = none();
   if (need_w) {
     dw_ih = at::mm(d.t(), x);
     dw_hh = at::empty_like(w_hh);
@@ -618,26 +622,32 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
 
 }  // namespace
 
+// Schemas here, implementations for the CPU dispatch key only: a tensor on another device gets
+// torch's "no kernel for this backend" error instead of reaching host code, and torch.compile
+// uses the fake kernels of kernels/fake.py (a catch-all kernel would shadow them).
 TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
   m.def(
       "gru_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
-      "int[] batch_sizes, bool reset_after, bool reverse, bool save) -> (Tensor, Tensor, Tensor)",
-      &gru_forward);
+      "int[] batch_sizes, bool reset_after, bool reverse, bool save) -> (Tensor, Tensor, Tensor)");
   m.def(
       "gru_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
       "Tensor w_hh, Tensor out, Tensor gates, int[] batch_sizes, bool reset_after, "
       "bool reverse, bool need_x, bool need_w) "
-      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)",
-      &gru_backward);
+      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "rnn_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
-      "int[] batch_sizes, bool relu, bool reverse) -> (Tensor, Tensor)",
-      &rnn_forward);
+      "int[] batch_sizes, bool relu, bool reverse) -> (Tensor, Tensor)");
   m.def(
       "rnn_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
       "Tensor w_hh, Tensor out, int[] batch_sizes, bool relu, bool reverse, bool need_x, "
-      "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
-      &rnn_backward);
+      "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
+  m.impl("gru_forward", &gru_forward);
+  m.impl("gru_backward", &gru_backward);
+  m.impl("rnn_forward", &rnn_forward);
+  m.impl("rnn_backward", &rnn_backward);
 }
 
 }  // namespace lstmlab::gru_rnn

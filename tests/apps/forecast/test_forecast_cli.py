@@ -39,6 +39,7 @@ def test_train_evaluate_predict(trained, tmp_path, frame):
                                          "seasonal naive (weekly, 168 steps)",
                                          "ETS (Holt-Winters, period 168)"}  # fmt: skip
     assert metrics["data"]["period"] == 24 and metrics["data"]["origins"] == 4
+    assert (trained / "test_forecast.png").read_bytes()[:4] == b"\x89PNG"
     # predict from a user's CSV: the next 12 hours after its last row.
     history = tmp_path / "history.csv"
     frame.head(400).to_csv(history, index=False)
