@@ -1,5 +1,6 @@
 // The element-wise functions of every kernel: e^x, σ(x) = 1/(1 + e^-x), tanh(x) and the
-// derivative products of σ and tanh, shared by lstm.cpp and gru_rnn.cpp.
+// derivative products of σ and tanh, shared by every kernel (one copy: lstm.cpp,
+// gru.cpp, rnn.cpp and any new cell include this header).
 //
 // float: branch-free polynomials, so that loops over them vectorise (scalar libm calls in a loop
 // do not, and measured slower than separate torch ops), plus AVX-512 versions where the compiler

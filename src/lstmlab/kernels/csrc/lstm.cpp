@@ -13,23 +13,18 @@
 //                  dh_{t-1} = W_hhᵀ·dz_t [ds_{t-1} = Rᵀ·dz_t], dx_t = W_ihᵀ·dz_t (with a
 //                  projection, dm_t = W_hrᵀ·dh_t first).
 //
-// Packed layout (torch.nn.utils.rnn.PackedSequence): step t owns the packed rows
-// [off_t, off_t + n_t), n_t non-increasing; with `reverse` the steps run T-1 … 0 and a row joins
-// from (h0, c0) at its first step. Inside the kernel every per-step quantity is feature-major
-// ("transposed": one row per gate or unit, one column per sequence), so each product is
-// W (gate rows × features) · Hᵀ (features × batch): saved as A (G·H, N), C and M (H, N), or
-// per-step (·, B) scratch. In that orientation oneDNN's brgemm micro-kernel (at::native::cpublas)
-// runs at ~110 GFLOP/s per core here on every shape of the benchmark sizes; batch-major it drops
-// to ~80 on the forward products (thread CPU time, micro-benchmarks; MKL's sgemm gives ~90).
+// Packed layout and step order: schedule.h (a row joins from (h0, c0) at its first step).
+// Inside the kernel every per-step quantity is feature-major ("transposed": one row per gate or
+// unit, one column per sequence), so each product is W (gate rows × features) · Hᵀ (features ×
+// batch): saved as A (G·H, N), C and M (H, N), or per-step (·, B) scratch. In that orientation
+// the GEMM of gemm.h measured faster on every benchmark shape than batch-major (H · Wᵀ).
 //
 // Rows of W_ih, W_hh, b and Z (the "internal layout", see fused_lstm.py): the H units are split
 // into chunks [j0, j1); chunk c holds rows G·j0 + k·(j1 − j0) + (j − j0) for gate k of unit j, the
 // gates in the order (sigmoid gates i, f, o that have weights), g. One thread owns one chunk for
 // the whole sequence: it runs the GEMMs for its rows only (its slices of W_ih and W_hh stay in its
 // own L2 cache), then the element-wise pass on exactly those rows, and the threads meet at one
-// barrier per step (two with a projection). This is the "persistent" schedule of Diamos et al.
-// 2016 ("Persistent RNNs: Stashing Recurrent Weights On-Chip", §3) on CPU cores: one OpenMP
-// region spans the whole sequence.
+// barrier per step (two with a projection): the persistent team of team.h.
 //
 // The element-wise passes are plain loops the compiler vectorises (activations.h: polynomial
 // exp/sigmoid/tanh for float, std:: for double so float64 gradcheck sees the exact functions), and
@@ -38,31 +33,10 @@
 // gate or peephole adds no term at all rather than a 0·x that would turn an infinite x into NaN.
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
-#include <ATen/native/CPUBlas.h>
 #include <torch/library.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define LSTMLAB_PAUSE() _mm_pause()
-#else
-#define LSTMLAB_PAUSE() ((void)0)
-#endif
-#ifdef __linux__
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 #include <algorithm>
-#include <atomic>
-#include <climits>
 #include <cmath>
-#include <thread>
 #include <cstdint>
 #include <cstring>
 #include <tuple>
@@ -70,16 +44,10 @@
 #include <vector>
 
 #include "activations.h"
-
-extern "C" {
-// Fortran BLAS; MKL inside libtorch_cpu exports them. Weak: null if this torch has no such BLAS.
-void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
-            const float*, const int*, const float*, const int*, const float*, float*, const int*)
-    __attribute__((weak));
-void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
-            const double*, const int*, const double*, const int*, const double*, double*,
-            const int*) __attribute__((weak));
-}
+#include "gemm.h"
+#include "schedule.h"
+#include "team.h"
+#include "tensors.h"
 
 #ifdef _OPENMP
 #define LSTMLAB_SIMD _Pragma("omp simd")
@@ -106,107 +74,6 @@ LSTMLAB_INLINE T peep(bool on, T p, T c) {
   return on ? p * c : T(0);
 }
 
-
-// ---------------------------------------------------------------------------------------------
-// GEMM on row-major matrices, no transposes: C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb) [+ C].
-// float: oneDNN's batch-reduce GEMM micro-kernel through at::native::cpublas::brgemm (JIT-compiled
-// AVX-512 code, ~110 GFLOP/s per core here against ~90 for MKL's sgemm on these shapes, measured
-// with thread CPU time; its kernels are cached per shape and per thread, the first call of a shape
-// compiles it in ~0.3 ms). It falls back to MKL where the micro-kernel is unavailable. double:
-// the Fortran BLAS (MKL's dgemm_), else ATen. Each call runs on the calling thread only: inside
-// our OpenMP team, MKL does not nest.
-
-template <typename T>
-struct Blas;
-template <>
-struct Blas<float> {
-  static bool ok() { return sgemm_ != nullptr; }
-  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-                   const float* al, const float* a, const int* lda, const float* b,
-                   const int* ldb, const float* be, float* c, const int* ldc) {
-    sgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
-  }
-};
-template <>
-struct Blas<double> {
-  static bool ok() { return dgemm_ != nullptr; }
-  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-                   const double* al, const double* a, const int* lda, const double* b,
-                   const int* ldb, const double* be, double* c, const int* ldc) {
-    dgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
-  }
-};
-
-template <typename T>
-void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb,
-             T* C, int64_t ldc, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // an empty sum: C = 0, or C unchanged
-    if (!accumulate)
-      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
-    return;
-  }
-#ifdef CPUBLAS_BRGEMM_F32F32F32
-  if constexpr (std::is_same_v<T, float>) {
-    // Blocks of rows whose panel of A stays within half the L2 cache (1 MiB per core here):
-    // larger panels measured 84 instead of 108 GFLOP/s (M=256, K=2048, N=128).
-    // Blocks of at most 256 columns: a wider C panel measured 71 instead of 108 GFLOP/s
-    // (M=1024, K=128, N=512, the weight-gradient products).
-    const int64_t mb = std::max<int64_t>(32, ((int64_t(1) << 19) / (4 * K)) & ~int64_t(15));
-    const int64_t nb = N > 384 ? 256 : N;
-    for (int64_t i = 0; i < M; i += mb)
-      for (int64_t j = 0; j < N; j += nb)
-        at::native::cpublas::brgemm(std::min(mb, M - i), std::min(nb, N - j), K, lda, ldb, ldc,
-                                    accumulate, A + i * lda, B + j, C + i * ldc + j);
-    return;
-  }
-#endif
-  if (Blas<T>::ok()) {
-    // Column-major BLAS sees the transposes: Cᵀ = Bᵀ·Aᵀ.
-    const int m = int(M), n = int(N), k = int(K), la = int(lda), lb = int(ldb), lc = int(ldc);
-    const T one = 1, beta = accumulate ? 1 : 0;
-    Blas<T>::gemm("N", "N", &n, &m, &k, &one, B, &lb, A, &la, &beta, C, &lc);
-    return;
-  }
-  // No Fortran BLAS in this torch: ATen (only ever single-threaded here, see `threads_for`, so
-  // an exception cannot cross an OpenMP region).
-  const auto opt = at::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value);
-  Tensor a = at::from_blob(const_cast<T*>(A), {M, K}, {lda, 1}, opt);
-  Tensor b = at::from_blob(const_cast<T*>(B), {K, N}, {ldb, 1}, opt);
-  Tensor c = at::from_blob(C, {M, N}, {ldc, 1}, opt);
-  if (accumulate) {
-    c.addmm_(a, b);
-  } else {
-    at::mm_out(c, a, b);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The schedule: steps in processing order. Step p owns rows [off, off + n); rows [0, m) continue
-// from the step processed before it (rows [off_prev, off_prev + m)), rows [m, n) start from
-// (h0, c0) (only in reverse, when shorter sequences join).
-
-struct Step {
-  int64_t off, n, off_prev, m;
-};
-
-std::vector<Step> schedule(at::IntArrayRef bs, bool reverse) {
-  const int64_t T = int64_t(bs.size());
-  std::vector<int64_t> offsets(T + 1, 0);
-  for (int64_t t = 0; t < T; ++t) offsets[t + 1] = offsets[t] + bs[t];
-  std::vector<Step> steps;
-  steps.reserve(T);
-  int64_t prev = -1;
-  for (int64_t q = 0; q < T; ++q) {
-    const int64_t t = reverse ? T - 1 - q : q;
-    const int64_t n = bs[t];
-    const int64_t m = prev < 0 ? 0 : std::min(bs[prev], n);
-    steps.push_back({offsets[t], n, prev < 0 ? -1 : offsets[prev], m});
-    prev = t;
-  }
-  return steps;
-}
-
 // Where the gates of a chunk sit, and which options are on.
 struct Gates {
   int64_t G = 0, S = 0;                   // gates with weights; sigmoid gates among them
@@ -222,82 +89,6 @@ struct Gates {
     qg = G++;
   }
 };
-
-// The threads to use: one per chunk, at most torch's intra-op threads, and one without BLAS.
-int threads_for(int64_t chunks) {
-#ifdef _OPENMP
-  if (!Blas<double>::ok()) return 1;
-  return int(std::max<int64_t>(1, std::min<int64_t>(chunks, at::get_num_threads())));
-#else
-  return 1;
-#endif
-}
-
-// The per-step meeting point of the team. OpenMP's barrier spins for a long time (GOMP spins up
-// to ~300k iterations before sleeping): when the machine is shared and a partner thread waits
-// for a core, that spinning keeps it off the core, and we measured steps 10x slower than alone.
-// This one spins briefly (most waits are a few µs: the threads do equal work), then sleeps on a
-// futex, so a preempted partner gets the core at once; on an idle machine it costs the same.
-class Barrier {
- public:
-  explicit Barrier(int n) : n_(n) {}
-  void wait() {
-    if (n_ <= 1) return;
-    const int gen = gen_.load(std::memory_order_acquire);
-    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-      count_.store(0, std::memory_order_relaxed);
-      gen_.store(gen + 1, std::memory_order_seq_cst);
-      if (sleepers_.load(std::memory_order_seq_cst) > 0) futex(FUTEX_WAKE_PRIVATE, INT32_MAX);
-      return;
-    }
-    for (int spin = 0; spin < 1000; ++spin) {
-      if (gen_.load(std::memory_order_acquire) != gen) return;
-      LSTMLAB_PAUSE();
-    }
-    sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    while (gen_.load(std::memory_order_seq_cst) == gen) futex(FUTEX_WAIT_PRIVATE, gen);
-    sleepers_.fetch_sub(1, std::memory_order_relaxed);
-  }
-
- private:
-#ifdef __linux__
-  void futex(int op, int val) {
-    syscall(SYS_futex, reinterpret_cast<int*>(&gen_), op, val, nullptr, nullptr, 0);
-  }
-#else
-  static constexpr int FUTEX_WAIT_PRIVATE = 0, FUTEX_WAKE_PRIVATE = 1;
-  void futex(int op, int) {
-    if (op == FUTEX_WAIT_PRIVATE) std::this_thread::yield();
-  }
-#endif
-  const int n_;
-  alignas(64) std::atomic<int> count_{0};
-  alignas(64) std::atomic<int> gen_{0};
-  alignas(64) std::atomic<int> sleepers_{0};
-};
-
-// Run body(tid, nthreads, barrier) on `nt` threads of one OpenMP team (inline when nt == 1).
-template <typename F>
-void team(int nt, const F& body) {
-#ifdef _OPENMP
-  if (nt > 1) {
-    Barrier barrier(nt);
-#pragma omp parallel num_threads(nt)
-    {
-      // OpenMP may grant fewer threads than asked (nested regions); the barrier counts on nt.
-      if (omp_get_num_threads() == nt) {
-        body(omp_get_thread_num(), nt, barrier);
-      } else if (omp_get_thread_num() == 0) {
-        Barrier alone(1);
-        body(0, 1, alone);
-      }
-    }
-    return;
-  }
-#endif
-  Barrier alone(1);
-  body(0, 1, alone);
-}
 
 // Per-thread constant and scratch rows that stand in for absent gates, so the element-wise loops
 // have no branches: an absent gate reads a pre-activation that saturates its sigmoid to exactly 1
@@ -764,8 +555,12 @@ void forward_loop(const Fwd<T>& f) {
   });
 }
 
-Tensor opt_or_empty(const std::optional<Tensor>& t) {
-  return t.has_value() && t->defined() ? t->contiguous() : Tensor();
+// chunks: the unit boundaries [0, …, H] of the threads' slices, increasing.
+void check_chunks(at::IntArrayRef chunks, int64_t H) {
+  bool ok = chunks.size() >= 2 && chunks.front() == 0 && chunks.back() == H;
+  for (size_t k = 1; ok && k < chunks.size(); ++k) ok = chunks[k] > chunks[k - 1];
+  TORCH_CHECK(ok, "chunks: expected increasing unit boundaries from 0 to H = ", H, ", got ",
+              chunks);
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
@@ -794,7 +589,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   Tensor MT = proj && save ? at::empty({H, N}, opt) : at::empty({0}, opt);
   Tensor MS = proj && !save ? at::empty({H, B}, opt) : Tensor();
   const Tensor S0T = gt.fgr ? at::zeros({gt.S * H, B}, opt) : Tensor();
-  const auto steps = schedule(batch_sizes, reverse);
+  const Packed packed(batch_sizes, reverse, N, B);
+  check_chunks(chunks, H);
+  const auto steps = packed.order();
   const std::vector<int64_t> ch(chunks.begin(), chunks.end());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
     using T = scalar_t;
@@ -806,10 +603,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
     forward_loop<T>(f);
   });
   // Final states: each row's last processed step (the first step, t = 0, in reverse).
-  std::vector<int64_t> last(B, 0);
-  for (const Step& s : steps)
-    for (int64_t r = 0; r < s.n; ++r) last[r] = s.off + r;
-  const Tensor idx = at::tensor(last, at::kLong);
+  const Tensor idx = at::tensor(packed.last_rows(), at::kLong);
   Tensor h_n = out.index_select(0, idx);
   Tensor c_n = save ? CT.index_select(1, idx).t().contiguous() : CS.t().contiguous();
   return {out, AT, CT, MT, h_n, c_n};
@@ -985,7 +779,10 @@ std::vector<Tensor> lstm_backward(
   Tensor dZS = keep_dz ? Tensor() : at::empty({2, GH, B}, opt);
   Tensor dHT = proj ? at::empty({P, N}, opt) : at::empty({0}, opt);
   Tensor dmT = proj ? at::empty({H, B}, opt) : Tensor();
-  const auto steps = schedule(batch_sizes, reverse);
+  TORCH_CHECK(x.size(0) == N, "x: expected ", N, " rows (as AT's columns), got ", x.size(0));
+  const Packed packed(batch_sizes, reverse, N, B);
+  check_chunks(chunks, H);
+  const auto steps = packed.order();
   const std::vector<int64_t> ch(chunks.begin(), chunks.end());
   AT_DISPATCH_FLOATING_TYPES(AT.scalar_type(), "lstm_backward", [&] {
     using T = scalar_t;

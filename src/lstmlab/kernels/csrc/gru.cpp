@@ -1,182 +1,37 @@
-// Fused GRU and Elman RNN over packed sequences, CPU, float32 and float64.
+// Fused GRU over packed sequences, CPU, float32 and float64.
 //
-// The maths is `lstmlab.cells.gru.gru_step` / `lstmlab.cells.rnn.rnn_step`; the readable
+// The maths is `lstmlab.cells.gru.gru_step` (both placements of the reset gate); the readable
 // recurrence is `lstmlab.kernels.reference`, and tests/kernels/test_fused_gru_rnn.py proves the
-// two equal. Python front: `lstmlab.kernels.fused_gru_rnn` (autograd.Functions, and the
-// pure-PyTorch twin of every function here for other devices and dtypes).
+// two equal. Python front: `lstmlab.kernels.fused_gru_rnn`.
 //
-// Layout (as torch.nn.utils.rnn.PackedSequence): x (N, I), the rows of step t are
-// [off_t, off_t + n_t), n_t = batch_sizes[t] non-increasing; step t updates state rows [0, n_t).
-// Forward, per step:
-//   one GEMM for the recurrent product of the active rows into a scratch buffer,
-//   one fused element-wise pass (raw pointer loops the compiler vectorises; float uses the
-//   polynomial exp / sigmoid / tanh of activations.h, double uses std:: so float64 gradcheck is
-//   exact). ±inf and NaN propagate as in torch.nn: where an equation has a different order of
-//   operations from torch's (h = (h_{t-1} − n)·z + n, relu' = 0 only where h ≤ 0), the backward
-//   follows torch's, since 0·inf and inf − inf depend on it.
-// The input products of all steps are ONE GEMM before the loop. Backward (BPTT by hand, see each
-// kernel for its equations): per step one element-wise pass and the GEMM(s) for dh_{t-1}; after
-// the loop one GEMM each for dX, dW_ih, dW_hh over all rows, and column sums for the biases.
-// Buffers are allocated once per call; the loop writes into views (at::mm_out / addmm_).
+// Layout and step order: schedule.h. Forward, per step: one GEMM for the recurrent product of
+// the active rows into a scratch buffer, then one fused element-wise pass (raw pointer loops the
+// compiler vectorises; the activations of activations.h). ±inf and NaN propagate as in
+// torch.nn: where an equation has a different order of operations from torch's, the backward
+// follows torch's, since 0·inf and inf − inf depend on it. The input products of all steps are
+// ONE GEMM before the loop. Backward (BPTT by hand, see each pass for its equations): per step
+// one element-wise pass and the GEMM(s) for dh_{t-1}; after the loop one GEMM each for dX,
+// dW_ih, dW_hh over all rows, and column sums for the biases. Buffers are allocated once per
+// call; the loop writes into views (at::mm_out / addmm_).
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/library.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
+#include <optional>
 #include <tuple>
 #include <vector>
 
 #include "activations.h"
+#include "schedule.h"
+#include "tensors.h"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
-namespace lstmlab::gru_rnn {
+namespace lstmlab::gru {
 namespace {
 
 using at::Tensor;
-
-// at::empty for the buffers with a row per packed row (N, ·). They are large (0.5 GB in all for
-// a GRU with T·B = 25600, H = 512) and freshly mapped by every call, so their first touch costs a
-// page fault per 4 KB: measured 0.25 ms per MB, a tenth of a large GRU's forward and backward.
-// Asking for transparent huge pages (as torch's THP_MEM_ALLOC_ENABLE does for all tensors) cuts
-// that about eightfold; where THP is off the advice is ignored.
-Tensor empty_rows(at::IntArrayRef sizes, const at::TensorOptions& options) {
-  Tensor t = at::empty(sizes, options);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<uintptr_t>(t.data_ptr());
-  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t last = (begin + t.nbytes()) & ~(kHugePage - 1);
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#endif
-  return t;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The packed layout and the order of steps.
-
-struct Steps {
-  std::vector<int64_t> n;    // (T,) active rows of step t
-  std::vector<int64_t> off;  // (T + 1,) first row of step t in the packed rows
-  int64_t T, B, N;
-  bool reverse;
-  bool uniform;  // every step has all B rows: h_{t-1} rows are a shift of the output rows
-
-  Steps(at::IntArrayRef batch_sizes, bool reverse_, const Tensor& x, const Tensor& h0)
-      : n(batch_sizes.begin(), batch_sizes.end()),
-        T(static_cast<int64_t>(batch_sizes.size())),
-        B(h0.size(0)),
-        N(x.size(0)),
-        reverse(reverse_),
-        uniform(true) {
-    TORCH_CHECK(T > 0, "batch_sizes: expected at least one step, got none");
-    TORCH_CHECK(n[0] == B, "batch_sizes: expected batch_sizes[0] == h0.size(0) = ", B,
-                ", got ", n[0]);
-    off.assign(T + 1, 0);
-    for (int64_t t = 0; t < T; ++t) {
-      TORCH_CHECK(n[t] > 0 && (t == 0 || n[t] <= n[t - 1]),
-                  "batch_sizes: expected a non-increasing list of positive sizes, got ",
-                  batch_sizes);
-      off[t + 1] = off[t] + n[t];
-      uniform = uniform && n[t] == B;
-    }
-    TORCH_CHECK(off[T] == N, "x: expected sum(batch_sizes) = ", off[T], " rows, got ", N);
-  }
-
-  // The t processed k-th: 0..T-1, or T-1..0 in reverse.
-  int64_t step(int64_t k) const { return reverse ? T - 1 - k : k; }
-};
-
-// h_{t-1} of the n_t active rows of step t, (n_t, H): a view of the previous step's output rows
-// or of h0, except in reverse at a step where sequences join (their rows start from h0), which
-// assembles it in `scratch` (B, H).
-Tensor prev_rows(const Steps& s, int64_t t, const Tensor& out, const Tensor& h0,
-                 const Tensor& scratch) {
-  const int64_t n = s.n[t];
-  if (!s.reverse) {
-    return t == 0 ? h0.narrow(0, 0, n) : out.narrow(0, s.off[t - 1], n);
-  }
-  if (t == s.T - 1) return h0.narrow(0, 0, n);
-  const int64_t m = s.n[t + 1];  // rows continuing from step t + 1
-  if (m == n) return out.narrow(0, s.off[t + 1], n);
-  Tensor buf = scratch.narrow(0, 0, n);
-  buf.narrow(0, 0, m).copy_(out.narrow(0, s.off[t + 1], m));
-  buf.narrow(0, m, n - m).copy_(h0.narrow(0, m, n - m));
-  return buf;
-}
-
-// The packed h_{t-1} of all rows, (N, H), for uneven lengths (uniform batches use views).
-Tensor gather_prev(const Steps& s, const Tensor& out, const Tensor& h0) {
-  Tensor hp = empty_rows(out.sizes(), out.options());
-  for (int64_t t = 0; t < s.T; ++t) {
-    Tensor dst = hp.narrow(0, s.off[t], s.n[t]);
-    const Tensor src = prev_rows(s, t, out, h0, dst);  // assembled in dst where rows join
-    if (src.data_ptr() != dst.data_ptr()) dst.copy_(src);
-  }
-  return hp;
-}
-
-// dw (k, H) = dᵀ · H_prev, d (N, k) packed: one GEMM over all rows (two for a uniform batch,
-// whose H_prev is h0 next to a shift of the output rows, so nothing is copied).
-void prev_product(Tensor dw, const Tensor& d, const Steps& s, const Tensor& out, const Tensor& h0,
-                  const Tensor& hp) {
-  if (hp.defined()) {
-    at::mm_out(dw, d.t(), hp);
-    return;
-  }
-  const int64_t B = s.B, N = s.N;
-  at::mm_out(dw, d.narrow(0, s.reverse ? N - B : 0, B).t(), h0);
-  if (N > B) {
-    dw.addmm_(d.narrow(0, s.reverse ? 0 : B, N - B).t(), out.narrow(0, s.reverse ? B : 0, N - B));
-  }
-}
-
-// dX = d·W_ih, (N, I).
-Tensor input_grad(const Tensor& d, const Tensor& w_ih) {
-  Tensor dx = empty_rows({d.size(0), w_ih.size(1)}, d.options());
-  return at::mm_out(dx, d, w_ih);
-}
-
-// h_n (B, H): each row's state after its last processed step.
-Tensor final_state(const Steps& s, const Tensor& out) {
-  Tensor h = at::empty({s.B, out.size(1)}, out.options());
-  if (s.reverse) return h.copy_(out.narrow(0, 0, s.B));  // step 0 ends every row
-  for (int64_t t = 0; t < s.T; ++t) {
-    const int64_t m = t + 1 < s.T ? s.n[t + 1] : 0;  // rows [m, n_t) end at step t
-    if (s.n[t] > m) h.narrow(0, m, s.n[t] - m).copy_(out.narrow(0, s.off[t] + m, s.n[t] - m));
-  }
-  return h;
-}
-
-// Run f(row_begin, row_end) over n rows of width elements, on several threads only when a step
-// is big enough to pay for waking them.
-template <typename F>
-void for_rows(int64_t n, int64_t width, const F& f) {
-  constexpr int64_t kElementsPerTask = 16384;
-  at::parallel_for(0, n, std::max<int64_t>(1, kElementsPerTask / width), f);
-}
-
-template <typename T>
-T* ptr(const Tensor& t) {
-  return t.data_ptr<T>();
-}
-
-Tensor opt(const std::optional<Tensor>& t) { return t.has_value() ? t->contiguous() : Tensor(); }
-
-// dL/d out (N, H) with contiguous rows at any row stride. The gradient of a loss like out.sum()
-// arrives broadcast (strides 0, 0): one row is materialised and broadcast over rows at stride 0,
-// instead of N copies.
-Tensor dense_rows(const Tensor& g) {
-  if (g.stride(1) == 1) return g;
-  if (g.stride(0) == 0 && g.stride(1) == 0) return g.narrow(0, 0, 1).contiguous().expand(g.sizes());
-  return g.contiguous();
-}
 
 // ---------------------------------------------------------------------------------------------
 // GRU element-wise passes. A row of `ga` (stride lda) holds the input products a_r, a_z, a_n
@@ -337,7 +192,7 @@ void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restric
 // GRU
 
 template <typename T>
-void gru_forward_loop(const Steps& s, Tensor& a, const Tensor& gates, const Tensor& h0,
+void gru_forward_loop(const Packed& s, Tensor& a, const Tensor& gates, const Tensor& h0,
                       const Tensor& w_hh, const Tensor& bias, const Tensor& b_hn,
                       bool reset_after, bool save, Tensor& out) {
   const int64_t H = h0.size(1), B = s.B, lda = a.stride(0);
@@ -394,8 +249,8 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
                                                bool reverse, bool save) {
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor b_ih = opt(b_ih_), b_hh = opt(b_hh_);
-  const Steps s(batch_sizes, reverse, x, h0);
+  const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
+  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
   TORCH_CHECK(w_hh.size(0) == 3 * H && w_hh.size(1) == H, "weight_hh: expected (3H, H) = (",
               3 * H, ", ", H, "), got ", w_hh.sizes());
@@ -416,7 +271,7 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
 }
 
 template <typename T>
-void gru_backward_loop(const Steps& s, const Tensor& dout, const Tensor& out, const Tensor& h0,
+void gru_backward_loop(const Packed& s, const Tensor& dout, const Tensor& out, const Tensor& h0,
                        const Tensor& w_hh, const Tensor& gates, const Tensor& hp_all,
                        bool reset_after, Tensor& carry, Tensor& d) {
   const int64_t H = h0.size(1), K = reset_after ? 4 : 3, ldy = dout.stride(0);
@@ -463,7 +318,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
   const Tensor out = out_.contiguous(), gates = gates_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Steps s(batch_sizes, reverse, x, h0);
+  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
   TORCH_CHECK(gates.dim() == 2 && gates.size(0) == s.N && gates.size(1) == 4 * H,
               "gates: expected the (N, 4H) gates a saving gru_forward returned, got ",
@@ -476,9 +331,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     gru_backward_loop<scalar_t>(s, dout, out, h0, w_hh, gates, hp_all, reset_after, carry, d);
   });
   const Tensor d_in = reset_after ? d.narrow(1, H, 3 * H) : d;  // (N, 3H), rows r, z, n
-  // What is not asked for comes back empty (0 elements), never undefined: the schema promises
-  // tensors, and torch.compile's fake kernels (kernels/fake.py) return the same.
-  auto none = [&] { return at::empty({0}, x.options()); };  // one each: outputs never alias
+  auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? input_grad(d_in, w_ih) : none();
   Tensor dw_ih = none(), dw_hh = none(), db_ih = none(), db_hh = none();
   if (need_w) {
@@ -503,123 +356,6 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   return {dx, carry, dw_ih, dw_hh, db_ih, db_hh};
 }
 
-// ---------------------------------------------------------------------------------------------
-// Elman RNN: h = φ(a + h_{t-1}·W_hhᵀ), a = x·W_ihᵀ + b_ih + b_hh, φ = tanh or relu.
-
-// h = φ(h + b), in place: h holds a + h_{t-1}·W_hhᵀ, b = b_ih + b_hh (added here, not by the
-// input GEMM, which would then write and read all (N, H) rows once more).
-template <typename T, bool RELU>
-void rnn_activate(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ b,
-                  T* __restrict__ h) {
-  for (int64_t i = i0; i < i1; ++i) {
-    T* hi = h + i * H;
-#pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
-      hi[j] = RELU ? std::max(hi[j] + b[j], T(0)) : act::tanh(hi[j] + b[j]);
-    }
-  }
-}
-
-// da = dh·φ'(h), dh = dy + carry; φ' = 1 − h² (tanh) or, for relu, as torch's
-// threshold_backward: 0 where h ≤ 0, else 1 — so 1 at h = NaN, which passes dh on.
-template <typename T, bool RELU>
-void rnn_backward_rows(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy, int64_t ldy,
-                       const T* __restrict__ carry, const T* __restrict__ h, T* __restrict__ d) {
-  for (int64_t i = i0; i < i1; ++i) {
-    const T* dyi = dy + i * ldy;
-    const int64_t o = i * H;
-#pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
-      const T dh = dyi[j] + carry[o + j];
-      d[o + j] = RELU ? (h[o + j] <= T(0) ? T(0) : dh) : act::dtanh(dh, h[o + j]);
-    }
-  }
-}
-
-template <typename T>
-void rnn_forward_loop(const Steps& s, const Tensor& h0, const Tensor& w_hh, const Tensor& bias,
-                      bool relu, Tensor& out) {
-  const int64_t H = h0.size(1);
-  Tensor prev = s.reverse && !s.uniform ? at::empty({s.B, H}, out.options()) : Tensor();
-  const Tensor w_t = w_hh.t();
-  const T* b = ptr<T>(bias);
-  for (int64_t k = 0; k < s.T; ++k) {
-    const int64_t t = s.step(k), n = s.n[t];
-    Tensor h_t = out.narrow(0, s.off[t], n);  // holds a_t; becomes h_t
-    h_t.addmm_(prev_rows(s, t, out, h0, prev), w_t);
-    T* h = ptr<T>(h_t);
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      relu ? rnn_activate<T, true>(i0, i1, H, b, h) : rnn_activate<T, false>(i0, i1, H, b, h);
-    });
-  }
-}
-
-std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, const Tensor& w_ih_,
-                                       const Tensor& w_hh_, const std::optional<Tensor>& b_ih_,
-                                       const std::optional<Tensor>& b_hh_,
-                                       at::IntArrayRef batch_sizes, bool relu, bool reverse) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor b_ih = opt(b_ih_), b_hh = opt(b_hh_);
-  const Steps s(batch_sizes, reverse, x, h0);
-  const int64_t H = h0.size(1);
-  TORCH_CHECK(w_hh.size(0) == H && w_hh.size(1) == H, "weight_hh: expected (H, H) = (", H, ", ",
-              H, "), got ", w_hh.sizes());
-  Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({H}, x.options());  // b_ih + b_hh
-  if (b_hh.defined()) bias += b_hh;
-  // The input products of all steps, written straight into the output rows (N, H).
-  Tensor out = empty_rows({s.N, H}, x.options());
-  at::mm_out(out, x, w_ih.t());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward",
-                             [&] { rnn_forward_loop<scalar_t>(s, h0, w_hh, bias, relu, out); });
-  return {out, final_state(s, out)};
-}
-
-template <typename T>
-void rnn_backward_loop(const Steps& s, const Tensor& dout, const Tensor& out, const Tensor& w_hh,
-                       bool relu, Tensor& carry, Tensor& d) {
-  const int64_t H = out.size(1), ldy = dout.stride(0);
-  for (int64_t k = s.T - 1; k >= 0; --k) {
-    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
-    const T* dy = ptr<T>(dout) + row * ldy;
-    const T* h = ptr<T>(out) + row * H;
-    const T* c = ptr<T>(carry);
-    T* dt = ptr<T>(d) + row * H;
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      relu ? rnn_backward_rows<T, true>(i0, i1, H, dy, ldy, c, h, dt)
-           : rnn_backward_rows<T, false>(i0, i1, H, dy, ldy, c, h, dt);
-    });
-    Tensor c_t = carry.narrow(0, 0, n);
-    at::mm_out(c_t, d.narrow(0, row, n), w_hh);  // dh_{t-1} = da·W_hh
-  }
-}
-
-// → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db (if need_w; db_ih = db_hh = db).
-std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
-    const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
-    const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, at::IntArrayRef batch_sizes,
-    bool relu, bool reverse, bool need_x, bool need_w) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous(), out = out_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor dout = dense_rows(grad_out);
-  const Steps s(batch_sizes, reverse, x, h0);
-  Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)
-  Tensor d = empty_rows(out.sizes(), out.options());            // da of every row, (N, H)
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
-    rnn_backward_loop<scalar_t>(s, dout, out, w_hh, relu, carry, d);
-  });
-  auto none = [&] { return at::empty({0}, x.options()); };  // not asked for (see gru_backward)
-  Tensor dx = need_x ? input_grad(d, w_ih) : none();
-  Tensor dw_ih = none(), dw_hh = none(), db = none();
-  if (need_w) {
-    dw_ih = at::mm(d.t(), x);
-    dw_hh = at::empty_like(w_hh);
-    prev_product(dw_hh, d, s, out, h0, s.uniform ? Tensor() : gather_prev(s, out, h0));
-    db = d.sum(0);
-  }
-  return {dx, carry, dw_ih, dw_hh, db};
-}
-
 }  // namespace
 
 // Schemas here, implementations for the CPU dispatch key only: a tensor on another device gets
@@ -634,20 +370,11 @@ TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
       "Tensor w_hh, Tensor out, Tensor gates, int[] batch_sizes, bool reset_after, "
       "bool reverse, bool need_x, bool need_w) "
       "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
-  m.def(
-      "rnn_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
-      "int[] batch_sizes, bool relu, bool reverse) -> (Tensor, Tensor)");
-  m.def(
-      "rnn_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
-      "Tensor w_hh, Tensor out, int[] batch_sizes, bool relu, bool reverse, bool need_x, "
-      "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
 TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
   m.impl("gru_forward", &gru_forward);
   m.impl("gru_backward", &gru_backward);
-  m.impl("rnn_forward", &rnn_forward);
-  m.impl("rnn_backward", &rnn_backward);
 }
 
-}  // namespace lstmlab::gru_rnn
+}  // namespace lstmlab::gru
