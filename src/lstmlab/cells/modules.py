@@ -16,7 +16,7 @@ from lstmlab.cells.options import (
     resolve_variant,
 )
 from lstmlab.cells.rnn import NONLINEARITIES, rnn_step
-from lstmlab.layers.checks import check_flag, check_int, check_shape, check_tensor
+from lstmlab.checks import check_flag, check_int, check_shape, check_tensor
 
 __all__ = ["LSTMCell", "GRUCell", "RNNCell"]
 

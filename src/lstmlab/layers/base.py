@@ -13,8 +13,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from lstmlab.cells.init import uniform_
-from lstmlab.kernels import check_backend
-from lstmlab.layers.checks import (
+from lstmlab.checks import (
     check_flag,
     check_int,
     check_lengths,
@@ -22,6 +21,7 @@ from lstmlab.layers.checks import (
     check_shape,
     check_tensor,
 )
+from lstmlab.kernels import check_backend
 
 __all__ = ["RecurrentBase"]
 

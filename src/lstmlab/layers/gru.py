@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from lstmlab import kernels
+from lstmlab.checks import check_flag
 from lstmlab.layers.base import RecurrentBase
-from lstmlab.layers.checks import check_flag
 
 __all__ = ["GRU"]
 

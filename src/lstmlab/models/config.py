@@ -7,7 +7,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lstmlab.cells.options import VARIANTS
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import (
+    ArgumentError,
+    ArgumentTypeError,
+    check_choice,
+    check_fraction,
+    check_int,
+)
 
 __all__ = [
     "ModelConfig",
@@ -70,33 +76,35 @@ class ModelConfig:
     heads: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in MODEL_KINDS:
-            raise ValueError(f"kind: expected one of {', '.join(MODEL_KINDS)}, got {self.kind!r}")
+        check_choice("kind", self.kind, MODEL_KINDS)
         check_int("hidden", self.hidden, 1)
         check_int("layers", self.layers, 1)
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
-            raise TypeError(f"dropout: expected a float in [0, 1), got {self.dropout!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout: expected a float in [0, 1), got {self.dropout}")
+        check_fraction("dropout", self.dropout, what="a float")
         if self.forget_bias is not None and (
             isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, int | float)
         ):
-            raise TypeError(f"forget_bias: expected a float or None, got {self.forget_bias!r}")
+            raise ArgumentTypeError(
+                f"forget_bias: expected a float or None, got {self.forget_bias!r}", "forget_bias"
+            )
         if self.forget_bias is not None and not math.isfinite(self.forget_bias):
-            raise ValueError(
-                f"forget_bias: expected a finite float or None, got {self.forget_bias}"
+            raise ArgumentError(
+                f"forget_bias: expected a finite float or None, got {self.forget_bias}",
+                "forget_bias",
             )
         if self.chrono and self.kind not in LSTM_KINDS:
-            raise ValueError(
-                f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}"
+            raise ArgumentError(
+                f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}",
+                "chrono",
             )
         if self.heads is not None:
             if self.kind != "transformer":
-                raise ValueError(f"heads: expected None for kind {self.kind!r}, got {self.heads}")
+                raise ArgumentError(
+                    f"heads: expected None for kind {self.kind!r}, got {self.heads}", "heads"
+                )
             check_int("heads", self.heads, 1)
             if self.hidden % self.heads:
-                raise ValueError(
-                    f"heads: expected a divisor of hidden={self.hidden}, got {self.heads}"
+                raise ArgumentError(
+                    f"heads: expected a divisor of hidden={self.hidden}, got {self.heads}", "heads"
                 )
 
     def to_dict(self) -> dict[str, Any]:

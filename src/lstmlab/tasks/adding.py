@@ -10,7 +10,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import Task, TaskData, check_int, check_output, generator, mse_scores
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, check_output, generator, mse_scores
 
 
 def marked_pairs(n: int, T: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

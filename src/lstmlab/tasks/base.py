@@ -9,13 +9,14 @@ tasks: what is scored, where, and how, lives here and in the task modules.
 from __future__ import annotations
 
 import abc
-import numbers
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from lstmlab.checks import check_int
 
 # torch.nn.functional.cross_entropy's default ignore_index: a target position that is not scored.
 IGNORE_INDEX = -100
@@ -108,16 +109,6 @@ class Task(abc.ABC):
 
 
 # --- argument checks ------------------------------------------------------------------------
-
-
-def check_int(name: str, value: object, minimum: int, why: str = "") -> int:
-    """`value` as an int, or a ValueError naming the argument, what was expected and what came."""
-    reason = f" ({why})" if why else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}: expected an integer >= {minimum}{reason}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}{reason}, got {value}")
-    return int(value)
 
 
 def check_seed(seed: object) -> int:

@@ -10,15 +10,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 N_SYMBOLS = 8  # categories a_0..a_7 carry the message
 BLANK = 8  # a_8

@@ -13,15 +13,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from typing import ClassVar
 
 import torch
 
+from lstmlab.checks import check_int
 from lstmlab.tasks.base import (
     IGNORE_INDEX,
     Task,
     TaskData,
     ce_scores,
-    check_int,
     check_output,
     generator,
     one_hot,

@@ -11,15 +11,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 SYMBOLS = ("a", "b", "c", "d", "X", "Y", "E", "B")  # one input unit each, as the 8 of 1997
 A, X, E, B = 0, 4, 6, 7  # indices: first distractor, X (Y = X + 1), start, trigger

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Self
 
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import (
+    ArgumentError,
+    ArgumentTypeError,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
@@ -84,37 +91,28 @@ class LoopConfig:
         check_int("warmup_steps", self.warmup_steps, 0)
         check_int("seed", self.seed, 0)
         if self.seed > MAX_SEED:
-            raise ValueError(
+            raise ArgumentError(
                 f"seed: expected an int in [0, {MAX_SEED}] (the range numpy's and python's "
-                f"generators are seeded with), got {self.seed}"
+                f"generators are seeded with), got {self.seed}",
+                "seed",
             )
         if self.patience is not None:
             check_int("patience", self.patience, 1)
-        _positive_float("lr", self.lr, finite=True)
+        check_positive("lr", self.lr, finite=True)
         if self.max_seconds is not None:
-            _positive_float("max_seconds", self.max_seconds)  # inf: no limit, as None
+            check_positive("max_seconds", self.max_seconds)  # inf: no limit, as None
         if self.grad_clip is not None:
-            _positive_float("grad_clip", self.grad_clip)  # inf: no clipping, as None
-        _positive_float("plateau_factor", self.plateau_factor)
+            check_positive("grad_clip", self.grad_clip)  # inf: no clipping, as None
+        check_positive("plateau_factor", self.plateau_factor)
         if self.plateau_factor >= 1:
-            raise ValueError(
-                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}"
+            raise ArgumentError(
+                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}",
+                "plateau_factor",
             )
-        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, int | float):
-            raise TypeError(f"weight_decay: expected a number >= 0, got {self.weight_decay!r}")
-        if not 0 <= self.weight_decay < math.inf:
-            raise ValueError(
-                f"weight_decay: expected a finite number >= 0, got {self.weight_decay}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-            )
-        _unit_interval("momentum", self.momentum)
+        check_nonnegative("weight_decay", self.weight_decay)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_fraction("momentum", self.momentum)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,7 +128,9 @@ class LoopConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"config: expected only fields of {cls.__name__}, got {unknown}")
+            raise ArgumentError(
+                f"config: expected only fields of {cls.__name__}, got {unknown}", "config"
+            )
 
     def differences(self, other: LoopConfig) -> dict[str, tuple[Any, Any]]:
         """Fields (nested ones as "<field>.<name>") whose values differ: name → (self, other)."""
@@ -164,18 +164,16 @@ class TrainConfig(LoopConfig):
     input_noise: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {self.task!r}")
+        check_choice("task", self.task, tuple(TASKS))
         if not isinstance(self.model, ModelConfig):
-            raise TypeError(f"model: expected a ModelConfig, got {type(self.model).__name__}")
+            raise ArgumentTypeError(
+                f"model: expected a ModelConfig, got {type(self.model).__name__}", "model"
+            )
         check_int("lag", self.lag, 1)
         super().__post_init__()
         for name in ("n_val", "n_test", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
-        if isinstance(self.input_noise, bool) or not isinstance(self.input_noise, int | float):
-            raise TypeError(f"input_noise: expected a number >= 0, got {self.input_noise!r}")
-        if not 0 <= self.input_noise < math.inf:
-            raise ValueError(f"input_noise: expected a finite number >= 0, got {self.input_noise}")
+        check_nonnegative("input_noise", self.input_noise)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -191,20 +189,3 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[prefix + k] = v
     return out
-
-
-def _positive_float(name: str, value: object, finite: bool = False) -> None:
-    """A number > 0 (NaN is refused); ``finite`` refuses +inf too."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__} {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value}")
-    if finite and not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value}")
-
-
-def _unit_interval(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name}: expected a number in [0, 1), got {value!r}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value}")

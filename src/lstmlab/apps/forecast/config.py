@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstmlab.cells.options import resolve_variant
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.training.config import LoopConfig
 
 __all__ = ["ForecastConfig"]

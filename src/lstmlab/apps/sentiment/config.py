@@ -8,7 +8,7 @@ from typing import Any, Literal
 from lstmlab.apps.sentiment.corpus import CORPORA
 from lstmlab.apps.sentiment.model import POOLINGS
 from lstmlab.cells.options import resolve_variant
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.training import LoopConfig
 
 __all__ = ["SentimentConfig"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from lstmlab.apps.speech.corpus import CorpusConfig
 from lstmlab.apps.speech.model import CoreConfig
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
 

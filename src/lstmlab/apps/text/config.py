@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.models import ModelConfig
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig

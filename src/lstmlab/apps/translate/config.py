@@ -8,7 +8,7 @@ from typing import Literal
 from lstmlab.apps.translate.messages import CATALOGS
 from lstmlab.apps.translate.numbers import NumberSettings
 from lstmlab.apps.translate.recurrent import ATTENTIONS
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training.config import LoopConfig
 
