@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 #: ``lstmlab.LSTM``); "cli" is the commands' building blocks (options, tables, the commands),
 #: which the applications' own commands use; "cli.main" mounts every command, the apps' too.
 LAYERS: list[tuple[str, ...]] = [
-    ("checks", "data"),
+    ("checks", "data", "fields"),
     ("cells",),
     ("kernels",),
     ("layers",),

@@ -8,31 +8,24 @@ import click
 from rich.console import Console
 
 from lstmlab.cli.options import (
-    CommaList,
+    lags_option,
     model_config,
     model_options,
+    models_option,
+    out_option,
+    quiet_option,
     task_option,
     train_config,
     training_options,
 )
 from lstmlab.cli.tables import fmt, summary_table
-from lstmlab.models import MODEL_KINDS
 from lstmlab.training import RunFolderError, grid_configs, run_grid, write_results
 
 
 @click.command("compare")
 @task_option
-@click.option(
-    "--models",
-    "kinds",
-    type=CommaList(MODEL_KINDS),
-    default="rnn,lstm,gru",
-    show_default=True,
-    help="Comma-separated model kinds.",
-)
-@click.option(
-    "--lags", type=CommaList(), default="10,50,100", show_default=True, help="Comma-separated lags."
-)
+@models_option("rnn,lstm,gru")
+@lags_option("10,50,100")
 @click.option(
     "--seeds",
     type=click.IntRange(min=1),
@@ -42,13 +35,8 @@ from lstmlab.training import RunFolderError, grid_configs, run_grid, write_resul
 )
 @model_options
 @training_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Folder of the grid: runs/, results.json, results.csv, runs.csv.",
-)
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@out_option("Folder of the grid: runs/, results.json, results.csv, runs.csv.", required=True)
+@quiet_option
 def compare_command(task, kinds, lags, seeds, out, quiet, **opts) -> None:
     """Train every model at every lag with several seeds and tabulate what each solved.
 

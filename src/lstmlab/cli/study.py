@@ -11,11 +11,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from lstmlab.cells.options import VARIANTS
-from lstmlab.cli.options import CommaList
+from lstmlab.cli.dataclass_options import config_arguments, config_from_options, dataclass_options
+from lstmlab.cli.options import out_option, quiet_option
 from lstmlab.study.space import SearchSpace
 from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
-from lstmlab.tasks import TASKS
 
 
 @click.group("study")
@@ -27,45 +26,13 @@ def _storage(storage: str | None, out: str) -> str:
     return storage or f"sqlite:///{Path(out).resolve() / 'study.db'}"
 
 
+#: The CLI runs the README's study (180 trials); StudySettings keeps 100 for library callers.
+_RUN_DEFAULTS = {"trials": 180}
+
+
 @study_group.command("run")
-@click.option("--task", type=click.Choice(list(TASKS)), default="adding", show_default=True)
-@click.option("--lag", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option(
-    "--variants",
-    type=CommaList(tuple(VARIANTS)),
-    default=",".join(VARIANTS),
-    show_default=True,
-    help="LSTM variants to sample from.",
-)
-@click.option(
-    "--trials",
-    type=click.IntRange(min=1),
-    default=180,
-    show_default=True,
-    help="Finished trials at which the study stops (all workers together).",
-)
-@click.option(
-    "--max-seconds-per-trial",
-    type=click.FloatRange(min=0, min_open=True),
-    default=20.0,
-    show_default=True,
-)
-@click.option("--steps-per-trial", type=click.IntRange(min=1), default=2000, show_default=True)
-@click.option(
-    "--optimizer",
-    type=click.Choice(["sgd", "adam"]),
-    default="sgd",
-    show_default=True,
-    help="SGD with sampled momentum (the paper), or Adam.",
-)
-@click.option(
-    "--sampler",
-    type=click.Choice(["random", "tpe"]),
-    default="random",
-    show_default=True,
-    help="Random search (the paper) or TPE.",
-)
-@click.option("--prune", is_flag=True, help="Stop hopeless trials early (off in the paper).")
+@dataclass_options(StudySettings, exclude=("space",), defaults=_RUN_DEFAULTS)
+@dataclass_options(SearchSpace)
 @click.option(
     "--storage",
     default=None,
@@ -73,12 +40,9 @@ def _storage(storage: str | None, out: str) -> str:
     "lets workers on many machines join one study.",
 )
 @click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG].")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default="runs/study",
-    show_default=True,
-    help="Folder for the trials' run folders (and the default SQLite storage).",
+@out_option(
+    "Folder for the trials' run folders (and the default SQLite storage).",
+    default_out="runs/study",
 )
 @click.option(
     "--workers",
@@ -87,44 +51,14 @@ def _storage(storage: str | None, out: str) -> str:
     show_default=True,
     help="Local worker processes (one thread each).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--worker-index", type=click.IntRange(min=0), default=None, hidden=True)
-@click.option("--quiet", is_flag=True, help="No progress display.")
-def run_command(
-    task,
-    lag,
-    variants,
-    trials,
-    max_seconds_per_trial,
-    steps_per_trial,
-    optimizer,
-    sampler,
-    prune,
-    storage,
-    name,
-    out,
-    workers,
-    seed,
-    worker_index,
-    quiet,
-) -> None:
+@quiet_option
+def run_command(storage, name, out, workers, worker_index, quiet, **values) -> None:
     """Run (or join, or resume) a study: every trial a full training run of the one loop."""
-    try:
-        settings = StudySettings(
-            task=task,
-            lag=lag,
-            space=SearchSpace(variants=tuple(variants), optimizer=optimizer),
-            trials=trials,
-            max_seconds_per_trial=max_seconds_per_trial,
-            steps_per_trial=steps_per_trial,
-            sampler=sampler,
-            prune=prune,
-            seed=seed,
-        )
-    except ValueError as err:
-        raise click.UsageError(str(err)) from err
+    space = config_from_options(SearchSpace, values)
+    settings = config_from_options(StudySettings, values, space=space)
     Path(out).mkdir(parents=True, exist_ok=True)
-    url, name = _storage(storage, out), name or f"{task}-lag{lag}"
+    url, name = _storage(storage, out), name or f"{settings.task}-lag{settings.lag}"
     try:
         study, _ = open_study(url, name, settings)  # create it once, before the workers start
     except StudyMismatchError as err:
@@ -132,7 +66,7 @@ def run_command(
     console = Console(quiet=quiet)
     if workers == 1:
         if not quiet:
-            console.print(f"study {name!r} in {url}: trials until {trials} have finished")
+            console.print(f"study {name!r} in {url}: trials until {settings.trials} have finished")
         study = run_worker(url, name, settings, out, worker=worker_index or 0)
     else:
         _run_local_workers(console, url, name, out, workers, quiet, settings)
@@ -152,32 +86,9 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
         "lstmlab.cli.main",
         "study",
         "run",
-        "--storage",
-        url,
-        "--study",
-        name,
-        "--out",
-        str(out),
-        "--quiet",
-        "--task",
-        settings.task,
-        "--lag",
-        str(settings.lag),
-        "--variants",
-        ",".join(settings.space.variants),
-        "--trials",
-        str(settings.trials),
-        "--max-seconds-per-trial",
-        str(settings.max_seconds_per_trial),
-        "--steps-per-trial",
-        str(settings.steps_per_trial),
-        "--optimizer",
-        settings.space.optimizer,
-        "--sampler",
-        settings.sampler,
-        "--seed",
-        str(settings.seed),
-        *(["--prune"] if settings.prune else []),
+        *["--storage", url, "--study", name, "--out", str(out), "--quiet"],
+        *config_arguments(settings, exclude=("space",)),
+        *config_arguments(settings.space),
     ]
     children = [subprocess.Popen([*args, "--worker-index", str(k)]) for k in range(workers)]
     try:

@@ -10,26 +10,25 @@ from rich.console import Console
 from lstmlab.cells.options import VARIANTS
 from lstmlab.cli.options import (
     default,
+    lag_option,
     model_config,
     model_options,
+    out_option,
+    quiet_option,
+    resume_option,
+    seed_option,
     task_option,
     train_config,
     training_options,
 )
 from lstmlab.cli.tables import print_result
 from lstmlab.models import MODEL_KINDS, ModelConfig
-from lstmlab.training import RunFolderError, TrainConfig, train
+from lstmlab.training import RunFolderError, train
 
 
 @click.command("train")
 @task_option
-@click.option(
-    "--lag",
-    type=click.IntRange(min=1),
-    default=default(TrainConfig, "lag"),
-    show_default=True,
-    help="Time lag the task asks the model to bridge.",
-)
+@lag_option()
 @click.option(
     "--model",
     "kind",
@@ -46,15 +45,10 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 )
 @model_options
 @training_options
-@click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].",
-)
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@seed_option
+@out_option("Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].")
+@resume_option
+@quiet_option
 def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) -> None:
     """Train one model on one task; print progress and the final test metrics."""
     if variant is not None:

@@ -14,6 +14,7 @@ from lstmlab.checks import (
     check_fraction,
     check_int,
 )
+from lstmlab.fields import config_field
 
 __all__ = [
     "ModelConfig",
@@ -66,14 +67,17 @@ class ModelConfig:
         heads: attention heads of the Transformer; None picks ``default_heads(hidden)``.
     """
 
-    kind: str = "lstm"
-    hidden: int = 64
-    layers: int = 1
-    dropout: float = 0.0
-    forget_bias: float | None = 1.0
-    chrono: bool = False
-    input_linear: bool = False
-    heads: int | None = None
+    kind: str = config_field("lstm", "Model kind.", choices=MODEL_KINDS)
+    hidden: int = config_field(64, "Hidden size H (d_model of the Transformer).")
+    layers: int = config_field(1, "Stacked recurrent (or encoder) layers.")
+    dropout: float = config_field(0.0, "Dropout between layers.")
+    forget_bias: float | None = config_field(1.0, "Initial LSTM forget-gate bias, or 'none'.")
+    chrono: bool = config_field(False, "Chrono init of LSTM gate biases with T_max = lag.")
+    input_linear: bool = config_field(False, "Learned input map before a recurrent core.")
+    heads: int | None = config_field(
+        None,
+        "Transformer attention heads; none = most of 8,4,2,1 with >= 16 dimensions each.",
+    )
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, MODEL_KINDS)

@@ -16,6 +16,8 @@ from typing import Any
 import optuna
 
 from lstmlab.cells.options import VARIANTS
+from lstmlab.checks import ArgumentError
+from lstmlab.fields import config_field
 from lstmlab.models import ModelConfig
 from lstmlab.training import TrainConfig
 
@@ -50,25 +52,38 @@ def kind_of_variant(variant: str) -> str:
 class SearchSpace:
     """What a trial samples, and the fixed parts of its training run."""
 
-    variants: tuple[str, ...] = tuple(VARIANTS)
-    hidden_range: tuple[int, int] = (20, 200)
-    lr_range: tuple[float, float] = (1e-4, 1.0)
-    one_minus_momentum_range: tuple[float, float] = (0.01, 1.0)
-    noise_range: tuple[float, float] = (0.0, 1.0)
-    optimizer: str = "sgd"
+    variants: tuple[str, ...] = config_field(
+        tuple(VARIANTS), "LSTM variants to sample from.", choices=tuple(VARIANTS)
+    )
+    hidden_range: tuple[int, int] = config_field((20, 200), "Hidden size, log-uniform in LOW,HIGH.")
+    lr_range: tuple[float, float] = config_field(
+        (1e-4, 1.0), "Learning rate, log-uniform in LOW,HIGH."
+    )
+    one_minus_momentum_range: tuple[float, float] = config_field(
+        (0.01, 1.0), "1 − SGD momentum, log-uniform in LOW,HIGH."
+    )
+    noise_range: tuple[float, float] = config_field(
+        (0.0, 1.0), "Std of the Gaussian input noise, uniform in LOW,HIGH."
+    )
+    optimizer: str = config_field(
+        "sgd", "SGD with sampled momentum (the paper), or Adam.", choices=("sgd", "adam")
+    )
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.variants if v not in VARIANTS]
         if not self.variants or unknown:
-            raise ValueError(
-                f"variants: expected names from {', '.join(VARIANTS)}, got {list(self.variants)}"
+            raise ArgumentError(
+                f"variants: expected names from {', '.join(VARIANTS)}, got {list(self.variants)}",
+                "variants",
             )
         if self.optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer: expected 'sgd' or 'adam', got {self.optimizer!r}")
+            raise ArgumentError(
+                f"optimizer: expected 'sgd' or 'adam', got {self.optimizer!r}", "optimizer"
+            )
         for name in ("hidden_range", "lr_range", "one_minus_momentum_range", "noise_range"):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
-                raise ValueError(f"{name}: expected 0 <= low <= high, got ({low}, {high})")
+                raise ArgumentError(f"{name}: expected 0 <= low <= high, got ({low}, {high})", name)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

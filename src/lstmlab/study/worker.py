@@ -15,7 +15,7 @@ import math
 import os
 import socket
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,10 @@ import optuna
 from optuna.storages import RDBStorage, RetryFailedTrialCallback
 from optuna.trial import TrialState
 
+from lstmlab.checks import check_choice, check_int, check_positive
+from lstmlab.fields import config_field
 from lstmlab.study.space import SearchSpace, default_base
+from lstmlab.tasks import TASKS
 from lstmlab.training import train
 
 __all__ = ["StudySettings", "run_worker", "open_study", "storage_for", "StudyMismatchError"]
@@ -50,21 +53,25 @@ class StudySettings:
         seed: seeds the data splits (identical for every trial) and the samplers.
     """
 
-    task: str = "adding"
-    lag: int = 30
-    space: SearchSpace = field(default_factory=SearchSpace)
-    trials: int = 100
-    max_seconds_per_trial: float = 20.0
-    steps_per_trial: int = 2000
-    sampler: str = "random"
-    prune: bool = False
-    seed: int = 0
+    task: str = config_field("adding", "The lab's task of every trial.", choices=tuple(TASKS))
+    lag: int = config_field(30, "The task's time lag.")
+    space: SearchSpace = config_field(help="What a trial samples.", factory=SearchSpace)
+    trials: int = config_field(
+        100, "Finished trials at which the study stops (all workers together)."
+    )
+    max_seconds_per_trial: float = config_field(20.0, "Wall-clock budget of each trial.")
+    steps_per_trial: int = config_field(2000, "Step budget of each trial.")
+    sampler: str = config_field(
+        "random", "Random search (the paper) or TPE.", choices=("random", "tpe")
+    )
+    prune: bool = config_field(False, "Stop hopeless trials early (off in the paper).")
+    seed: int = config_field(0, "Seeds the data splits and the samplers.")
 
     def __post_init__(self) -> None:
-        if self.sampler not in ("random", "tpe"):
-            raise ValueError(f"sampler: expected 'random' or 'tpe', got {self.sampler!r}")
-        if isinstance(self.trials, bool) or not isinstance(self.trials, int) or self.trials < 1:
-            raise ValueError(f"trials: expected an integer >= 1, got {self.trials!r}")
+        check_choice("sampler", self.sampler, ("random", "tpe"))
+        check_int("trials", self.trials, 1)
+        check_positive("max_seconds_per_trial", self.max_seconds_per_trial)
+        check_int("steps_per_trial", self.steps_per_trial, 1)
         default_base(self.task, self.lag, self.max_seconds_per_trial, self.steps_per_trial, 0)
 
     def to_dict(self) -> dict[str, Any]:

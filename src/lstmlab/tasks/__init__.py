@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lstmlab.checks import ArgumentError
 from lstmlab.tasks.adding import AddingTask
 from lstmlab.tasks.base import IGNORE_INDEX, Task, TaskData
 from lstmlab.tasks.copy_memory import CopyTask
@@ -33,7 +34,7 @@ TASKS: dict[str, type[Task]] = {
 def make_task(name: str, lag: int, **kwargs: Any) -> Task:
     """The task called `name` with the given lag and task-specific options (e.g. n_symbols=3)."""
     if name not in TASKS:
-        raise ValueError(f"name: expected one of {sorted(TASKS)}, got {name!r}")
+        raise ArgumentError(f"name: expected one of {sorted(TASKS)}, got {name!r}", "name")
     return TASKS[name](lag, **kwargs)
 
 

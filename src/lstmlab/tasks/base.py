@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lstmlab.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 
 # torch.nn.functional.cross_entropy's default ignore_index: a target position that is not scored.
 IGNORE_INDEX = -100
@@ -39,10 +39,13 @@ class TaskData:
 
     def __post_init__(self) -> None:
         if self.x.dim() != 3:
-            raise ValueError(f"x: expected shape (N, T, input_size), got {tuple(self.x.shape)}")
+            raise ArgumentError(
+                f"x: expected shape (N, T, input_size), got {tuple(self.x.shape)}", "x"
+            )
         if self.y.shape[0] != self.x.shape[0]:
-            raise ValueError(
-                f"y: expected {self.x.shape[0]} sequences like x, got shape {tuple(self.y.shape)}"
+            raise ArgumentError(
+                f"y: expected {self.x.shape[0]} sequences like x, got shape {tuple(self.y.shape)}",
+                "y",
             )
 
     def __len__(self) -> int:
@@ -116,7 +119,7 @@ def check_seed(seed: object) -> int:
     # seed maps to one numpy SeedSequence (split_seed) as well.
     seed = check_int("seed", seed, minimum=0)
     if seed >= 2**64:
-        raise ValueError(f"seed: expected an integer < 2**64, got {seed}")
+        raise ArgumentError(f"seed: expected an integer < 2**64, got {seed}", "seed")
     return seed
 
 
@@ -152,10 +155,13 @@ def check_output(output: torch.Tensor, data: TaskData, output_size: int) -> torc
     N, T = data.x.shape[:2]
     expected = (N, T, output_size)
     if not isinstance(output, torch.Tensor):
-        raise ValueError(f"output: expected a tensor of shape {expected}, got {type(output)}")
+        raise ArgumentError(
+            f"output: expected a tensor of shape {expected}, got {type(output)}", "output"
+        )
     if tuple(output.shape) != expected:
-        raise ValueError(
-            f"output: expected shape (N, T, output_size) = {expected}, got {tuple(output.shape)}"
+        raise ArgumentError(
+            f"output: expected shape (N, T, output_size) = {expected}, got {tuple(output.shape)}",
+            "output",
         )
     return output.detach().float().cpu()
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 
@@ -118,9 +118,10 @@ class LanguageTask(Task):
         self.lag = check_int("lag", lag, minimum=0, why="the number of distractor clauses")
         languages = tuple(sentence_languages)
         if not languages or any(lang not in SENTENCE_LANGUAGES for lang in languages):
-            raise ValueError(
+            raise ArgumentError(
                 f"sentence_languages: expected a non-empty subset of {SENTENCE_LANGUAGES}, "
-                f"got {sentence_languages!r}"
+                f"got {sentence_languages!r}",
+                "sentence_languages",
             )
         self.sentence_languages = tuple(dict.fromkeys(languages))  # unique, in the given order
         self.classes = [c.language_en for c in COUNTRIES]
@@ -176,8 +177,9 @@ class LanguageTask(Task):
     def decode(self, x: torch.Tensor) -> list[str]:
         """The words of one sentence x: (T, input_size), padding steps skipped."""
         if x.dim() != 2 or x.shape[1] != self.input_size:
-            raise ValueError(
-                f"x: expected one sentence of shape (T, {self.input_size}), got {tuple(x.shape)}"
+            raise ArgumentError(
+                f"x: expected one sentence of shape (T, {self.input_size}), got {tuple(x.shape)}",
+                "x",
             )
         return [self.vocab[int(i)] for i in x.argmax(-1)[x.sum(-1) > 0]]
 

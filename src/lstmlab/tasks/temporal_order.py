@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 SYMBOLS = ("a", "b", "c", "d", "X", "Y", "E", "B")  # one input unit each, as the 8 of 1997
@@ -71,7 +71,9 @@ class TemporalOrderTask(Task):
 
     def __init__(self, lag: int, n_symbols: int = 2) -> None:
         if n_symbols not in PAPER_WINDOWS:
-            raise ValueError(f"n_symbols: expected 2 (task 6a) or 3 (task 6b), got {n_symbols!r}")
+            raise ArgumentError(
+                f"n_symbols: expected 2 (task 6a) or 3 (task 6b), got {n_symbols!r}", "n_symbols"
+            )
         self.lag = check_int("lag", lag, minimum=MIN_LAG, why="every window needs a free step")
         self.n_symbols = n_symbols
         self.windows = windows(self.lag, n_symbols)

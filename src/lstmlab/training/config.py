@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, Self
 
 from lstmlab.checks import (
@@ -14,6 +14,7 @@ from lstmlab.checks import (
     check_nonnegative,
     check_positive,
 )
+from lstmlab.fields import config_field
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
@@ -67,23 +68,33 @@ class LoopConfig:
         out_dir: the run folder (config, checkpoints, history, metrics); None = keep nothing.
     """
 
-    steps: int = 5000
-    max_seconds: float | None = None
-    batch_size: int = 32
-    optimizer: Literal["adam", "sgd"] = "adam"
-    momentum: float = 0.9
-    lr: float = 1e-2
-    weight_decay: float = 0.0
-    grad_clip: float | None = 1.0
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    plateau_factor: float = 0.5
-    plateau_patience: int = 5
-    eval_every: int = 100
-    patience: int | None = 30
-    seed: int = 0
-    threads: int = 1
-    out_dir: str | None = None
+    steps: int = config_field(5000, "Step budget per run.")
+    max_seconds: float | None = config_field(
+        None, "Wall-clock budget per run in seconds, summed over resumed sessions; none = none."
+    )
+    batch_size: int = config_field(32, "Sequences per step.")
+    optimizer: Literal["adam", "sgd"] = config_field(
+        "adam", "Adam, or SGD with --momentum (Greff et al. 2015)."
+    )
+    momentum: float = config_field(0.9, "SGD momentum.")
+    lr: float = config_field(1e-2, "Learning rate (the peak of the schedule).")
+    weight_decay: float = config_field(0.0, "Decoupled weight decay (AdamW); 0 = Adam.")
+    grad_clip: float | None = config_field(1.0, "Largest gradient norm, or 'none'.")
+    schedule: str = config_field("constant", "Learning-rate schedule.", choices=SCHEDULES)
+    warmup_steps: int = config_field(0, "Steps of linear warm-up before the schedule.")
+    plateau_factor: float = config_field(
+        0.5, "Factor of the plateau schedule: lr × factor after --plateau-patience evaluations."
+    )
+    plateau_patience: int = config_field(
+        5, "Evaluations without a lower validation loss the plateau schedule waits."
+    )
+    eval_every: int = config_field(100, "Steps between validation (and checkpoints).")
+    patience: int | None = config_field(
+        30, "Early stopping: evaluations without a lower validation loss (0 or none = never)."
+    )
+    seed: int = config_field(0, "Seeds initialisation, training batches and data splits.")
+    threads: int = config_field(1, "torch.set_num_threads during the run (restored after).")
+    out_dir: str | None = config_field(None, "The run folder; none = keep nothing.")
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "eval_every", "threads", "plateau_patience"):
@@ -155,13 +166,13 @@ class TrainConfig(LoopConfig):
             (Greff et al. 2015, §IV-B: one of the hyperparameters of their study); 0 = none.
     """
 
-    task: str = "adding"
-    lag: int = 100
-    model: ModelConfig = field(default_factory=ModelConfig)
-    n_val: int = 500
-    n_test: int = 1000
-    eval_batch_size: int = 500
-    input_noise: float = 0.0
+    task: str = config_field("adding", "Long-lag task (lstmlab.tasks).", choices=tuple(TASKS))
+    lag: int = config_field(100, "Time lag the task asks the model to bridge.")
+    model: ModelConfig = config_field(help="The model to train.", factory=ModelConfig)
+    n_val: int = config_field(500, "Validation sequences.")
+    n_test: int = config_field(1000, "Test sequences.")
+    eval_batch_size: int = config_field(500, "Sequences per forward pass when evaluating.")
+    input_noise: float = config_field(0.0, "Std of Gaussian noise on training inputs.")
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, tuple(TASKS))
