@@ -11,8 +11,10 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 #: The layers, lowest first. A module may import its own unit and any unit of a lower layer. The
 #: last layer holds the entry points, which may import each other (``lstmlab reproduce`` runs
 #: the CLI; the CLI offers ``reproduce``). "lstmlab" is the package's front (``import lstmlab``,
-#: ``lstmlab.LSTM``); "cli" is the commands' building blocks (options, tables, the commands),
-#: which the applications' own commands use; "cli.main" mounts every command, the apps' too.
+#: ``lstmlab.LSTM``). The CLI is two units: "cli.options" (the options generated from the
+#: configs, the shared options and tables), which the applications' own commands use, and "cli"
+#: (the lab's commands and ``cli.main``, which mounts the applications and the study). The study
+#: sits above the applications: it trains its trials on their data sets.
 LAYERS: list[tuple[str, ...]] = [
     ("checks", "data", "fields"),
     ("cells",),
@@ -23,22 +25,28 @@ LAYERS: list[tuple[str, ...]] = [
     ("models", "bench"),
     ("tasks",),
     ("training",),
-    ("diagnostics", "study"),
-    ("cli",),
+    ("diagnostics",),
+    ("cli.options",),
     ("apps",),
-    ("report", "cli.main", "__main__"),
+    ("study",),
+    ("cli", "report", "__main__"),
 ]
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 TOP = len(LAYERS) - 1
 
 
+#: The modules of the unit "cli.options" (the rest of lstmlab.cli is the unit "cli").
+CLI_OPTIONS = ("", "dataclass_options", "options", "tables")
+
+
 def _unit(module: str) -> str:
-    """The layer unit of a dotted module name below lstmlab ("lstmlab.cli.main" -> "cli.main")."""
+    """The layer unit of a dotted module name below lstmlab ("lstmlab.cli.options" ->
+    "cli.options")."""
     parts = module.split(".")[1:]
     if not parts:
         return "lstmlab"
-    if parts[:2] == ["cli", "main"]:
-        return "cli.main"
+    if parts[0] == "cli":
+        return "cli.options" if ".".join(parts[1:]) in CLI_OPTIONS else "cli"
     return parts[0]
 
 

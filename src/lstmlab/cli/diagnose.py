@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lstmlab.cli.options import (
+    default,
     lag_option,
     model_config,
     model_options,
@@ -22,12 +23,13 @@ from lstmlab.cli.options import (
 )
 from lstmlab.cli.tables import fmt
 from lstmlab.diagnostics import diagnose
+from lstmlab.training import TrainConfig
 
 
 @click.command("diagnose")
 @task_option
 @models_option("rnn,lstm")
-@lag_option()
+@lag_option(default(TrainConfig, "lag"))
 @click.option(
     "--train-steps",
     type=click.IntRange(min=0),

@@ -21,7 +21,7 @@ from lstmlab.cli.dataclass_options import (
     option_name,
 )
 from lstmlab.models import MODEL_KINDS, ModelConfig
-from lstmlab.tasks import make_task
+from lstmlab.tasks import TASKS, make_task
 from lstmlab.training import TrainConfig
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "out_option",
     "quiet_option",
     "resume_option",
+    "task_default_lag",
+    "task_default_lags",
     "model_config",
     "train_config",
     "config_error",
@@ -74,17 +76,28 @@ task_option = dataclass_options(
 )
 
 
+def task_default_lag(task: str) -> int:
+    """``--lag`` when not given: a formal task's training range N (40), else TrainConfig's."""
+    return getattr(TASKS[task], "default_lag", None) or default(TrainConfig, "lag")
+
+
+def task_default_lags(task: str) -> list[int]:
+    """``--lags`` when not given: a formal task's training range N (40), else 10, 50, 100."""
+    lag = getattr(TASKS[task], "default_lag", None)
+    return [lag] if lag is not None else [10, 50, 100]
+
+
 def lag_option(
-    default_lag: int | None = None,
+    default_lag: int | None,
     minimum: int = 1,
     help: str = "Time lag the task asks the model to bridge.",
 ) -> Callable[[Callable[..., Any]], Any]:
-    """``--lag`` (TrainConfig.lag's default unless the command has its own)."""
+    """``--lag``; with ``default_lag`` None the command picks it (``task_default_lag``)."""
     return click.option(
         "--lag",
         type=click.IntRange(min=minimum),
-        default=default(TrainConfig, "lag") if default_lag is None else default_lag,
-        show_default=True,
+        default=default_lag,
+        show_default=default_lag is not None,
         help=help,
     )
 
@@ -101,13 +114,15 @@ def models_option(default_kinds: str) -> Callable[[Callable[..., Any]], Any]:
     )
 
 
-def lags_option(default_lags: str) -> Callable[[Callable[..., Any]], Any]:
+def lags_option(
+    default_lags: str | None, help: str = "Comma-separated lags."
+) -> Callable[[Callable[..., Any]], Any]:
     return click.option(
         "--lags",
         type=CommaList(),
         default=default_lags,
-        show_default=True,
-        help="Comma-separated lags.",
+        show_default=default_lags is not None,
+        help=help,
     )
 
 

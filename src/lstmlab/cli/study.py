@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -11,9 +12,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from lstmlab.apps import STUDY_TARGETS
 from lstmlab.cli.dataclass_options import config_arguments, config_from_options, dataclass_options
 from lstmlab.cli.options import out_option, quiet_option
 from lstmlab.study.space import SearchSpace
+from lstmlab.study.targets import parse_app_option
 from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
 
 
@@ -28,10 +31,27 @@ def _storage(storage: str | None, out: str) -> str:
 
 #: The CLI runs the README's study (180 trials); StudySettings keeps 100 for library callers.
 _RUN_DEFAULTS = {"trials": 180}
+#: StudySettings fields with options of their own: the nested search space (its fields are
+#: options too), the application (its choices are the apps') and its KEY=VALUE options.
+_BY_HAND = ("space", "app", "app_options")
 
 
 @study_group.command("run")
-@dataclass_options(StudySettings, exclude=("space",), defaults=_RUN_DEFAULTS)
+@dataclass_options(StudySettings, exclude=_BY_HAND, defaults=_RUN_DEFAULTS)
+@click.option(
+    "--app",
+    type=click.Choice(list(STUDY_TARGETS)),
+    default=None,
+    help="Train on an application's data set instead of --task/--lag.",
+)
+@click.option(
+    "--app-option",
+    "app_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A fixed field of the application's config for every trial (repeatable), "
+    "e.g. --app-option horizon=24.",
+)
 @dataclass_options(SearchSpace)
 @click.option(
     "--storage",
@@ -39,7 +59,7 @@ _RUN_DEFAULTS = {"trials": 180}
     help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
     "lets workers on many machines join one study.",
 )
-@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG].")
+@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG, or APP].")
 @out_option(
     "Folder for the trials' run folders (and the default SQLite storage).",
     default_out="runs/study",
@@ -56,9 +76,13 @@ _RUN_DEFAULTS = {"trials": 180}
 def run_command(storage, name, out, workers, worker_index, quiet, **values) -> None:
     """Run (or join, or resume) a study: every trial a full training run of the one loop."""
     space = config_from_options(SearchSpace, values)
-    settings = config_from_options(StudySettings, values, space=space)
+    try:
+        app_options = dict(parse_app_option(o) for o in values.pop("app_options"))
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--app-option") from err
+    settings = config_from_options(StudySettings, values, space=space, app_options=app_options)
     Path(out).mkdir(parents=True, exist_ok=True)
-    url, name = _storage(storage, out), name or f"{settings.task}-lag{settings.lag}"
+    url, name = _storage(storage, out), name or settings.default_name()
     try:
         study, _ = open_study(url, name, settings)  # create it once, before the workers start
     except StudyMismatchError as err:
@@ -87,7 +111,13 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
         "study",
         "run",
         *["--storage", url, "--study", name, "--out", str(out), "--quiet"],
-        *config_arguments(settings, exclude=("space",)),
+        *config_arguments(settings, exclude=_BY_HAND),
+        *(["--app", settings.app] if settings.app else []),
+        *[
+            a
+            for k, v in settings.app_options.items()
+            for a in ("--app-option", f"{k}={json.dumps(v)}")
+        ],
         *config_arguments(settings.space),
     ]
     children = [subprocess.Popen([*args, "--worker-index", str(k)]) for k in range(workers)]

@@ -17,18 +17,23 @@ from lstmlab.cli.options import (
     quiet_option,
     resume_option,
     seed_option,
+    task_default_lag,
     task_option,
     train_config,
     training_options,
 )
 from lstmlab.cli.tables import print_result
 from lstmlab.models import MODEL_KINDS, ModelConfig
-from lstmlab.training import RunFolderError, train
+from lstmlab.training import RunFolderError, TrainConfig, train
 
 
 @click.command("train")
 @task_option
-@lag_option()
+@lag_option(
+    None,
+    help=f"Time lag the task asks the model to bridge; for a formal task, the longest training "
+    f"length N [default: {default(TrainConfig, 'lag')}; 40 for the formal tasks].",
+)
 @click.option(
     "--model",
     "kind",
@@ -59,6 +64,7 @@ def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) ->
             )
         kind = "lstm" if variant == "vanilla" else variant
     model = model_config(kind, opts)
+    lag = task_default_lag(task) if lag is None else lag
     out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
     cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
     console = Console()

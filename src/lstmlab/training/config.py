@@ -166,7 +166,11 @@ class TrainConfig(LoopConfig):
             (Greff et al. 2015, §IV-B: one of the hyperparameters of their study); 0 = none.
     """
 
-    task: str = config_field("adding", "Long-lag task (lstmlab.tasks).", choices=tuple(TASKS))
+    task: str = config_field(
+        "adding",
+        "Task (lstmlab.tasks): a long-lag task or a formal-language task.",
+        choices=tuple(TASKS),
+    )
     lag: int = config_field(100, "Time lag the task asks the model to bridge.")
     model: ModelConfig = config_field(help="The model to train.", factory=ModelConfig)
     n_val: int = config_field(500, "Validation sequences.")
