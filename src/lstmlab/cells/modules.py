@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -53,6 +57,14 @@ class _Cell(nn.Module):
 
     def _weight(self, name: str) -> Tensor | None:
         return getattr(self, name, None)
+
+    def _h_step(self, input: Tensor, hx: Tensor | None, step: Callable[..., Any]) -> Tensor:
+        """One step of a cell whose state is h alone: ``step(W_ih, W_hh, b_ih, b_hh, x, h)``."""
+        x, batched = self._input(input)
+        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
+        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
+        h = step(*w, x, h).h
+        return h if batched else h.squeeze(0)
 
 
 class LSTMCell(_Cell):
@@ -143,11 +155,7 @@ class GRUCell(_Cell):
         super().__init__(input_size, hidden_size, shapes, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, batched = self._input(input)
-        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
-        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
-        h = gru_step(*w, x, h, reset_after=self.reset_after).h
-        return h if batched else h.squeeze(0)
+        return self._h_step(input, hx, partial(gru_step, reset_after=self.reset_after))
 
 
 class RNNCell(_Cell):
@@ -167,8 +175,4 @@ class RNNCell(_Cell):
         super().__init__(input_size, hidden_size, shapes, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, batched = self._input(input)
-        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
-        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
-        h = rnn_step(*w, x, h, nonlinearity=self.nonlinearity).h
-        return h if batched else h.squeeze(0)
+        return self._h_step(input, hx, partial(rnn_step, nonlinearity=self.nonlinearity))

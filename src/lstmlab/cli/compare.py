@@ -11,6 +11,7 @@ from rich.console import Console
 
 from lstmlab.cli.dataclass_options import CommaList
 from lstmlab.cli.options import (
+    count_option,
     lags_option,
     model_config,
     model_options,
@@ -44,13 +45,7 @@ from lstmlab.training.atomic import write_json_atomic, write_text_atomic
     help="Comma-separated lags; for a formal task, the longest training length N "
     "[default: 10,50,100; 40 for the formal tasks].",
 )
-@click.option(
-    "--seeds",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Seeds per (model, lag): 0, 1, ..., SEEDS-1.",
-)
+@count_option("--seeds", 3, "Seeds per (model, lag): 0, 1, ..., SEEDS-1.")
 @model_options
 @training_options
 @out_option(

@@ -11,7 +11,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from lstmlab.cli.options import lag_option, out_option, quiet_option, seed_option
+from lstmlab.cli.options import count_option, lag_option, out_option, quiet_option, seed_option
 from lstmlab.cli.tables import fmt
 from lstmlab.models import ModelConfig, build_model
 from lstmlab.tasks import make_task
@@ -38,13 +38,7 @@ EXAMPLES = 5
 
 @click.command("demo")
 @lag_option(DEMO.lag, minimum=2, help="Length of the adding-problem sequences.")
-@click.option(
-    "--steps",
-    type=click.IntRange(min=1),
-    default=DEMO.steps,
-    show_default=True,
-    help="Step budget per model.",
-)
+@count_option("--steps", DEMO.steps, "Step budget per model.")
 @seed_option
 @out_option("Keep the two runs here [default: a temporary folder].")
 @quiet_option

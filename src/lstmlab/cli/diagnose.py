@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lstmlab.cli.options import (
+    count_option,
     default,
     lag_option,
     model_config,
@@ -30,20 +31,13 @@ from lstmlab.training import TrainConfig
 @task_option
 @models_option("rnn,lstm")
 @lag_option(default(TrainConfig, "lag"))
-@click.option(
+@count_option(
     "--train-steps",
-    type=click.IntRange(min=0),
-    default=500,
-    show_default=True,
-    help="Steps of training before the second look (0 = initialisation only).",
+    500,
+    "Steps of training before the second look (0 = initialisation only).",
+    minimum=0,
 )
-@click.option(
-    "--probe-size",
-    type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Sequences the gradient norms are averaged over.",
-)
+@count_option("--probe-size", 64, "Sequences the gradient norms are averaged over.")
 @model_options
 @training_options
 @seed_option

@@ -35,6 +35,7 @@ __all__ = [
     "lags_option",
     "seed_option",
     "out_option",
+    "count_option",
     "quiet_option",
     "resume_option",
     "task_default_lag",
@@ -148,6 +149,20 @@ def out_option(
         default=default_out,
         show_default=default_out is not None,
         help=help,
+    )
+
+
+def count_option(
+    flag: str, default: int | None, help: str, minimum: int = 1, **extra: Any
+) -> Callable[[Callable[..., Any]], Any]:
+    """An integer option with a lower bound (a number of seeds, steps, workers...)."""
+    return click.option(
+        flag,
+        type=click.IntRange(min=minimum),
+        default=default,
+        show_default=default is not None,
+        help=help,
+        **extra,
     )
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from lstmlab.apps import STUDY_TARGETS
 from lstmlab.cli.dataclass_options import config_arguments, config_from_options, dataclass_options
-from lstmlab.cli.options import out_option, quiet_option
+from lstmlab.cli.options import count_option, out_option, quiet_option
 from lstmlab.study.space import SearchSpace
 from lstmlab.study.targets import parse_app_option
 from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
@@ -28,6 +28,13 @@ def study_group() -> None:
 def _storage(storage: str | None, out: str) -> str:
     return storage or f"sqlite:///{Path(out).resolve() / 'study.db'}"
 
+
+_storage_option = click.option(
+    "--storage",
+    default=None,
+    help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
+    "lets workers on many machines join one study.",
+)
 
 #: The CLI runs the README's study (180 trials); StudySettings keeps 100 for library callers.
 _RUN_DEFAULTS = {"trials": 180}
@@ -53,25 +60,14 @@ _BY_HAND = ("space", "app", "app_options")
     "e.g. --app-option horizon=24.",
 )
 @dataclass_options(SearchSpace)
-@click.option(
-    "--storage",
-    default=None,
-    help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
-    "lets workers on many machines join one study.",
-)
+@_storage_option
 @click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG, or APP].")
 @out_option(
     "Folder for the trials' run folders (and the default SQLite storage).",
     default_out="runs/study",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes (one thread each).",
-)
-@click.option("--worker-index", type=click.IntRange(min=0), default=None, hidden=True)
+@count_option("--workers", 1, "Local worker processes (one thread each).")
+@count_option("--worker-index", None, "This worker's number.", minimum=0, hidden=True)
 @quiet_option
 def run_command(storage, name, out, workers, worker_index, quiet, **values) -> None:
     """Run (or join, or resume) a study: every trial a full training run of the one loop."""
@@ -143,16 +139,9 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
 
 
 @study_group.command("report")
-@click.option(
-    "--storage", default=None, help="Optuna storage URL [default: sqlite:///OUT/study.db]."
-)
+@_storage_option
 @click.option("--study", "name", required=True, help="Study name.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Folder for the plots, report.md and report.json.",
-)
+@out_option("Folder for the plots, report.md and report.json.", required=True)
 @click.option(
     "--top-fraction",
     type=click.FloatRange(0, 1, min_open=True),

@@ -59,19 +59,8 @@ class GRU(RecurrentBase):
         backend: str = "auto",
     ) -> None:
         self.reset_after = check_flag("reset_after", reset_after)
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(input_size, self.hidden_size, self.bias)

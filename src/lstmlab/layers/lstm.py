@@ -116,19 +116,8 @@ class LSTM(RecurrentBase):
         self.variant = variant if isinstance(variant, str) else "custom"
         check_bias_init(forget_bias, chrono, bias)
         self.forget_bias, self.chrono = forget_bias, chrono
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, proj_size, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(self.options, input_size, self.hidden_size, self.proj_size, self.bias)

@@ -85,19 +85,8 @@ class _MinBase(RecurrentBase):
             if not bias:
                 raise ValueError("bias: chrono sets gate biases; expected bias=True, got False")
         self.chrono = chrono
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         n = len(self.rows) * self.hidden_size

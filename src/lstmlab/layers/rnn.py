@@ -47,19 +47,8 @@ class RNN(RecurrentBase):
     ) -> None:
         self.nonlinearity = check_nonlinearity(nonlinearity)
         self.mode = f"RNN_{nonlinearity.upper()}"
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return rnn_shapes(input_size, self.hidden_size, self.bias)
