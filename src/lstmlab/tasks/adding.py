@@ -54,6 +54,9 @@ class AddingTask(Task):
     """
 
     name: ClassVar[str] = "adding"
+    loss = "mse"
+    target = "last"
+    causal = False
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.4; Le et al. 2015, §4.1; Arjovsky et al. 2016, §4.2"
     )
@@ -66,9 +69,6 @@ class AddingTask(Task):
         self.lag = check_int("lag", lag, minimum=2, why="one marker in each half of the sequence")
         self.input_size = 2
         self.output_size = 1
-        self.loss = "mse"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

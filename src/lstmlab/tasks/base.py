@@ -57,7 +57,8 @@ class TaskData:
 class Task(abc.ABC):
     """A generator of sequences whose target needs a memory of `lag` steps (or a lag set by it).
 
-    Subclasses set the instance attributes below in `__init__`, after validating their arguments.
+    Subclasses set the attributes below: in `__init__` after validating their arguments, or as
+    class attributes where they are the same for every instance (loss, target, causal).
     """
 
     name: ClassVar[str]

@@ -40,6 +40,9 @@ class CopyTask(Task):
     """
 
     name: ClassVar[str] = "copy"
+    loss = "ce"
+    target = "sequence"
+    causal = True
     source: ClassVar[str] = "Arjovsky, Shah & Bengio 2016, §4.1"
     metric_name: ClassVar[str] = "sequence_accuracy"
 
@@ -50,9 +53,6 @@ class CopyTask(Task):
         self.lag = check_int("lag", lag, minimum=1, why="T - 1 >= 0 blanks before the delimiter")
         self.input_size = N_CLASSES
         self.output_size = N_CLASSES
-        self.loss = "ce"
-        self.target = "sequence"
-        self.causal = True
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -109,6 +109,9 @@ class LanguageTask(Task):
     """
 
     name: ClassVar[str] = "language"
+    loss = "ce"
+    target = "last"
+    causal = False
     source: ClassVar[str] = "this library; the example of Olah 2015, 'Understanding LSTM Networks'"
     metric_name: ClassVar[str] = "accuracy"
 
@@ -147,9 +150,6 @@ class LanguageTask(Task):
         self._closing_id = len(openings) + len(clauses) + torch.arange(n_lang)  # (n_lang,)
         self.input_size = len(self.vocab)
         self.output_size = len(COUNTRIES)
-        self.loss = "ce"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

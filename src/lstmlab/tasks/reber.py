@@ -57,6 +57,9 @@ class ReberTask(Task):
     """
 
     name: ClassVar[str] = "reber"
+    loss = "ce"
+    target = "sequence"
+    causal = True
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.1; Fahlman 1991; Cleeremans et al. 1989"
     )
@@ -68,9 +71,6 @@ class ReberTask(Task):
         self.lag = check_int("lag", lag, minimum=SHORTEST, why="the shortest embedded string")
         self.input_size = len(SYMBOLS)
         self.output_size = len(SYMBOLS)
-        self.loss = "ce"
-        self.target = "sequence"
-        self.causal = True
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -63,6 +63,9 @@ class TemporalOrderTask(Task):
     """
 
     name: ClassVar[str] = "temporal_order"
+    loss = "ce"
+    target = "last"
+    causal = False
     source: ClassVar[str] = "Hochreiter & Schmidhuber 1997, §5.6 (tasks 6a, 6b)"
     metric_name: ClassVar[str] = "paper_accuracy"
 
@@ -79,9 +82,6 @@ class TemporalOrderTask(Task):
         self.windows = windows(self.lag, n_symbols)
         self.input_size = len(SYMBOLS)
         self.output_size = 2**n_symbols
-        self.loss = "ce"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)
