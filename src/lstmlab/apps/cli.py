@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from lstmlab.apps import APPS
+from lstmlab.cli.distributed import DISTRIBUTED_HELP
 
-__all__ = ["app_group", "out_option", "run_options", "app_error"]
+__all__ = ["app_group", "out_option", "run_options", "distributed_option", "app_error"]
 
 
 class _LazyApps(click.Group):
@@ -49,6 +50,17 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "--resume", is_flag=True, help="Continue the training run in --out from its checkpoint."
     )(function)
     return out_option(function)
+
+
+def distributed_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--distributed``: the command is one rank of a data-parallel run started by torchrun;
+    the command passes it on as ``fit(..., distributed=...)`` inside
+    ``lstmlab.cli.distributed.distributed_session``."""
+    return click.option(
+        "--distributed",
+        is_flag=True,
+        help=DISTRIBUTED_HELP,
+    )(function)
 
 
 def app_error(err: Exception, hint: str = "--out") -> click.BadParameter:

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from lstmlab.cells.options import VARIANTS
+from lstmlab.cli.distributed import DISTRIBUTED_HELP, distributed_session
 from lstmlab.cli.options import (
     default,
     model_config,
@@ -55,7 +56,8 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 )
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) -> None:
+@click.option("--distributed", is_flag=True, help=DISTRIBUTED_HELP)
+def train_command(kind, variant, seed, out, resume, quiet, distributed, task, lag, **opts) -> None:
     """Train one model on one task; print progress and the final test metrics."""
     if variant is not None:
         if kind not in ("lstm", variant):
@@ -68,11 +70,14 @@ def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) ->
     out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
     cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
     console = Console()
-    try:
-        result = train(cfg, resume=resume, progress=not quiet, console=console)
-    except RunFolderError as err:
-        hint = (
-            "" if resume or "which holds one" not in str(err) else "; pass --resume to continue it"
-        )
-        raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
-    print_result(console, result, cfg.out_dir)
+    with distributed_session(distributed) as ranks:
+        try:
+            result = train(
+                cfg, resume=resume, progress=not quiet, console=console, distributed=distributed
+            )
+        except RunFolderError as err:
+            holds = not resume and "which holds one" in str(err)
+            hint = "; pass --resume to continue it" if holds else ""
+            raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
+    if ranks.main:
+        print_result(console, result, cfg.out_dir)
