@@ -2,9 +2,10 @@
 
 from lstmlab.layers.gru import GRU
 from lstmlab.layers.lstm import LSTM
+from lstmlab.layers.minimal import MinGRU, MinLSTM
 from lstmlab.layers.rnn import RNN
 
-__all__ = ["LSTM", "GRU", "RNN"]
+__all__ = ["LSTM", "GRU", "RNN", "MinLSTM", "MinGRU"]
 from lstmlab.layers.long_sequences import (  # noqa: E402
     checkpointed,
     saved_activation_bytes,
