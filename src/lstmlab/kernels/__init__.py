@@ -16,6 +16,7 @@ from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
+from lstmlab.cells.slstm import SLSTMWeights
 from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
@@ -24,6 +25,7 @@ __all__ = [
     "lstm_sequence",
     "gru_sequence",
     "rnn_sequence",
+    "slstm_sequence",
     "check_backend",
     "check_batch_sizes",
 ]
@@ -107,3 +109,19 @@ def rnn_sequence(
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
     return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+
+
+def slstm_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: tuple[Tensor, Tensor, Tensor, Tensor],
+    w: SLSTMWeights,
+    forget_gate: str = "sigmoid",
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
+    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)

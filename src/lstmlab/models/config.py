@@ -14,6 +14,7 @@ __all__ = [
     "MODEL_KINDS",
     "LSTM_KINDS",
     "RECURRENT_KINDS",
+    "XLSTM_KINDS",
     "lstm_variant",
     "default_heads",
 ]
@@ -22,7 +23,9 @@ __all__ = [
 #: alias "vanilla" itself) is a kind of its own, so ``--model cifg`` and ``--variant cifg`` agree.
 LSTM_KINDS: tuple[str, ...] = ("lstm", *(v for v in VARIANTS if v != "vanilla"))
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", *LSTM_KINDS)
-MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, "transformer")
+#: The xLSTM cells (Beck et al. 2024): ``lstmlab.SLSTM`` and ``lstmlab.MLSTM``, with heads.
+XLSTM_KINDS: tuple[str, ...] = ("slstm", "mlstm")
+MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *XLSTM_KINDS, "transformer")
 
 
 def lstm_variant(kind: str) -> str:
@@ -45,19 +48,21 @@ class ModelConfig:
     Attributes:
         kind: one of ``MODEL_KINDS``: "rnn", "gru", "lstm" (vanilla), an LSTM variant name of
             Greff et al. 2015 ("peephole", "nig", "nfg", "nog", "niaf", "noaf", "np", "cifg",
-            "fgr") or "transformer".
+            "fgr"), "slstm" or "mlstm" (xLSTM, Beck et al. 2024) or "transformer".
         hidden: hidden size H of the core (d_model for the Transformer).
         layers: stacked recurrent layers (encoder layers for the Transformer).
         dropout: dropout between stacked layers (inside each Transformer layer).
         forget_bias: initial forget-gate bias of LSTM kinds. 1.0 follows Jozefowicz et al. 2015
             (§2.2): the cell starts by remembering. None keeps the uniform init. Ignored by
-            kinds without a forget gate ("rnn", "gru", "nfg", "transformer").
+            kinds without a forget gate ("rnn", "gru", "nfg", "transformer") and by "slstm" and
+            "mlstm", which keep the xLSTM authors' forget-gate initialisation (see their layers).
         chrono: chrono initialisation of the LSTM gate biases (Tallec & Ollivier 2018, §4) with
             T_max = the task's lag; replaces ``forget_bias``.
         input_linear: a learned linear map input_size → hidden before a recurrent core. Off by
             default: the LSTM of Hochreiter & Schmidhuber 1997 reads its inputs directly. The
             Transformer always has it (its d_model is ``hidden``).
-        heads: attention heads of the Transformer; None picks ``default_heads(hidden)``.
+        heads: attention heads of the Transformer, or heads of the sLSTM's recurrence and the
+            mLSTM's memory; None picks ``default_heads(hidden)``.
     """
 
     kind: str = "lstm"
@@ -91,7 +96,7 @@ class ModelConfig:
                 f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}"
             )
         if self.heads is not None:
-            if self.kind != "transformer":
+            if self.kind not in ("transformer", *XLSTM_KINDS):
                 raise ValueError(f"heads: expected None for kind {self.kind!r}, got {self.heads}")
             check_int("heads", self.heads, 1)
             if self.hidden % self.heads:
