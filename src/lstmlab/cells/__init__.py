@@ -2,6 +2,7 @@
 
 from lstmlab.cells.gru import GRUStep, gru_step
 from lstmlab.cells.lstm import LSTMStep, LSTMWeights, lstm_shapes, lstm_step
+from lstmlab.cells.minimal import MinGRUStep, MinLSTMStep, min_gru_step, min_lstm_step
 from lstmlab.cells.modules import GRUCell, LSTMCell, RNNCell
 from lstmlab.cells.options import VARIANTS, LSTMOptions, resolve_variant
 from lstmlab.cells.rnn import RNNStep, rnn_step
@@ -18,6 +19,10 @@ __all__ = [
     "gru_step",
     "RNNStep",
     "rnn_step",
+    "MinGRUStep",
+    "min_gru_step",
+    "MinLSTMStep",
+    "min_lstm_step",
     "LSTMCell",
     "GRUCell",
     "RNNCell",

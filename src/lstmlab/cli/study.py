@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -11,9 +12,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from lstmlab.apps import STUDY_TARGETS
 from lstmlab.cells.options import VARIANTS
 from lstmlab.cli.options import CommaList
 from lstmlab.study.space import SearchSpace
+from lstmlab.study.targets import parse_app_option
 from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
 from lstmlab.tasks import TASKS
 
@@ -30,6 +33,20 @@ def _storage(storage: str | None, out: str) -> str:
 @study_group.command("run")
 @click.option("--task", type=click.Choice(list(TASKS)), default="adding", show_default=True)
 @click.option("--lag", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option(
+    "--app",
+    type=click.Choice(list(STUDY_TARGETS)),
+    default=None,
+    help="Train on an application's data set instead of --task/--lag.",
+)
+@click.option(
+    "--app-option",
+    "app_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A fixed field of the application's config for every trial (repeatable), "
+    "e.g. --app-option horizon=24.",
+)
 @click.option(
     "--variants",
     type=CommaList(tuple(VARIANTS)),
@@ -72,7 +89,7 @@ def _storage(storage: str | None, out: str) -> str:
     help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
     "lets workers on many machines join one study.",
 )
-@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG].")
+@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG, or APP].")
 @click.option(
     "--out",
     type=click.Path(file_okay=False),
@@ -93,6 +110,8 @@ def _storage(storage: str | None, out: str) -> str:
 def run_command(
     task,
     lag,
+    app,
+    app_options,
     variants,
     trials,
     max_seconds_per_trial,
@@ -113,6 +132,8 @@ def run_command(
         settings = StudySettings(
             task=task,
             lag=lag,
+            app=app,
+            app_options=dict(parse_app_option(o) for o in app_options),
             space=SearchSpace(variants=tuple(variants), optimizer=optimizer),
             trials=trials,
             max_seconds_per_trial=max_seconds_per_trial,
@@ -124,7 +145,7 @@ def run_command(
     except ValueError as err:
         raise click.UsageError(str(err)) from err
     Path(out).mkdir(parents=True, exist_ok=True)
-    url, name = _storage(storage, out), name or f"{task}-lag{lag}"
+    url, name = _storage(storage, out), name or settings.default_name()
     try:
         study, _ = open_study(url, name, settings)  # create it once, before the workers start
     except StudyMismatchError as err:
@@ -163,6 +184,12 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
         settings.task,
         "--lag",
         str(settings.lag),
+        *(["--app", settings.app] if settings.app else []),
+        *[
+            a
+            for k, v in settings.app_options.items()
+            for a in ("--app-option", f"{k}={json.dumps(v)}")
+        ],
         "--variants",
         ",".join(settings.space.variants),
         "--trials",

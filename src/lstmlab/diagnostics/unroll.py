@@ -8,15 +8,16 @@ from torch import Tensor
 
 from lstmlab.cells import LSTMWeights, gru_step, lstm_step, rnn_step
 from lstmlab.cells.lstm import sigmoid_state
+from lstmlab.cells.minimal import min_gru_step, min_lstm_step
 from lstmlab.cells.mlstm import MLSTMState, mlstm_inputs, mlstm_step
 from lstmlab.cells.slstm import SLSTMWeights, slstm_step
-from lstmlab.layers import GRU, LSTM, MLSTM, RNN, SLSTM
+from lstmlab.layers import GRU, LSTM, MLSTM, RNN, SLSTM, MinGRU, MinLSTM
 
 __all__ = ["unroll"]
 
 
 def unroll(
-    core: LSTM | GRU | RNN | SLSTM | MLSTM, z: Tensor
+    core: LSTM | GRU | RNN | SLSTM | MLSTM | MinLSTM | MinGRU, z: Tensor
 ) -> tuple[Tensor, dict[str, list[list[Tensor]]]]:
     """Run ``core`` (unidirectional, time-major) on z (T, B, I) one step at a time.
 
@@ -54,6 +55,16 @@ def unroll(
                 inp = y.h
             states["h"].append(list(h))
             states["c"].append(list(c))
+        return h[-1], states
+    if isinstance(core, MinGRU | MinLSTM):  # the sequential mode, the scan's twin
+        step = min_gru_step if isinstance(core, MinGRU) else min_lstm_step
+        h = [zeros(B, core.hidden_size) for _ in range(L)]
+        for t in range(T):
+            inp = z[t]
+            for k in range(L):
+                h[k] = step(w[k]["weight_ih"], w[k].get("bias_ih"), inp, h[k]).h
+                inp = h[k]
+            states["h"].append(list(h))
         return h[-1], states
     h = [zeros(B, core.hidden_size) for _ in range(L)]
     for t in range(T):

@@ -6,6 +6,8 @@ the final states and, when asked, the per-step gates as (N, H) tensors.
 
 ``backend``: "auto" (fused when it is built and supports the call, else reference), "fused"
 (raise if it cannot be used) or "reference" (the cells step by step, autograd through the loop).
+For minGRU and minLSTM the fused path is the log-space parallel scan (``minimal.min_scan``):
+whole-sequence torch ops, nothing to build, so "auto" and "fused" always take it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.slstm import SLSTMWeights
-from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, reference
+from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, minimal, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "gru_sequence",
     "rnn_sequence",
     "slstm_sequence",
+    "min_sequence",
     "check_backend",
     "check_batch_sizes",
 ]
@@ -109,6 +112,24 @@ def rnn_sequence(
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
     return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+
+
+def min_sequence(
+    cell: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """cell "min_gru" / "min_lstm": x (N, I), h0 (B, H), weights (W_ih, b_ih) → out (N, H),
+    h (B, H), gates. "reference" runs the steps one by one, "auto"/"fused" the parallel scan."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
+    run = minimal.min_sequential if backend == "reference" else minimal.min_scan
+    return run(cell, x, batch_sizes, h0, weights, reverse, return_gates)
 
 
 def slstm_sequence(

@@ -3,6 +3,7 @@
 from lstmlab.models.build import build_core, build_model
 from lstmlab.models.config import (
     LSTM_KINDS,
+    MIN_KINDS,
     MODEL_KINDS,
     RECURRENT_KINDS,
     XLSTM_KINDS,
@@ -19,6 +20,7 @@ register_safe_globals([SequenceModel, TransformerCore, SinusoidalPositions])
 
 __all__ = [
     "LSTM_KINDS",
+    "MIN_KINDS",
     "MODEL_KINDS",
     "RECURRENT_KINDS",
     "XLSTM_KINDS",

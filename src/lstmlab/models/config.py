@@ -15,6 +15,7 @@ __all__ = [
     "LSTM_KINDS",
     "RECURRENT_KINDS",
     "XLSTM_KINDS",
+    "MIN_KINDS",
     "lstm_variant",
     "default_heads",
 ]
@@ -25,7 +26,10 @@ LSTM_KINDS: tuple[str, ...] = ("lstm", *(v for v in VARIANTS if v != "vanilla"))
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", *LSTM_KINDS)
 #: The xLSTM cells (Beck et al. 2024): ``lstmlab.SLSTM`` and ``lstmlab.MLSTM``, with heads.
 XLSTM_KINDS: tuple[str, ...] = ("slstm", "mlstm")
-MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *XLSTM_KINDS, "transformer")
+#: minLSTM and minGRU (Feng et al. 2024): recurrent cores of the lab, not of the applications
+#: (whose recurrent cores accept ``RECURRENT_KINDS``).
+MIN_KINDS: tuple[str, ...] = ("minlstm", "mingru")
+MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *XLSTM_KINDS, *MIN_KINDS, "transformer")
 
 
 def lstm_variant(kind: str) -> str:
@@ -48,16 +52,18 @@ class ModelConfig:
     Attributes:
         kind: one of ``MODEL_KINDS``: "rnn", "gru", "lstm" (vanilla), an LSTM variant name of
             Greff et al. 2015 ("peephole", "nig", "nfg", "nog", "niaf", "noaf", "np", "cifg",
-            "fgr"), "slstm" or "mlstm" (xLSTM, Beck et al. 2024) or "transformer".
+            "fgr"), "slstm" or "mlstm" (xLSTM, Beck et al. 2024), "minlstm", "mingru" (Feng et
+            al. 2024) or "transformer".
         hidden: hidden size H of the core (d_model for the Transformer).
         layers: stacked recurrent layers (encoder layers for the Transformer).
         dropout: dropout between stacked layers (inside each Transformer layer).
         forget_bias: initial forget-gate bias of LSTM kinds. 1.0 follows Jozefowicz et al. 2015
             (§2.2): the cell starts by remembering. None keeps the uniform init. Ignored by
-            kinds without a forget gate ("rnn", "gru", "nfg", "transformer") and by "slstm" and
-            "mlstm", which keep the xLSTM authors' forget-gate initialisation (see their layers).
+            kinds without a forget gate ("rnn", "gru", "nfg", "mingru", "transformer") and by
+            "slstm" and "mlstm", which keep the xLSTM authors' forget-gate initialisation.
         chrono: chrono initialisation of the LSTM gate biases (Tallec & Ollivier 2018, §4) with
-            T_max = the task's lag; replaces ``forget_bias``.
+            T_max = the task's lag; replaces ``forget_bias``. Also for "minlstm" and "mingru"
+            (their forget / update gate biases, see ``lstmlab.MinLSTM``).
         input_linear: a learned linear map input_size → hidden before a recurrent core. Off by
             default: the LSTM of Hochreiter & Schmidhuber 1997 reads its inputs directly. The
             Transformer always has it (its d_model is ``hidden``).
@@ -91,9 +97,10 @@ class ModelConfig:
             raise ValueError(
                 f"forget_bias: expected a finite float or None, got {self.forget_bias}"
             )
-        if self.chrono and self.kind not in LSTM_KINDS:
+        if self.chrono and self.kind not in (*LSTM_KINDS, *MIN_KINDS):
             raise ValueError(
-                f"chrono: expected an LSTM kind ({', '.join(LSTM_KINDS)}), got kind {self.kind!r}"
+                f"chrono: expected an LSTM kind ({', '.join((*LSTM_KINDS, *MIN_KINDS))}), "
+                f"got kind {self.kind!r}"
             )
         if self.heads is not None:
             if self.kind not in ("transformer", *XLSTM_KINDS):

@@ -10,16 +10,22 @@ sequence needs a larger learning rate: the default range here is [1e-4, 1] (×10
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import optuna
 
 from lstmlab.cells.options import VARIANTS
-from lstmlab.models import ModelConfig
-from lstmlab.training import TrainConfig
+from lstmlab.study.targets import Target, kind_of_variant, task_target
+from lstmlab.training import TrainConfig, train
 
-__all__ = ["SearchSpace", "GREFF_VERDICTS", "BASELINE_VARIANT", "kind_of_variant"]
+__all__ = [
+    "SearchSpace",
+    "GREFF_VERDICTS",
+    "BASELINE_VARIANT",
+    "kind_of_variant",
+    "default_base",
+]
 
 #: Greff et al.'s "vanilla" LSTM has peepholes: lstmlab's "peephole" variant. The t-tests
 #: compare every variant with it, as the paper does.
@@ -39,11 +45,6 @@ GREFF_VERDICTS: dict[str, str] = {
     "niaf": "— (not singled out in the summary; see the paper's Fig. 3)",
     "fgr": "no improvement (not singled out in the summary; see Fig. 3)",
 }
-
-
-def kind_of_variant(variant: str) -> str:
-    """The model kind (``ModelConfig.kind``) of an LSTM variant name."""
-    return "lstm" if variant == "vanilla" else variant
 
 
 @dataclass(frozen=True)
@@ -77,35 +78,29 @@ class SearchSpace:
     def from_dict(cls, d: dict[str, Any]) -> SearchSpace:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
-    def suggest(self, trial: optuna.Trial, base: TrainConfig) -> TrainConfig:
-        """The training run of ``trial``: ``base`` with the sampled variant and hyperparameters."""
-        variant = trial.suggest_categorical("variant", list(self.variants))
-        hidden = trial.suggest_int("hidden", *self.hidden_range, log=True)
-        lr = trial.suggest_float("lr", *self.lr_range, log=True)
-        noise = trial.suggest_float("input_noise", *self.noise_range)
-        momentum = 0.0
+    def sample(self, trial: optuna.Trial, noise: bool = True) -> dict[str, Any]:
+        """A trial's variant and hyperparameters (input noise only where ``noise``)."""
+        params: dict[str, Any] = {
+            "variant": trial.suggest_categorical("variant", list(self.variants)),
+            "hidden": trial.suggest_int("hidden", *self.hidden_range, log=True),
+            "lr": trial.suggest_float("lr", *self.lr_range, log=True),
+            "optimizer": self.optimizer,
+            "momentum": 0.0,
+        }
+        if noise:
+            params["input_noise"] = trial.suggest_float("input_noise", *self.noise_range)
         if self.optimizer == "sgd":
-            momentum = 1.0 - trial.suggest_float(
+            params["momentum"] = 1.0 - trial.suggest_float(
                 "one_minus_momentum", *self.one_minus_momentum_range, log=True
             )
-        model = replace(base.model, kind=kind_of_variant(variant), hidden=hidden)
-        return replace(
-            base, model=model, lr=lr, input_noise=noise, optimizer=self.optimizer, momentum=momentum
-        )
+        return params
+
+    def suggest(self, trial: optuna.Trial, base: TrainConfig) -> TrainConfig:
+        """The training run of ``trial`` on a lab task: ``base`` with the sampled values."""
+        target = Target(base, noise=True, runner=train)
+        return target.config(self.sample(trial), base.out_dir)
 
 
 def default_base(task: str, lag: int, max_seconds: float, steps: int, seed: int) -> TrainConfig:
-    """The fixed part of every trial: one task, a step and time budget, no early stopping."""
-    return TrainConfig(
-        task=task,
-        lag=lag,
-        model=ModelConfig(kind="peephole"),
-        steps=steps,
-        max_seconds=max_seconds,
-        patience=None,  # the paper ran every trial to the end
-        seed=seed,
-        threads=1,
-        n_val=256,
-        n_test=512,
-        eval_every=100,
-    )
+    """The fixed part of every trial on a lab task (``targets.task_target``)."""
+    return task_target(task, lag, max_seconds, steps, seed).base

@@ -15,7 +15,7 @@ import math
 import os
 import socket
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,8 @@ import optuna
 from optuna.storages import RDBStorage, RetryFailedTrialCallback
 from optuna.trial import TrialState
 
-from lstmlab.study.space import SearchSpace, default_base
-from lstmlab.training import train
+from lstmlab.study.space import SearchSpace
+from lstmlab.study.targets import Target, app_target, task_target
 
 __all__ = ["StudySettings", "run_worker", "open_study", "storage_for", "StudyMismatchError"]
 
@@ -41,7 +41,9 @@ class StudySettings:
     """What every worker of one study shares (stored in the study; a joining worker must agree).
 
     Attributes:
-        task, lag: the lab's task every trial trains on.
+        task, lag: the lab's task every trial trains on (ignored with ``app``).
+        app, app_options: an application's data set to train on instead
+            (``lstmlab.apps.STUDY_TARGETS``), with fixed values for fields of its config.
         space: what a trial samples (variant and hyperparameters).
         trials: the number of finished trials at which workers stop.
         max_seconds_per_trial, steps_per_trial: each trial's budget.
@@ -52,6 +54,8 @@ class StudySettings:
 
     task: str = "adding"
     lag: int = 30
+    app: str | None = None
+    app_options: dict[str, Any] = field(default_factory=dict)
     space: SearchSpace = field(default_factory=SearchSpace)
     trials: int = 100
     max_seconds_per_trial: float = 20.0
@@ -65,7 +69,17 @@ class StudySettings:
             raise ValueError(f"sampler: expected 'random' or 'tpe', got {self.sampler!r}")
         if isinstance(self.trials, bool) or not isinstance(self.trials, int) or self.trials < 1:
             raise ValueError(f"trials: expected an integer >= 1, got {self.trials!r}")
-        default_base(self.task, self.lag, self.max_seconds_per_trial, self.steps_per_trial, 0)
+        self.target()  # raises naming the bad task, app option or budget
+
+    def target(self) -> Target:
+        """What every trial trains on."""
+        budget = (self.max_seconds_per_trial, self.steps_per_trial, self.seed)
+        if self.app is not None:
+            return app_target(self.app, self.app_options, *budget)
+        return task_target(self.task, self.lag, *budget)
+
+    def default_name(self) -> str:
+        return self.app if self.app is not None else f"{self.task}-lag{self.lag}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "space": self.space.to_dict()}
@@ -146,13 +160,7 @@ def open_study(
 
 
 def _objective(settings: StudySettings, out: Path):
-    base = default_base(
-        settings.task,
-        settings.lag,
-        settings.max_seconds_per_trial,
-        settings.steps_per_trial,
-        settings.seed,
-    )
+    target = settings.target()
 
     def objective(trial: optuna.Trial) -> float:
         # retried_trial_number reads a FrozenTrial's attributes (a live Trial has none).
@@ -162,7 +170,7 @@ def _objective(settings: StudySettings, out: Path):
             original = RetryFailedTrialCallback.retried_trial_number(frozen)
         number = trial.number if original is None else original
         folder = out / "trials" / f"trial-{number:05d}"
-        cfg = replace(settings.space.suggest(trial, base), out_dir=str(folder))
+        cfg = target.config(settings.space.sample(trial, target.noise), str(folder))
         resume = (folder / "config.json").is_file()
 
         def report(step: int, val: dict[str, float]) -> None:
@@ -174,7 +182,7 @@ def _objective(settings: StudySettings, out: Path):
         trial.set_user_attr("folder", str(folder))
         trial.set_user_attr("host", socket.gethostname())
         trial.set_user_attr("pid", os.getpid())
-        result = train(cfg, resume=resume, progress=False, on_evaluate=report)
+        result = target.runner(cfg, resume=resume, progress=False, on_evaluate=report)
         m = result.metrics
         for key in ("loss", "metric", "baseline"):
             trial.set_user_attr(f"test_{key}", m.get(key))
@@ -183,8 +191,9 @@ def _objective(settings: StudySettings, out: Path):
         trial.set_user_attr("stop_reason", result.stop_reason)
         trial.set_user_attr("params_count", result.params)
         trial.set_user_attr("resumed", resume)
-        # A diverged run learned nothing: score it as the memoryless baseline.
-        return m["loss"] if math.isfinite(m["loss"]) else m["baseline"]
+        # A diverged run learned nothing: score it as the memoryless baseline where the
+        # problem has one (the lab's tasks); an application's diverged trial fails (NaN).
+        return m["loss"] if math.isfinite(m["loss"]) else m.get("baseline", math.nan)
 
     return objective
 
