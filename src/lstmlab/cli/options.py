@@ -25,6 +25,8 @@ __all__ = [
     "model_options",
     "training_options",
     "task_option",
+    "task_default_lag",
+    "task_default_lags",
     "model_config",
     "train_config",
     "config_error",
@@ -98,13 +100,24 @@ def _apply(options: list[Decorator]) -> Decorator:
     return decorate
 
 
+def task_default_lag(task: str) -> int:
+    """``--lag`` when not given: a formal task's training range N (40), else TrainConfig's."""
+    return getattr(TASKS[task], "default_lag", None) or default(TrainConfig, "lag")
+
+
+def task_default_lags(task: str) -> list[int]:
+    """``--lags`` when not given: a formal task's training range N (40), else 10, 50, 100."""
+    lag = getattr(TASKS[task], "default_lag", None)
+    return [lag] if lag is not None else [10, 50, 100]
+
+
 def task_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--task",
         type=click.Choice(list(TASKS)),
         default=default(TrainConfig, "task"),
         show_default=True,
-        help="Long-lag task (lstmlab.tasks).",
+        help="Task (lstmlab.tasks): a long-lag task or a formal-language task.",
     )(f)
 
 

@@ -13,6 +13,7 @@ from lstmlab.cli.options import (
     default,
     model_config,
     model_options,
+    task_default_lag,
     task_option,
     train_config,
     training_options,
@@ -27,9 +28,9 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 @click.option(
     "--lag",
     type=click.IntRange(min=1),
-    default=default(TrainConfig, "lag"),
-    show_default=True,
-    help="Time lag the task asks the model to bridge.",
+    default=None,
+    help=f"Time lag the task asks the model to bridge; for a formal task, the longest training "
+    f"length N [default: {default(TrainConfig, 'lag')}; 40 for the formal tasks].",
 )
 @click.option(
     "--model",
@@ -67,6 +68,7 @@ def train_command(kind, variant, seed, out, resume, quiet, distributed, task, la
             )
         kind = "lstm" if variant == "vanilla" else variant
     model = model_config(kind, opts)
+    lag = task_default_lag(task) if lag is None else lag
     out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
     cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
     console = Console()

@@ -1,4 +1,5 @@
-"""The classic long-lag tasks, behind one interface (`Task`, `TaskData` in `base`).
+"""The classic long-lag tasks and the formal-language tasks of Delétang et al. 2023
+(``formal``), behind one interface (`Task`, `TaskData` in `base`).
 
 This package is the one place that knows each task; the training loop uses only the interface.
 
@@ -15,6 +16,7 @@ from typing import Any
 from lstmlab.tasks.adding import AddingTask
 from lstmlab.tasks.base import IGNORE_INDEX, Task, TaskData
 from lstmlab.tasks.copy_memory import CopyTask
+from lstmlab.tasks.formal import FORMAL_TASKS, FormalTask
 from lstmlab.tasks.language import LanguageTask
 from lstmlab.tasks.multiplication import MultiplicationTask
 from lstmlab.tasks.reber import ReberTask
@@ -27,6 +29,7 @@ TASKS: dict[str, type[Task]] = {
     "reber": ReberTask,
     "copy": CopyTask,
     "language": LanguageTask,
+    **FORMAL_TASKS,  # Delétang et al. 2023: parity, modular_arithmetic, …, bucket_sort
 }
 
 
@@ -42,6 +45,8 @@ __all__ = [
     "TASKS",
     "AddingTask",
     "CopyTask",
+    "FORMAL_TASKS",
+    "FormalTask",
     "LanguageTask",
     "MultiplicationTask",
     "ReberTask",

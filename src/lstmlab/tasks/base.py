@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import abc
 import numbers
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -85,6 +87,22 @@ class Task(abc.ABC):
         return {
             split: self.generate(size, split_seed(seed, split)) for split, size in sizes.items()
         }
+
+    def evaluation_sets(self, split: str, n: int, seed: int) -> list[TaskData]:
+        """The sets the split "val" or "test" is scored on: each is scored by ``evaluate``, the
+        scores combined by ``merge``. One set of n sequences by default, the one ``splits``
+        gives; a task tested on other lengths than it trains on (``lstmlab.tasks.formal``)
+        returns one set per length."""
+        if split not in SPLIT_NAMES:
+            raise ValueError(f"split: expected one of {SPLIT_NAMES}, got {split!r}")
+        n = check_int("n", n, minimum=1)
+        return [self.generate(n, split_seed(check_seed(seed), split))]
+
+    def merge(self, metrics: Sequence[dict[str, float]]) -> dict[str, float]:
+        """The scores of the sets of ``evaluation_sets`` as one: each score averaged."""
+        if len(metrics) == 1:
+            return dict(metrics[0])
+        return {k: statistics.fmean(m[k] for m in metrics) for k in metrics[0]}
 
     @abc.abstractmethod
     def baseline(self) -> float:
