@@ -36,7 +36,7 @@ TOP = len(LAYERS) - 1
 
 
 #: The modules of the unit "cli.options" (the rest of lstmlab.cli is the unit "cli").
-CLI_OPTIONS = ("", "dataclass_options", "options", "tables")
+CLI_OPTIONS = ("", "dataclass_options", "distributed", "options", "tables")
 
 
 def _unit(module: str) -> str:

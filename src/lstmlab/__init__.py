@@ -1,7 +1,7 @@
 """lstmlab: the LSTM network and its family, from their formulas to the lab."""
 
 from lstmlab.cells import VARIANTS, GRUCell, LSTMCell, LSTMOptions, RNNCell
-from lstmlab.layers import GRU, LSTM, RNN, MinGRU, MinLSTM
+from lstmlab.layers import GRU, LSTM, MLSTM, RNN, SLSTM, MinGRU, MinLSTM
 from lstmlab.serialization import register_safe_globals
 
 register_safe_globals()
@@ -11,6 +11,8 @@ __all__ = [
     "LSTM",
     "GRU",
     "RNN",
+    "SLSTM",
+    "MLSTM",
     "MinLSTM",
     "MinGRU",
     "LSTMCell",

@@ -12,7 +12,7 @@ import click
 from lstmlab.apps import APPS
 from lstmlab.cli import options as cli_options
 
-__all__ = ["app_group", "out_option", "run_options", "app_error"]
+__all__ = ["app_group", "out_option", "run_options", "distributed_option", "app_error"]
 
 
 class _LazyApps(click.Group):
@@ -44,6 +44,12 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     ``--max-seconds``, ``--seed`` and the rest, come from the app's config dataclass)."""
     function = cli_options.quiet_option(cli_options.resume_option(function))
     return out_option(function)
+
+
+#: ``--distributed``: the command is one rank of a data-parallel run started by torchrun; the
+#: command passes it on as ``fit(..., distributed=...)`` inside
+#: ``lstmlab.cli.distributed.distributed_session``.
+distributed_option = cli_options.distributed_option
 
 
 def app_error(err: Exception, hint: str = "--out") -> click.BadParameter:

@@ -20,6 +20,7 @@ from lstmlab.cli.dataclass_options import (
     dataclass_options,
     option_name,
 )
+from lstmlab.cli.distributed import DISTRIBUTED_HELP
 from lstmlab.models import MODEL_KINDS, ModelConfig
 from lstmlab.tasks import TASKS, make_task
 from lstmlab.training import TrainConfig
@@ -36,6 +37,7 @@ __all__ = [
     "seed_option",
     "out_option",
     "count_option",
+    "distributed_option",
     "quiet_option",
     "resume_option",
     "task_default_lag",
@@ -164,6 +166,11 @@ def count_option(
         help=help,
         **extra,
     )
+
+
+def distributed_option(f: Callable[..., Any]) -> Any:
+    """``--distributed``: one rank of a data-parallel run started by torchrun."""
+    return click.option("--distributed", is_flag=True, help=DISTRIBUTED_HELP)(f)
 
 
 def quiet_option(f: Callable[..., Any]) -> Any:

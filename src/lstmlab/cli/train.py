@@ -8,8 +8,10 @@ import click
 from rich.console import Console
 
 from lstmlab.cells.options import VARIANTS
+from lstmlab.cli.distributed import distributed_session
 from lstmlab.cli.options import (
     default,
+    distributed_option,
     lag_option,
     model_config,
     model_options,
@@ -54,7 +56,8 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 @out_option("Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].")
 @resume_option
 @quiet_option
-def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) -> None:
+@distributed_option
+def train_command(kind, variant, seed, out, resume, quiet, distributed, task, lag, **opts) -> None:
     """Train one model on one task; print progress and the final test metrics."""
     if variant is not None:
         if kind not in ("lstm", variant):
@@ -68,11 +71,14 @@ def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) ->
     out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
     cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
     console = Console()
-    try:
-        result = train(cfg, resume=resume, progress=not quiet, console=console)
-    except RunFolderError as err:
-        hint = (
-            "" if resume or "which holds one" not in str(err) else "; pass --resume to continue it"
-        )
-        raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
-    print_result(console, result, cfg.out_dir)
+    with distributed_session(distributed) as ranks:
+        try:
+            result = train(
+                cfg, resume=resume, progress=not quiet, console=console, distributed=distributed
+            )
+        except RunFolderError as err:
+            holds = not resume and "which holds one" in str(err)
+            hint = "; pass --resume to continue it" if holds else ""
+            raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
+    if ranks.main:
+        print_result(console, result, cfg.out_dir)

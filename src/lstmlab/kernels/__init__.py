@@ -18,6 +18,7 @@ from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
+from lstmlab.cells.slstm import SLSTMWeights
 from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, minimal, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
@@ -26,6 +27,7 @@ __all__ = [
     "lstm_sequence",
     "gru_sequence",
     "rnn_sequence",
+    "slstm_sequence",
     "min_sequence",
     "check_backend",
     "check_batch_sizes",
@@ -128,3 +130,19 @@ def min_sequence(
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     run = minimal.min_sequential if backend == "reference" else minimal.min_scan
     return run(cell, x, batch_sizes, h0, weights, reverse, return_gates)
+
+
+def slstm_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: tuple[Tensor, Tensor, Tensor, Tensor],
+    w: SLSTMWeights,
+    forget_gate: str = "sigmoid",
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
+    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)

@@ -19,8 +19,9 @@ from lstmlab.cells.gru import gru_step
 from lstmlab.cells.lstm import LSTMWeights, lstm_step, sigmoid_state
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.rnn import rnn_step
+from lstmlab.cells.slstm import SLSTMWeights, slstm_step
 
-__all__ = ["recurrence", "lstm_reference", "gru_reference", "rnn_reference"]
+__all__ = ["recurrence", "lstm_reference", "gru_reference", "rnn_reference", "slstm_reference"]
 
 State = tuple[Tensor, ...]
 
@@ -112,3 +113,24 @@ def rnn_reference(
     records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
     out = torch.cat([r.h for r in records])
     return out, h, ({"h": out} if return_gates else None)
+
+
+def slstm_reference(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: State,
+    w: SLSTMWeights,
+    forget_gate: str = "sigmoid",
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, State, dict[str, Tensor] | None]:
+    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates."""
+
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        y = slstm_step(w, x_t, *st, forget_gate=forget_gate)
+        return (y.h, y.c, y.n, y.m), y
+
+    records, final = recurrence(step, x, batch_sizes, state, reverse)
+    out = torch.cat([r.h for r in records])  # (N, H)
+    gates = {k: torch.cat([getattr(r, k) for r in records]) for k in "ifzocnmh"}
+    return out, final, (gates if return_gates else None)

@@ -21,6 +21,7 @@ __all__ = [
     "MODEL_KINDS",
     "LSTM_KINDS",
     "RECURRENT_KINDS",
+    "XLSTM_KINDS",
     "MIN_KINDS",
     "lstm_variant",
     "default_heads",
@@ -30,10 +31,12 @@ __all__ = [
 #: alias "vanilla" itself) is a kind of its own, so ``--model cifg`` and ``--variant cifg`` agree.
 LSTM_KINDS: tuple[str, ...] = ("lstm", *(v for v in VARIANTS if v != "vanilla"))
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", *LSTM_KINDS)
+#: The xLSTM cells (Beck et al. 2024): ``lstmlab.SLSTM`` and ``lstmlab.MLSTM``, with heads.
+XLSTM_KINDS: tuple[str, ...] = ("slstm", "mlstm")
 #: minLSTM and minGRU (Feng et al. 2024): recurrent cores of the lab, not of the applications
 #: (whose recurrent cores accept ``RECURRENT_KINDS``).
 MIN_KINDS: tuple[str, ...] = ("minlstm", "mingru")
-MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *MIN_KINDS, "transformer")
+MODEL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *XLSTM_KINDS, *MIN_KINDS, "transformer")
 
 
 def lstm_variant(kind: str) -> str:
@@ -56,20 +59,23 @@ class ModelConfig:
     Attributes:
         kind: one of ``MODEL_KINDS``: "rnn", "gru", "lstm" (vanilla), an LSTM variant name of
             Greff et al. 2015 ("peephole", "nig", "nfg", "nog", "niaf", "noaf", "np", "cifg",
-            "fgr"), "minlstm", "mingru" (Feng et al. 2024) or "transformer".
+            "fgr"), "slstm" or "mlstm" (xLSTM, Beck et al. 2024), "minlstm", "mingru" (Feng et
+            al. 2024) or "transformer".
         hidden: hidden size H of the core (d_model for the Transformer).
         layers: stacked recurrent layers (encoder layers for the Transformer).
         dropout: dropout between stacked layers (inside each Transformer layer).
         forget_bias: initial forget-gate bias of LSTM kinds. 1.0 follows Jozefowicz et al. 2015
             (§2.2): the cell starts by remembering. None keeps the uniform init. Ignored by
-            kinds without a forget gate ("rnn", "gru", "nfg", "mingru", "transformer").
+            kinds without a forget gate ("rnn", "gru", "nfg", "mingru", "transformer") and by
+            "slstm" and "mlstm", which keep the xLSTM authors' forget-gate initialisation.
         chrono: chrono initialisation of the LSTM gate biases (Tallec & Ollivier 2018, §4) with
             T_max = the task's lag; replaces ``forget_bias``. Also for "minlstm" and "mingru"
             (their forget / update gate biases, see ``lstmlab.MinLSTM``).
         input_linear: a learned linear map input_size → hidden before a recurrent core. Off by
             default: the LSTM of Hochreiter & Schmidhuber 1997 reads its inputs directly. The
             Transformer always has it (its d_model is ``hidden``).
-        heads: attention heads of the Transformer; None picks ``default_heads(hidden)``.
+        heads: attention heads of the Transformer, or heads of the sLSTM's recurrence and the
+            mLSTM's memory; None picks ``default_heads(hidden)``.
     """
 
     kind: str = config_field("lstm", "Model kind.", choices=MODEL_KINDS)
@@ -81,7 +87,8 @@ class ModelConfig:
     input_linear: bool = config_field(False, "Learned input map before a recurrent core.")
     heads: int | None = config_field(
         None,
-        "Transformer attention heads; none = most of 8,4,2,1 with >= 16 dimensions each.",
+        "Heads of the Transformer's attention, the sLSTM's recurrence or the mLSTM's memory; "
+        "none = most of 8,4,2,1 with >= 16 dimensions each.",
     )
 
     def __post_init__(self) -> None:
@@ -107,7 +114,7 @@ class ModelConfig:
                 "chrono",
             )
         if self.heads is not None:
-            if self.kind != "transformer":
+            if self.kind not in ("transformer", *XLSTM_KINDS):
                 raise ArgumentError(
                     f"heads: expected None for kind {self.kind!r}, got {self.heads}", "heads"
                 )

@@ -4,8 +4,8 @@ Any number of workers, in local processes or on other machines, join one study t
 storage. Each trial keeps its run folder ``OUT/trials/trial-NNNNN`` (config, checkpoints,
 result). Workers send a heartbeat; a trial whose worker died (a kill, a crash, a lost machine)
 is marked failed by the next worker that starts a trial and re-queued with the same parameters
-(Optuna's ``RetryFailedTrialCallback``); the retry resumes the dead trial's run folder from its
-last checkpoint.
+(Optuna's ``RetryHeartbeatStaleTrialCallback``, optuna >= 4.9); the retry resumes the dead
+trial's run folder from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages import RDBStorage, RetryFailedTrialCallback
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from lstmlab.checks import check_choice, check_int, check_positive
@@ -120,7 +120,7 @@ def _rdb_storage(url: str, engine_kwargs: dict[str, Any]) -> RDBStorage:
         engine_kwargs=engine_kwargs,
         heartbeat_interval=HEARTBEAT_INTERVAL,
         grace_period=GRACE_PERIOD,
-        failed_trial_callback=RetryFailedTrialCallback(max_retry=3),
+        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3),
     )
 
 
@@ -178,7 +178,7 @@ def _objective(settings: StudySettings, out: Path):
         frozen = next(t for t in trial.study.get_trials(deepcopy=False) if t.number == trial.number)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            original = RetryFailedTrialCallback.retried_trial_number(frozen)
+            original = RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
         number = trial.number if original is None else original
         folder = out / "trials" / f"trial-{number:05d}"
         cfg = target.config(settings.space.sample(trial, target.noise), str(folder))

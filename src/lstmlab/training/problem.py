@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.tasks.base import Task, TaskData
+from lstmlab.training.distributed import shard_batch
 from lstmlab.training.evaluate import evaluate, task_loss
 from lstmlab.training.seeding import batch_seed
 
@@ -59,6 +60,13 @@ class Problem(abc.ABC):
     def solved(self, metrics: dict[str, float]) -> bool:
         """Whether ``metrics`` meet the problem's success criterion (none by default)."""
         return False
+
+    def shard(self, batch: Any, rank: int, world: int) -> Any:
+        """Process ``rank``'s share of ``batch`` in a data-parallel run of ``world`` processes
+        (``lstmlab.training.distributed``): by default the contiguous share of dimension 0 of
+        every tensor, which must be the batch dimension of each; a problem whose batches are laid
+        out otherwise overrides this."""
+        return shard_batch(batch, rank, world)
 
 
 class TaskProblem(Problem):

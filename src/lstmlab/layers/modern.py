@@ -1,0 +1,31 @@
+"""What the xLSTM layers (``SLSTM``, ``MLSTM``) share: they have no torch.nn twin."""
+
+from __future__ import annotations
+
+from torch import nn
+
+__all__ = ["NoTorchTwin"]
+
+
+class NoTorchTwin:
+    """Mixin for a ``RecurrentBase`` layer whose maths torch.nn does not have: ``from_torch`` and
+    ``to_torch`` raise an error that says so instead of converting weights that mean something
+    else."""
+
+    @classmethod
+    def from_torch(cls, module: nn.Module, **kwargs):
+        raise TypeError(
+            f"module: lstmlab.{cls.__name__} has no torch.nn counterpart to convert from; "
+            f"expected to build lstmlab.{cls.__name__}(...) directly, got a "
+            f"{type(module).__name__}"
+        )
+
+    def torch_equivalent(self) -> str | None:
+        return f"{type(self).__name__.lower()}"
+
+    def to_torch(self) -> nn.Module:
+        raise TypeError(
+            f"lstmlab.{type(self).__name__} has no torch.nn counterpart: torch.nn has no "
+            f"{type(self).__name__}; expected an LSTM/GRU/RNN layer for to_torch(), got "
+            f"{type(self).__name__}"
+        )
