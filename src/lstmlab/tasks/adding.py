@@ -54,9 +54,7 @@ class AddingTask(Task):
     """
 
     name: ClassVar[str] = "adding"
-    loss = "mse"
-    target = "last"
-    causal = False
+    loss, target, causal = "mse", "last", False
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.4; Le et al. 2015, §4.1; Arjovsky et al. 2016, §4.2"
     )

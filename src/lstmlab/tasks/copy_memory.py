@@ -40,9 +40,7 @@ class CopyTask(Task):
     """
 
     name: ClassVar[str] = "copy"
-    loss = "ce"
-    target = "sequence"
-    causal = True
+    loss, target, causal = "ce", "sequence", True
     source: ClassVar[str] = "Arjovsky, Shah & Bengio 2016, §4.1"
     metric_name: ClassVar[str] = "sequence_accuracy"
 

@@ -109,9 +109,7 @@ class LanguageTask(Task):
     """
 
     name: ClassVar[str] = "language"
-    loss = "ce"
-    target = "last"
-    causal = False
+    loss, target, causal = "ce", "last", False
     source: ClassVar[str] = "this library; the example of Olah 2015, 'Understanding LSTM Networks'"
     metric_name: ClassVar[str] = "accuracy"
 

@@ -57,9 +57,7 @@ class ReberTask(Task):
     """
 
     name: ClassVar[str] = "reber"
-    loss = "ce"
-    target = "sequence"
-    causal = True
+    loss, target, causal = "ce", "sequence", True
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.1; Fahlman 1991; Cleeremans et al. 1989"
     )

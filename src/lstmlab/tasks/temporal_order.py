@@ -63,9 +63,7 @@ class TemporalOrderTask(Task):
     """
 
     name: ClassVar[str] = "temporal_order"
-    loss = "ce"
-    target = "last"
-    causal = False
+    loss, target, causal = "ce", "last", False
     source: ClassVar[str] = "Hochreiter & Schmidhuber 1997, §5.6 (tasks 6a, 6b)"
     metric_name: ClassVar[str] = "paper_accuracy"
 
