@@ -15,7 +15,14 @@ from torch import Tensor
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.checks import ArgumentError
 
-__all__ = ["uniform_", "forget_bias_", "chrono_", "check_bias_init", "lstm_biases_"]
+__all__ = [
+    "uniform_",
+    "forget_bias_",
+    "chrono_",
+    "check_bias_init",
+    "check_forget_bias",
+    "lstm_biases_",
+]
 
 
 @torch.no_grad()
@@ -106,3 +113,14 @@ def lstm_biases_(
         forget_bias_(bias_ih, bias_hh, opts, H, forget_bias)
     if chrono is not None:
         chrono_(bias_ih, bias_hh, opts, H, chrono)
+
+
+def check_forget_bias(forget_bias: object, bias: bool) -> float | None:
+    """A forget-gate bias option of a cell with one forget bias (sLSTM, mLSTM): None, or a
+    finite number for a layer that has biases."""
+    if forget_bias is None:
+        return None
+    value = _finite("forget_bias", forget_bias, "a finite number or None")
+    if not bias:
+        raise ArgumentError("bias: forget_bias sets a bias; expected bias=True, got False", "bias")
+    return value

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from lstmlab import kernels
 from lstmlab.layers.base import RecurrentBase
+from lstmlab.layers.modern import NoTorchTwin
 
 __all__ = ["MinGRU", "MinLSTM"]
 
@@ -51,7 +51,7 @@ _INTERFACE = """
 """
 
 
-class _MinBase(RecurrentBase):
+class _MinBase(NoTorchTwin, RecurrentBase):
     """What MinGRU and MinLSTM share: one Linear map of x_t per layer, no recurrent weights."""
 
     cell: str  # the kernels' cell name
@@ -125,24 +125,6 @@ class _MinBase(RecurrentBase):
             backend=self.backend,
         )
         return out, [h], gates
-
-    # -- no torch.nn twin ------------------------------------------------------------------------
-    @classmethod
-    def from_torch(cls, module: nn.RNNBase, **kwargs):
-        raise TypeError(
-            f"module: {cls.__name__} has no torch.nn counterpart to convert from; expected "
-            f"nothing, got {type(module).__name__} (build {cls.__name__}(...) and load a state "
-            f"dict with weight_ih_l{{k}} / bias_ih_l{{k}} instead)"
-        )
-
-    def torch_equivalent(self) -> str | None:
-        return f"{type(self).__name__}"
-
-    def to_torch(self) -> nn.RNNBase:
-        raise ValueError(
-            f"{type(self).__name__}: torch.nn has no such layer; expected an LSTM, GRU or RNN "
-            f"layer, got {type(self).__name__}"
-        )
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

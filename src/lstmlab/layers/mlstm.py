@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lstmlab.cells.init import _finite
+from lstmlab.cells.init import check_forget_bias
 from lstmlab.cells.mlstm import (
     MLSTMState,
     mlstm_chunkwise,
@@ -95,24 +95,9 @@ class MLSTM(NoTorchTwin, RecurrentBase):
             raise ValueError(f"form: expected one of {FORMS}, got {form!r}")
         self.form = form
         self.chunk_size = check_int("chunk_size", chunk_size, 1)
-        if forget_bias is not None:
-            forget_bias = _finite("forget_bias", forget_bias, "a finite number or None")
-            if not bias:
-                raise ValueError("bias: forget_bias sets a bias; expected bias=True, got False")
-        self.forget_bias = forget_bias
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            "reference",
-        )
+        self.forget_bias = check_forget_bias(forget_bias, bias)
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, "reference")
 
     @property
     def head_dim(self) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from lstmlab.checks import ArgumentTypeError
+
 __all__ = ["NoTorchTwin"]
 
 
@@ -24,8 +26,11 @@ class NoTorchTwin:
         return f"{type(self).__name__.lower()}"
 
     def to_torch(self) -> nn.Module:
-        raise TypeError(
-            f"lstmlab.{type(self).__name__} has no torch.nn counterpart: torch.nn has no "
-            f"{type(self).__name__}; expected an LSTM/GRU/RNN layer for to_torch(), got "
-            f"{type(self).__name__}"
+        # A TypeError and a ValueError: what to_torch raises for a layer that is not torch.nn's
+        # maths, whether torch.nn has no such layer (here) or no such option (a variant).
+        raise ArgumentTypeError(
+            f"lstmlab.{type(self).__name__} has no torch.nn counterpart: torch.nn has no such "
+            f"layer ({type(self).__name__}); expected an LSTM/GRU/RNN layer for to_torch(), got "
+            f"{type(self).__name__}",
+            "self",
         )

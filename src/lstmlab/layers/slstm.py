@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from lstmlab import kernels
-from lstmlab.cells.init import _finite
+from lstmlab.cells.init import check_forget_bias
 from lstmlab.cells.slstm import FORGET_GATES, SLSTMWeights, slstm_shapes
 from lstmlab.layers.base import RecurrentBase
 from lstmlab.layers.checks import check_int
@@ -84,24 +84,9 @@ class SLSTM(NoTorchTwin, RecurrentBase):
         if forget_gate not in FORGET_GATES:
             raise ValueError(f"forget_gate: expected one of {FORGET_GATES}, got {forget_gate!r}")
         self.forget_gate = forget_gate
-        if forget_bias is not None:
-            forget_bias = _finite("forget_bias", forget_bias, "a finite number or None")
-            if not bias:
-                raise ValueError("bias: forget_bias sets a bias; expected bias=True, got False")
-        self.forget_bias = forget_bias
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        self.forget_bias = check_forget_bias(forget_bias, bias)
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return slstm_shapes(input_size, self.hidden_size, self.num_heads, self.bias)
