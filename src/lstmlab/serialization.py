@@ -16,9 +16,9 @@ __all__ = ["register_safe_globals", "SAFE_CLASSES"]
 
 def _classes() -> list[type]:
     from lstmlab.cells.modules import GRUCell, LSTMCell, RNNCell
-    from lstmlab.layers import GRU, LSTM, RNN
+    from lstmlab.layers import GRU, LSTM, MLSTM, RNN, SLSTM, MinGRU, MinLSTM
 
-    return [LSTM, GRU, RNN, LSTMCell, GRUCell, RNNCell]
+    return [LSTM, GRU, RNN, SLSTM, MLSTM, MinLSTM, MinGRU, LSTMCell, GRUCell, RNNCell]
 
 
 SAFE_CLASSES: tuple[type, ...] = ()

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from lstmlab.tasks import (
+    FORMAL_TASKS,
     IGNORE_INDEX,
     TASKS,
     AddingTask,
@@ -47,6 +48,7 @@ def test_registry_names_each_class_by_its_name():
         "reber": ReberTask,
         "copy": CopyTask,
         "language": LanguageTask,
+        **FORMAL_TASKS,
     } == TASKS
     for name, cls in TASKS.items():
         assert cls.name == name

@@ -10,7 +10,7 @@ scikit-learn, librosa) load only where they are needed.
 
 from __future__ import annotations
 
-__all__ = ["APPS"]
+__all__ = ["APPS", "STUDY_TARGETS"]
 
 APPS: dict[str, str] = {
     "forecast": "lstmlab.apps.forecast.cli",
@@ -18,4 +18,17 @@ APPS: dict[str, str] = {
     "speech": "lstmlab.apps.speech",
     "translate": "lstmlab.apps.translate",
     "text": "lstmlab.apps.text",
+}
+
+#: Applications the variant study (``lstmlab study run --app NAME``) can train on: the name of
+#: the app's config class and of its ``training(cfg) -> (problem, make_model)`` function.
+STUDY_TARGETS: dict[str, tuple[str, str]] = {
+    "forecast": (
+        "lstmlab.apps.forecast.config:ForecastConfig",
+        "lstmlab.apps.forecast.problem:training",
+    ),
+    "sentiment": (
+        "lstmlab.apps.sentiment.config:SentimentConfig",
+        "lstmlab.apps.sentiment.run:training",
+    ),
 }

@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from lstmlab.apps import APPS
+from lstmlab.cli import options as cli_options
 
-__all__ = ["app_group", "out_option", "run_options", "app_error"]
+__all__ = ["app_group", "out_option", "run_options", "distributed_option", "app_error"]
 
 
 class _LazyApps(click.Group):
@@ -32,23 +33,23 @@ def app_group() -> None:
     """The notes' applications on real data: forecasting, text, sentiment, translation, speech."""
 
 
-def out_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--out",
-        required=True,
-        type=click.Path(file_okay=False),
-        help="The run folder (model, checkpoints, metrics, pictures).",
-    )(function)
+#: ``--out`` of every application command: its run folder.
+out_option = cli_options.out_option(
+    "The run folder (model, checkpoints, metrics, pictures).", required=True
+)
 
 
 def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """``--out``, ``--resume`` and ``--quiet`` of every ``train`` (the loop's knobs, ``--steps``,
     ``--max-seconds``, ``--seed`` and the rest, come from the app's config dataclass)."""
-    function = click.option("--quiet", is_flag=True, help="No progress bar.")(function)
-    function = click.option(
-        "--resume", is_flag=True, help="Continue the training run in --out from its checkpoint."
-    )(function)
+    function = cli_options.quiet_option(cli_options.resume_option(function))
     return out_option(function)
+
+
+#: ``--distributed``: the command is one rank of a data-parallel run started by torchrun; the
+#: command passes it on as ``fit(..., distributed=...)`` inside
+#: ``lstmlab.cli.distributed.distributed_session``.
+distributed_option = cli_options.distributed_option
 
 
 def app_error(err: Exception, hint: str = "--out") -> click.BadParameter:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["GRUStep", "gru_step"]
+__all__ = ["GRUStep", "gru_step", "gru_shapes"]
 
 
 class GRUStep(NamedTuple):
@@ -16,6 +16,13 @@ class GRUStep(NamedTuple):
     z: Tensor
     n: Tensor
     h: Tensor
+
+
+def gru_shapes(input_size: int, hidden_size: int, bias: bool = True) -> dict[str, tuple[int, ...]]:
+    """Shapes of the parameters of one layer and direction (rows r, z, n, as torch.nn.GRU)."""
+    H = hidden_size
+    shapes = {"weight_ih": (3 * H, input_size), "weight_hh": (3 * H, H)}
+    return shapes | ({"bias_ih": (3 * H,), "bias_hh": (3 * H,)} if bias else {})
 
 
 def gru_step(

@@ -13,8 +13,16 @@ import torch
 from torch import Tensor
 
 from lstmlab.cells.options import LSTMOptions
+from lstmlab.checks import ArgumentError
 
-__all__ = ["uniform_", "forget_bias_", "chrono_"]
+__all__ = [
+    "uniform_",
+    "forget_bias_",
+    "chrono_",
+    "check_bias_init",
+    "check_forget_bias",
+    "lstm_biases_",
+]
 
 
 @torch.no_grad()
@@ -75,3 +83,44 @@ def chrono_(
     if "i" in opts.gates:
         bias_ih[_rows(opts, "i", H)] = -b_f
         bias_hh[_rows(opts, "i", H)] = 0.0
+
+
+def check_bias_init(forget_bias: float | None, chrono: int | None, bias: bool) -> None:
+    """The LSTM's gate-bias options (cell and layer): at most one of them, and biases to set."""
+    if forget_bias is not None and chrono is not None:
+        raise ArgumentError(
+            f"forget_bias, chrono: expected at most one of them, got "
+            f"forget_bias={forget_bias}, chrono={chrono}",
+            "forget_bias",
+        )
+    if (forget_bias is not None or chrono is not None) and not bias:
+        raise ArgumentError(
+            "bias: forget_bias and chrono set gate biases; expected bias=True, got False", "bias"
+        )
+
+
+def lstm_biases_(
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    opts: LSTMOptions,
+    H: int,
+    forget_bias: float | None,
+    chrono: int | None,
+) -> None:
+    """The LSTM's gate biases after ``uniform_``, for one layer and direction (or one cell):
+    ``forget_bias_`` or ``chrono_`` when asked (``check_bias_init`` allows at most one)."""
+    if forget_bias is not None:
+        forget_bias_(bias_ih, bias_hh, opts, H, forget_bias)
+    if chrono is not None:
+        chrono_(bias_ih, bias_hh, opts, H, chrono)
+
+
+def check_forget_bias(forget_bias: object, bias: bool) -> float | None:
+    """A forget-gate bias option of a cell with one forget bias (sLSTM, mLSTM): None, or a
+    finite number for a layer that has biases."""
+    if forget_bias is None:
+        return None
+    value = _finite("forget_bias", forget_bias, "a finite number or None")
+    if not bias:
+        raise ArgumentError("bias: forget_bias sets a bias; expected bias=True, got False", "bias")
+    return value

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
-from lstmlab.cells.gru import gru_step
-from lstmlab.cells.init import chrono_, forget_bias_, uniform_
+from lstmlab.cells.gru import gru_shapes, gru_step
+from lstmlab.cells.init import check_bias_init, lstm_biases_, uniform_
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes, lstm_step, sigmoid_state
 from lstmlab.cells.options import (
     LSTMOptions,
@@ -15,8 +19,8 @@ from lstmlab.cells.options import (
     options_to_state,
     resolve_variant,
 )
-from lstmlab.cells.rnn import NONLINEARITIES, rnn_step
-from lstmlab.layers.checks import check_flag, check_int, check_shape, check_tensor
+from lstmlab.cells.rnn import check_nonlinearity, rnn_shapes, rnn_step
+from lstmlab.checks import check_flag, check_int, check_shape, check_tensor
 
 __all__ = ["LSTMCell", "GRUCell", "RNNCell"]
 
@@ -54,6 +58,14 @@ class _Cell(nn.Module):
     def _weight(self, name: str) -> Tensor | None:
         return getattr(self, name, None)
 
+    def _h_step(self, input: Tensor, hx: Tensor | None, step: Callable[..., Any]) -> Tensor:
+        """One step of a cell whose state is h alone: ``step(W_ih, W_hh, b_ih, b_hh, x, h)``."""
+        x, batched = self._input(input)
+        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
+        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
+        h = step(*w, x, h).h
+        return h if batched else h.squeeze(0)
+
 
 class LSTMCell(_Cell):
     """One LSTM step with every option of the family (see ``lstmlab.LSTM`` for the equations and
@@ -79,15 +91,7 @@ class LSTMCell(_Cell):
             raise ValueError(
                 f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
             )
-        if forget_bias is not None and chrono is not None:
-            raise ValueError(
-                f"forget_bias, chrono: expected at most one of them, got "
-                f"forget_bias={forget_bias}, chrono={chrono}"
-            )
-        if (forget_bias is not None or chrono is not None) and not bias:
-            raise ValueError(
-                "bias: forget_bias and chrono set gate biases; expected bias=True, got False"
-            )
+        check_bias_init(forget_bias, chrono, bias)
         self.forget_bias, self.chrono = forget_bias, chrono
         shapes = lstm_shapes(
             self.options, input_size, hidden_size, proj_size, check_flag("bias", bias)
@@ -103,12 +107,10 @@ class LSTMCell(_Cell):
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        if self.forget_bias is not None:
-            forget_bias_(
-                self.bias_ih, self.bias_hh, self.options, self.hidden_size, self.forget_bias
-            )
-        if self.chrono is not None:
-            chrono_(self.bias_ih, self.bias_hh, self.options, self.hidden_size, self.chrono)
+        w = self.weights()
+        lstm_biases_(
+            w.bias_ih, w.bias_hh, self.options, self.hidden_size, self.forget_bias, self.chrono
+        )
 
     def weights(self) -> LSTMWeights:
         return LSTMWeights(*(self._weight(k) for k in LSTMWeights._fields))
@@ -148,19 +150,12 @@ class GRUCell(_Cell):
         *,
         reset_after: bool = True,
     ) -> None:
-        H = hidden_size
-        shapes = {"weight_ih": (3 * H, input_size), "weight_hh": (3 * H, H)}
-        if check_flag("bias", bias):
-            shapes |= {"bias_ih": (3 * H,), "bias_hh": (3 * H,)}
+        shapes = gru_shapes(input_size, hidden_size, check_flag("bias", bias))
         self.reset_after = check_flag("reset_after", reset_after)
         super().__init__(input_size, hidden_size, shapes, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, batched = self._input(input)
-        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
-        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
-        h = gru_step(*w, x, h, reset_after=self.reset_after).h
-        return h if batched else h.squeeze(0)
+        return self._h_step(input, hx, partial(gru_step, reset_after=self.reset_after))
 
 
 class RNNCell(_Cell):
@@ -175,19 +170,9 @@ class RNNCell(_Cell):
         device=None,
         dtype=None,
     ) -> None:
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(
-                f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}"
-            )
-        self.nonlinearity = nonlinearity
-        shapes = {"weight_ih": (hidden_size, input_size), "weight_hh": (hidden_size, hidden_size)}
-        if check_flag("bias", bias):
-            shapes |= {"bias_ih": (hidden_size,), "bias_hh": (hidden_size,)}
+        self.nonlinearity = check_nonlinearity(nonlinearity)
+        shapes = rnn_shapes(input_size, hidden_size, check_flag("bias", bias))
         super().__init__(input_size, hidden_size, shapes, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, batched = self._input(input)
-        h = self._state("hx", hx, x.shape[0], self.hidden_size, batched)
-        w = (self.weight_ih, self.weight_hh, self._weight("bias_ih"), self._weight("bias_hh"))
-        h = rnn_step(*w, x, h, nonlinearity=self.nonlinearity).h
-        return h if batched else h.squeeze(0)
+        return self._h_step(input, hx, partial(rnn_step, nonlinearity=self.nonlinearity))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from lstmlab.checks import ArgumentError, ArgumentTypeError
+
 __all__ = ["LSTMOptions", "VARIANTS", "resolve_variant", "options_to_state", "options_from_state"]
 
 
@@ -51,9 +53,10 @@ class LSTMOptions:
 
     def __post_init__(self) -> None:
         if self.coupled and not (self.input_gate and self.forget_gate):
-            raise ValueError(
+            raise ArgumentError(
                 "coupled: expected input_gate=True and forget_gate=True (i = 1 - f needs both "
-                f"gates), got input_gate={self.input_gate}, forget_gate={self.forget_gate}"
+                f"gates), got input_gate={self.input_gate}, forget_gate={self.forget_gate}",
+                "coupled",
             )
 
     @property
@@ -102,13 +105,15 @@ def resolve_variant(variant: str | LSTMOptions) -> LSTMOptions:
     if isinstance(variant, LSTMOptions):
         return variant
     if not isinstance(variant, str):
-        raise TypeError(
-            f"variant: expected a name or LSTMOptions, got {type(variant).__name__} {variant!r}"
+        raise ArgumentTypeError(
+            f"variant: expected a name or LSTMOptions, got {type(variant).__name__} {variant!r}",
+            "variant",
         )
     key = variant.lower()
     if key not in VARIANTS:
-        raise ValueError(
-            f"variant: expected one of {', '.join(repr(k) for k in VARIANTS)}, got {variant!r}"
+        raise ArgumentError(
+            f"variant: expected one of {', '.join(repr(k) for k in VARIANTS)}, got {variant!r}",
+            "variant",
         )
     return VARIANTS[key]
 
@@ -126,9 +131,10 @@ def options_from_state(state: dict) -> dict:
     if isinstance(options, dict):
         fields = LSTMOptions.__dataclass_fields__
         if set(options) != set(fields) or not all(type(v) is bool for v in options.values()):
-            raise ValueError(
+            raise ArgumentError(
                 f"options: expected the {len(fields)} boolean fields of LSTMOptions, got "
-                f"{options!r}"
+                f"{options!r}",
+                "options",
             )
         state = {**state, "options": LSTMOptions(**options)}
     return state

@@ -8,13 +8,31 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["RNNStep", "rnn_step", "NONLINEARITIES"]
+from lstmlab.checks import ArgumentError
+
+__all__ = ["RNNStep", "rnn_step", "rnn_shapes", "check_nonlinearity", "NONLINEARITIES"]
 
 NONLINEARITIES = ("tanh", "relu")
 
 
 class RNNStep(NamedTuple):
     h: Tensor
+
+
+def check_nonlinearity(nonlinearity: object) -> str:
+    if nonlinearity not in NONLINEARITIES:
+        raise ArgumentError(
+            f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}",
+            "nonlinearity",
+        )
+    return nonlinearity  # type: ignore[return-value]
+
+
+def rnn_shapes(input_size: int, hidden_size: int, bias: bool = True) -> dict[str, tuple[int, ...]]:
+    """Shapes of the parameters of one layer and direction (as torch.nn.RNN)."""
+    H = hidden_size
+    shapes = {"weight_ih": (H, input_size), "weight_hh": (H, H)}
+    return shapes | ({"bias_ih": (H,), "bias_hh": (H,)} if bias else {})
 
 
 def rnn_step(

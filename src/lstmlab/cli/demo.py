@@ -11,6 +11,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from lstmlab.cli.options import count_option, lag_option, out_option, quiet_option, seed_option
 from lstmlab.cli.tables import fmt
 from lstmlab.models import ModelConfig, build_model
 from lstmlab.tasks import make_task
@@ -36,28 +37,11 @@ EXAMPLES = 5
 
 
 @click.command("demo")
-@click.option(
-    "--lag",
-    type=click.IntRange(min=2),
-    default=DEMO.lag,
-    show_default=True,
-    help="Length of the adding-problem sequences.",
-)
-@click.option(
-    "--steps",
-    type=click.IntRange(min=1),
-    default=DEMO.steps,
-    show_default=True,
-    help="Step budget per model.",
-)
-@click.option("--seed", type=click.IntRange(min=0), default=DEMO.seed, show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Keep the two runs here [default: a temporary folder].",
-)
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@lag_option(DEMO.lag, minimum=2, help="Length of the adding-problem sequences.")
+@count_option("--steps", DEMO.steps, "Step budget per model.")
+@seed_option
+@out_option("Keep the two runs here [default: a temporary folder].")
+@quiet_option
 def demo_command(lag: int, steps: int, seed: int, out: str | None, quiet: bool) -> None:
     """Train an RNN and an LSTM on the adding problem and show what each learned."""
     console = Console()

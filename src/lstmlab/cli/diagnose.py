@@ -9,57 +9,40 @@ from rich.console import Console
 from rich.table import Table
 
 from lstmlab.cli.options import (
-    CommaList,
+    count_option,
     default,
+    lag_option,
     model_config,
     model_options,
+    models_option,
+    out_option,
+    quiet_option,
+    seed_option,
     task_option,
     train_config,
     training_options,
 )
 from lstmlab.cli.tables import fmt
 from lstmlab.diagnostics import diagnose
-from lstmlab.models import MODEL_KINDS
 from lstmlab.training import TrainConfig
 
 
 @click.command("diagnose")
 @task_option
-@click.option(
-    "--models",
-    "kinds",
-    type=CommaList(MODEL_KINDS),
-    default="rnn,lstm",
-    show_default=True,
-    help="Comma-separated model kinds.",
-)
-@click.option(
-    "--lag", type=click.IntRange(min=1), default=default(TrainConfig, "lag"), show_default=True
-)
-@click.option(
+@models_option("rnn,lstm")
+@lag_option(default(TrainConfig, "lag"))
+@count_option(
     "--train-steps",
-    type=click.IntRange(min=0),
-    default=500,
-    show_default=True,
-    help="Steps of training before the second look (0 = initialisation only).",
+    500,
+    "Steps of training before the second look (0 = initialisation only).",
+    minimum=0,
 )
-@click.option(
-    "--probe-size",
-    type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Sequences the gradient norms are averaged over.",
-)
+@count_option("--probe-size", 64, "Sequences the gradient norms are averaged over.")
 @model_options
 @training_options
-@click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Folder for the JSON, CSV and PNG files (and the training runs).",
-)
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@seed_option
+@out_option("Folder for the JSON, CSV and PNG files (and the training runs).", required=True)
+@quiet_option
 def diagnose_command(task, kinds, lag, train_steps, probe_size, seed, out, quiet, **opts) -> None:
     """Gradient flow and gate traces of each model, at initialisation and after training.
 

@@ -1,8 +1,9 @@
-"""The CLI's options: a thin mapping of ``ModelConfig`` and ``TrainConfig`` fields.
+"""The CLI's options: generated from ``ModelConfig`` and ``TrainConfig`` (``dataclass_options``),
+and the options several commands share, each declared once here.
 
-Each option is named after its field (``--batch-size`` → ``batch_size``) and takes its default
-from the dataclass, so defaults live in one place. A config error (``"<field>: expected …,
-got …"``) is reported as a click error on the option of that field.
+Each generated option is named after its field (``--batch-size`` → ``batch_size``) and takes its
+default and help from the dataclass, so defaults live in one place. A config error is reported as
+a click error on the option of the field it concerns (``lstmlab.checks.ArgumentError.argument``).
 """
 
 from __future__ import annotations
@@ -13,22 +14,39 @@ from typing import Any
 
 import click
 
-from lstmlab.models import ModelConfig
+from lstmlab.cli.dataclass_options import (
+    CommaList,
+    config_error,
+    dataclass_options,
+    option_name,
+)
+from lstmlab.cli.distributed import DISTRIBUTED_HELP
+from lstmlab.models import MODEL_KINDS, ModelConfig
 from lstmlab.tasks import TASKS, make_task
-from lstmlab.training import SCHEDULES, TrainConfig
-from lstmlab.training.config import OPTIMIZERS
+from lstmlab.training import TrainConfig
 
 __all__ = [
     "default",
-    "OptionalFloat",
     "CommaList",
     "model_options",
     "training_options",
     "task_option",
+    "lag_option",
+    "models_option",
+    "lags_option",
+    "seed_option",
+    "out_option",
+    "count_option",
+    "distributed_option",
+    "quiet_option",
+    "resume_option",
+    "task_default_lag",
+    "task_default_lags",
     "model_config",
     "train_config",
     "config_error",
     "option_for",
+    "OPTION_OF_FIELD",
 ]
 
 
@@ -38,240 +56,131 @@ def default(cls: type, name: str) -> Any:
     return f.default if f.default is not MISSING else f.default_factory()
 
 
-class OptionalFloat(click.ParamType):
-    """A float, or "none" for None."""
-
-    name = "FLOAT|none"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
-        if value is None or isinstance(value, float):
-            return value
-        if str(value).strip().lower() == "none":
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            self.fail(f"expected a number or 'none', got {value!r}", param, ctx)
-
-
-class CommaList(click.ParamType):
-    """A comma-separated list of ``choices`` (strings) or of positive integers."""
-
-    def __init__(self, choices: tuple[str, ...] | None = None) -> None:
-        self.choices = choices
-        self.name = "NAME,..." if choices else "N,..."
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
-        if isinstance(value, list):
-            return value
-        items = [v.strip() for v in str(value).split(",") if v.strip()]
-        if not items:
-            self.fail(f"expected a comma-separated list, got {value!r}", param, ctx)
-        if self.choices is not None:
-            bad = [v for v in items if v not in self.choices]
-            if bad:
-                self.fail(
-                    f"expected names from {', '.join(self.choices)}, got {bad[0]!r} in {value!r}",
-                    param,
-                    ctx,
-                )
-            return items
-        try:
-            numbers = [int(v) for v in items]
-        except ValueError:
-            self.fail(f"expected comma-separated integers, got {value!r}", param, ctx)
-        bad_n = [n for n in numbers if n < 1]
-        if bad_n:
-            self.fail(f"expected integers >= 1, got {bad_n[0]} in {value!r}", param, ctx)
-        return numbers
-
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-def _apply(options: list[Decorator]) -> Decorator:
-    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            f = option(f)
-        return f
-
-    return decorate
-
-
-def task_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--task",
-        type=click.Choice(list(TASKS)),
-        default=default(TrainConfig, "task"),
-        show_default=True,
-        help="Long-lag task (lstmlab.tasks).",
-    )(f)
-
-
-M, T = ModelConfig, TrainConfig
-
-#: ModelConfig fields except ``kind`` (``--model``/``--models`` differ per command).
-model_options = _apply(
-    [
-        click.option(
-            "--hidden",
-            type=int,
-            default=default(M, "hidden"),
-            show_default=True,
-            help="Hidden size H (d_model of the Transformer).",
-        ),
-        click.option(
-            "--layers",
-            type=int,
-            default=default(M, "layers"),
-            show_default=True,
-            help="Stacked recurrent (or encoder) layers.",
-        ),
-        click.option(
-            "--dropout",
-            type=float,
-            default=default(M, "dropout"),
-            show_default=True,
-            help="Dropout between layers.",
-        ),
-        click.option(
-            "--forget-bias",
-            type=OptionalFloat(),
-            default=default(M, "forget_bias"),
-            show_default=True,
-            help="Initial LSTM forget-gate bias, or 'none'.",
-        ),
-        click.option(
-            "--chrono/--no-chrono",
-            default=default(M, "chrono"),
-            show_default=True,
-            help="Chrono init of LSTM gate biases with T_max = lag.",
-        ),
-        click.option(
-            "--input-linear/--no-input-linear",
-            default=default(M, "input_linear"),
-            show_default=True,
-            help="Learned input map before a recurrent core.",
-        ),
-        click.option(
-            "--heads",
-            type=int,
-            default=default(M, "heads"),
-            help="Transformer attention heads [default: most of 8,4,2,1 with >= 16 "
-            "dimensions each].",
-        ),
-    ]
-)
-
-#: TrainConfig fields except task, lag, model, seed and out_dir.
-training_options = _apply(
-    [
-        click.option(
-            "--steps",
-            type=int,
-            default=default(T, "steps"),
-            show_default=True,
-            help="Step budget per run.",
-        ),
-        click.option(
-            "--max-seconds",
-            type=float,
-            default=default(T, "max_seconds"),
-            help="Wall-clock budget per run in seconds [default: none].",
-        ),
-        click.option("--batch-size", type=int, default=default(T, "batch_size"), show_default=True),
-        click.option(
-            "--lr",
-            type=float,
-            default=default(T, "lr"),
-            show_default=True,
-            help="Adam learning rate.",
-        ),
-        click.option(
-            "--optimizer",
-            type=click.Choice(OPTIMIZERS),
-            default=default(T, "optimizer"),
-            show_default=True,
-            help="Adam, or SGD with --momentum (Greff et al. 2015).",
-        ),
-        click.option(
-            "--momentum",
-            type=float,
-            default=default(T, "momentum"),
-            show_default=True,
-            help="SGD momentum.",
-        ),
-        click.option(
-            "--input-noise",
-            type=float,
-            default=default(T, "input_noise"),
-            show_default=True,
-            help="Std of Gaussian noise on training inputs.",
-        ),
-        click.option(
-            "--weight-decay",
-            type=float,
-            default=default(T, "weight_decay"),
-            show_default=True,
-            help="Decoupled weight decay (AdamW); 0 = Adam.",
-        ),
-        click.option(
-            "--grad-clip",
-            type=OptionalFloat(),
-            default=default(T, "grad_clip"),
-            show_default=True,
-            help="Largest gradient norm, or 'none'.",
-        ),
-        click.option(
-            "--schedule",
-            type=click.Choice(SCHEDULES),
-            default=default(T, "schedule"),
-            show_default=True,
-            help="Learning-rate schedule.",
-        ),
-        click.option(
-            "--warmup-steps", type=int, default=default(T, "warmup_steps"), show_default=True
-        ),
-        click.option(
-            "--eval-every",
-            type=int,
-            default=default(T, "eval_every"),
-            show_default=True,
-            help="Steps between validation (and checkpoints).",
-        ),
-        click.option(
-            "--patience",
-            type=int,
-            default=default(T, "patience"),
-            show_default=True,
-            help="Early stopping: evaluations without a lower validation loss "
-            "(0 = never stop early).",
-        ),
-        click.option(
-            "--threads",
-            type=int,
-            default=default(T, "threads"),
-            show_default=True,
-            help="torch.set_num_threads.",
-        ),
-        click.option("--n-val", type=int, default=default(T, "n_val"), show_default=True),
-        click.option("--n-test", type=int, default=default(T, "n_test"), show_default=True),
-    ]
-)
-
-_OPTION_OF_FIELD = {"kind": "--model", "out_dir": "--out", "model": "--model"}
+#: Fields whose option is not ``--field-name``.
+OPTION_OF_FIELD = {"kind": "--model", "out_dir": "--out", "model": "--model"}
 
 
 def option_for(field_name: str) -> str:
-    return _OPTION_OF_FIELD.get(field_name, "--" + field_name.replace("_", "-"))
+    return option_name(field_name, OPTION_OF_FIELD)
 
 
-def config_error(err: Exception) -> click.BadParameter:
-    """A config's "<field>: expected …, got …" error as a click error on that field's option."""
-    message = str(err)
-    field_name = message.split(":", 1)[0].strip()
-    hint = option_for(field_name) if field_name.isidentifier() else None
-    return click.BadParameter(message, param_hint=hint)
+#: ModelConfig fields except ``kind`` (``--model``/``--models`` differ per command).
+model_options = dataclass_options(ModelConfig, exclude=("kind",))
+
+#: TrainConfig fields except those every command declares its own way: task, lag (``--lag`` or
+#: ``--lags``), model, seed (``--seed`` or ``--seeds``) and out_dir (``--out``).
+training_options = dataclass_options(
+    TrainConfig, exclude=("task", "lag", "model", "seed", "out_dir")
+)
+
+#: ``--task``, from TrainConfig.task (its choices and default).
+task_option = dataclass_options(
+    TrainConfig, exclude=[f.name for f in fields(TrainConfig) if f.name != "task"]
+)
+
+
+def task_default_lag(task: str) -> int:
+    """``--lag`` when not given: a formal task's training range N (40), else TrainConfig's."""
+    return getattr(TASKS[task], "default_lag", None) or default(TrainConfig, "lag")
+
+
+def task_default_lags(task: str) -> list[int]:
+    """``--lags`` when not given: a formal task's training range N (40), else 10, 50, 100."""
+    lag = getattr(TASKS[task], "default_lag", None)
+    return [lag] if lag is not None else [10, 50, 100]
+
+
+def lag_option(
+    default_lag: int | None,
+    minimum: int = 1,
+    help: str = "Time lag the task asks the model to bridge.",
+) -> Callable[[Callable[..., Any]], Any]:
+    """``--lag``; with ``default_lag`` None the command picks it (``task_default_lag``)."""
+    return click.option(
+        "--lag",
+        type=click.IntRange(min=minimum),
+        default=default_lag,
+        show_default=default_lag is not None,
+        help=help,
+    )
+
+
+def models_option(default_kinds: str) -> Callable[[Callable[..., Any]], Any]:
+    """``--models``: comma-separated model kinds, as the ``kinds`` argument."""
+    return click.option(
+        "--models",
+        "kinds",
+        type=CommaList(MODEL_KINDS),
+        default=default_kinds,
+        show_default=True,
+        help="Comma-separated model kinds.",
+    )
+
+
+def lags_option(
+    default_lags: str | None, help: str = "Comma-separated lags."
+) -> Callable[[Callable[..., Any]], Any]:
+    return click.option(
+        "--lags",
+        type=CommaList(),
+        default=default_lags,
+        show_default=default_lags is not None,
+        help=help,
+    )
+
+
+def seed_option(f: Callable[..., Any]) -> Any:
+    """``--seed``, TrainConfig.seed's default."""
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=default(TrainConfig, "seed"),
+        show_default=True,
+        help="Seeds initialisation, training batches and the data splits.",
+    )(f)
+
+
+def out_option(
+    help: str, *, required: bool = False, default_out: str | None = None
+) -> Callable[[Callable[..., Any]], Any]:
+    """``--out``: the folder a command writes (``help`` says what goes there)."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False),
+        required=required,
+        default=default_out,
+        show_default=default_out is not None,
+        help=help,
+    )
+
+
+def count_option(
+    flag: str, default: int | None, help: str, minimum: int = 1, **extra: Any
+) -> Callable[[Callable[..., Any]], Any]:
+    """An integer option with a lower bound (a number of seeds, steps, workers...)."""
+    return click.option(
+        flag,
+        type=click.IntRange(min=minimum),
+        default=default,
+        show_default=default is not None,
+        help=help,
+        **extra,
+    )
+
+
+def distributed_option(f: Callable[..., Any]) -> Any:
+    """``--distributed``: one rank of a data-parallel run started by torchrun."""
+    return click.option("--distributed", is_flag=True, help=DISTRIBUTED_HELP)(f)
+
+
+def quiet_option(f: Callable[..., Any]) -> Any:
+    return click.option("--quiet", is_flag=True, help="No progress display.")(f)
+
+
+def resume_option(f: Callable[..., Any]) -> Any:
+    return click.option(
+        "--resume", is_flag=True, help="Continue the training run in --out from its checkpoint."
+    )(f)
 
 
 def model_config(kind: str, opts: dict[str, Any]) -> ModelConfig:
@@ -280,7 +189,7 @@ def model_config(kind: str, opts: dict[str, Any]) -> ModelConfig:
     try:
         return ModelConfig(kind=kind, **{k: v for k, v in opts.items() if k in names})
     except (TypeError, ValueError) as err:
-        raise config_error(err) from err
+        raise config_error(err, OPTION_OF_FIELD) from err
 
 
 def train_config(model: ModelConfig, opts: dict[str, Any], **fixed: Any) -> TrainConfig:
@@ -292,12 +201,7 @@ def train_config(model: ModelConfig, opts: dict[str, Any], **fixed: Any) -> Trai
         values["patience"] = None
     try:
         cfg = TrainConfig(model=model, **values)
-        _check_task(cfg)
+        make_task(cfg.task, cfg.lag)  # task arguments (adding needs lag >= 2) fail here
     except (TypeError, ValueError) as err:
-        raise config_error(err) from err
+        raise config_error(err, OPTION_OF_FIELD) from err
     return cfg
-
-
-def _check_task(cfg: TrainConfig) -> None:
-    """Task arguments (e.g. the adding problem needs lag >= 2) fail here, not mid-grid."""
-    make_task(cfg.task, cfg.lag)

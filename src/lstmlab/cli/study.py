@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -11,11 +12,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from lstmlab.cells.options import VARIANTS
-from lstmlab.cli.options import CommaList
+from lstmlab.apps import STUDY_TARGETS
+from lstmlab.cli.dataclass_options import config_arguments, config_from_options, dataclass_options
+from lstmlab.cli.options import count_option, out_option, quiet_option
 from lstmlab.study.space import SearchSpace
+from lstmlab.study.targets import parse_app_option
 from lstmlab.study.worker import StudyMismatchError, StudySettings, open_study, run_worker
-from lstmlab.tasks import TASKS
 
 
 @click.group("study")
@@ -27,104 +29,56 @@ def _storage(storage: str | None, out: str) -> str:
     return storage or f"sqlite:///{Path(out).resolve() / 'study.db'}"
 
 
-@study_group.command("run")
-@click.option("--task", type=click.Choice(list(TASKS)), default="adding", show_default=True)
-@click.option("--lag", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option(
-    "--variants",
-    type=CommaList(tuple(VARIANTS)),
-    default=",".join(VARIANTS),
-    show_default=True,
-    help="LSTM variants to sample from.",
-)
-@click.option(
-    "--trials",
-    type=click.IntRange(min=1),
-    default=180,
-    show_default=True,
-    help="Finished trials at which the study stops (all workers together).",
-)
-@click.option(
-    "--max-seconds-per-trial",
-    type=click.FloatRange(min=0, min_open=True),
-    default=20.0,
-    show_default=True,
-)
-@click.option("--steps-per-trial", type=click.IntRange(min=1), default=2000, show_default=True)
-@click.option(
-    "--optimizer",
-    type=click.Choice(["sgd", "adam"]),
-    default="sgd",
-    show_default=True,
-    help="SGD with sampled momentum (the paper), or Adam.",
-)
-@click.option(
-    "--sampler",
-    type=click.Choice(["random", "tpe"]),
-    default="random",
-    show_default=True,
-    help="Random search (the paper) or TPE.",
-)
-@click.option("--prune", is_flag=True, help="Stop hopeless trials early (off in the paper).")
-@click.option(
+_storage_option = click.option(
     "--storage",
     default=None,
     help="Optuna storage URL [default: sqlite:///OUT/study.db]; a postgresql:// URL "
     "lets workers on many machines join one study.",
 )
-@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG].")
+
+#: The CLI runs the README's study (180 trials); StudySettings keeps 100 for library callers.
+_RUN_DEFAULTS = {"trials": 180}
+#: StudySettings fields with options of their own: the nested search space (its fields are
+#: options too), the application (its choices are the apps') and its KEY=VALUE options.
+_BY_HAND = ("space", "app", "app_options")
+
+
+@study_group.command("run")
+@dataclass_options(StudySettings, exclude=_BY_HAND, defaults=_RUN_DEFAULTS)
 @click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default="runs/study",
-    show_default=True,
-    help="Folder for the trials' run folders (and the default SQLite storage).",
+    "--app",
+    type=click.Choice(list(STUDY_TARGETS)),
+    default=None,
+    help="Train on an application's data set instead of --task/--lag.",
 )
 @click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes (one thread each).",
+    "--app-option",
+    "app_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A fixed field of the application's config for every trial (repeatable), "
+    "e.g. --app-option horizon=24.",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--worker-index", type=click.IntRange(min=0), default=None, hidden=True)
-@click.option("--quiet", is_flag=True, help="No progress display.")
-def run_command(
-    task,
-    lag,
-    variants,
-    trials,
-    max_seconds_per_trial,
-    steps_per_trial,
-    optimizer,
-    sampler,
-    prune,
-    storage,
-    name,
-    out,
-    workers,
-    seed,
-    worker_index,
-    quiet,
-) -> None:
+@dataclass_options(SearchSpace)
+@_storage_option
+@click.option("--study", "name", default=None, help="Study name [default: TASK-lagLAG, or APP].")
+@out_option(
+    "Folder for the trials' run folders (and the default SQLite storage).",
+    default_out="runs/study",
+)
+@count_option("--workers", 1, "Local worker processes (one thread each).")
+@count_option("--worker-index", None, "This worker's number.", minimum=0, hidden=True)
+@quiet_option
+def run_command(storage, name, out, workers, worker_index, quiet, **values) -> None:
     """Run (or join, or resume) a study: every trial a full training run of the one loop."""
+    space = config_from_options(SearchSpace, values)
     try:
-        settings = StudySettings(
-            task=task,
-            lag=lag,
-            space=SearchSpace(variants=tuple(variants), optimizer=optimizer),
-            trials=trials,
-            max_seconds_per_trial=max_seconds_per_trial,
-            steps_per_trial=steps_per_trial,
-            sampler=sampler,
-            prune=prune,
-            seed=seed,
-        )
+        app_options = dict(parse_app_option(o) for o in values.pop("app_options"))
     except ValueError as err:
-        raise click.UsageError(str(err)) from err
+        raise click.BadParameter(str(err), param_hint="--app-option") from err
+    settings = config_from_options(StudySettings, values, space=space, app_options=app_options)
     Path(out).mkdir(parents=True, exist_ok=True)
-    url, name = _storage(storage, out), name or f"{task}-lag{lag}"
+    url, name = _storage(storage, out), name or settings.default_name()
     try:
         study, _ = open_study(url, name, settings)  # create it once, before the workers start
     except StudyMismatchError as err:
@@ -132,7 +86,7 @@ def run_command(
     console = Console(quiet=quiet)
     if workers == 1:
         if not quiet:
-            console.print(f"study {name!r} in {url}: trials until {trials} have finished")
+            console.print(f"study {name!r} in {url}: trials until {settings.trials} have finished")
         study = run_worker(url, name, settings, out, worker=worker_index or 0)
     else:
         _run_local_workers(console, url, name, out, workers, quiet, settings)
@@ -152,32 +106,15 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
         "lstmlab.cli.main",
         "study",
         "run",
-        "--storage",
-        url,
-        "--study",
-        name,
-        "--out",
-        str(out),
-        "--quiet",
-        "--task",
-        settings.task,
-        "--lag",
-        str(settings.lag),
-        "--variants",
-        ",".join(settings.space.variants),
-        "--trials",
-        str(settings.trials),
-        "--max-seconds-per-trial",
-        str(settings.max_seconds_per_trial),
-        "--steps-per-trial",
-        str(settings.steps_per_trial),
-        "--optimizer",
-        settings.space.optimizer,
-        "--sampler",
-        settings.sampler,
-        "--seed",
-        str(settings.seed),
-        *(["--prune"] if settings.prune else []),
+        *["--storage", url, "--study", name, "--out", str(out), "--quiet"],
+        *config_arguments(settings, exclude=_BY_HAND),
+        *(["--app", settings.app] if settings.app else []),
+        *[
+            a
+            for k, v in settings.app_options.items()
+            for a in ("--app-option", f"{k}={json.dumps(v)}")
+        ],
+        *config_arguments(settings.space),
     ]
     children = [subprocess.Popen([*args, "--worker-index", str(k)]) for k in range(workers)]
     try:
@@ -202,16 +139,9 @@ def _run_local_workers(console, url, name, out, workers, quiet, settings) -> Non
 
 
 @study_group.command("report")
-@click.option(
-    "--storage", default=None, help="Optuna storage URL [default: sqlite:///OUT/study.db]."
-)
+@_storage_option
 @click.option("--study", "name", required=True, help="Study name.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Folder for the plots, report.md and report.json.",
-)
+@out_option("Folder for the plots, report.md and report.json.", required=True)
 @click.option(
     "--top-fraction",
     type=click.FloatRange(0, 1, min_open=True),

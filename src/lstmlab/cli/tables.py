@@ -51,12 +51,13 @@ def result_table(result: RunResult, title: str = "Test result") -> Table:
 
 def summary_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     """One row per (model, lag) of ``lstmlab.training.summarize``: seeds solved (test split),
-    test metric mean ± std over seeds next to the memoryless baseline, median steps to solve
-    (validation, over the seeds that solved it) and mean wall time per run (parameter counts
-    are in results.csv)."""
+    test metric mean ± std over seeds, the best seed's, the memoryless baseline, median steps
+    to solve (validation, over the seeds that solved it) and mean wall time per run (parameter
+    counts are in results.csv)."""
     t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     metric = rows[0]["metric"] if rows else "metric"
-    for col in ("model", "lag", "solved", f"test {metric}", "baseline", "to solve", "s/run"):
+    columns = ("model", "lag", "solved", f"test {metric}", "best", "baseline", "to solve", "s/run")
+    for col in columns:
         t.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
     for r in rows:
         t.add_row(
@@ -64,6 +65,7 @@ def summary_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
             str(r["lag"]),
             f"{r['solved']}/{r['runs']}",
             f"{r['metric_mean']:.2g}±{r['metric_std']:.1g}",
+            fmt(r["metric_best"]),
             f"{r['baseline']:.3g}",
             fmt(r["median_steps_to_solve"]),
             f"{r['wall_time_mean']:.1f}",

@@ -8,10 +8,18 @@ import click
 from rich.console import Console
 
 from lstmlab.cells.options import VARIANTS
+from lstmlab.cli.distributed import distributed_session
 from lstmlab.cli.options import (
     default,
+    distributed_option,
+    lag_option,
     model_config,
     model_options,
+    out_option,
+    quiet_option,
+    resume_option,
+    seed_option,
+    task_default_lag,
     task_option,
     train_config,
     training_options,
@@ -23,12 +31,10 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 
 @click.command("train")
 @task_option
-@click.option(
-    "--lag",
-    type=click.IntRange(min=1),
-    default=default(TrainConfig, "lag"),
-    show_default=True,
-    help="Time lag the task asks the model to bridge.",
+@lag_option(
+    None,
+    help=f"Time lag the task asks the model to bridge; for a formal task, the longest training "
+    f"length N [default: {default(TrainConfig, 'lag')}; 40 for the formal tasks].",
 )
 @click.option(
     "--model",
@@ -46,16 +52,12 @@ from lstmlab.training import RunFolderError, TrainConfig, train
 )
 @model_options
 @training_options
-@click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].",
-)
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) -> None:
+@seed_option
+@out_option("Run folder [default: runs/TASK-lagLAG/MODEL-seedSEED].")
+@resume_option
+@quiet_option
+@distributed_option
+def train_command(kind, variant, seed, out, resume, quiet, distributed, task, lag, **opts) -> None:
     """Train one model on one task; print progress and the final test metrics."""
     if variant is not None:
         if kind not in ("lstm", variant):
@@ -65,14 +67,18 @@ def train_command(kind, variant, seed, out, resume, quiet, task, lag, **opts) ->
             )
         kind = "lstm" if variant == "vanilla" else variant
     model = model_config(kind, opts)
+    lag = task_default_lag(task) if lag is None else lag
     out = out or str(Path("runs") / f"{task}-lag{lag}" / f"{kind}-seed{seed}")
     cfg = train_config(model, opts, task=task, lag=lag, seed=seed, out_dir=out)
     console = Console()
-    try:
-        result = train(cfg, resume=resume, progress=not quiet, console=console)
-    except RunFolderError as err:
-        hint = (
-            "" if resume or "which holds one" not in str(err) else "; pass --resume to continue it"
-        )
-        raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
-    print_result(console, result, cfg.out_dir)
+    with distributed_session(distributed) as ranks:
+        try:
+            result = train(
+                cfg, resume=resume, progress=not quiet, console=console, distributed=distributed
+            )
+        except RunFolderError as err:
+            holds = not resume and "which holds one" in str(err)
+            hint = "; pass --resume to continue it" if holds else ""
+            raise click.BadParameter(f"{err}{hint}", param_hint="--out") from err
+    if ranks.main:
+        print_result(console, result, cfg.out_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -59,7 +60,8 @@ def gradient_flow_png(flows: dict[str, dict[str, GradientFlow]], title: str) -> 
 def gates_png(traces: dict[str, Tensor], x: Tensor, title: str, units: int = 8) -> bytes:
     """The input (features × steps) on top, then one panel per gate: the mean over all units
     and the ``units`` units whose cell state (h without one) makes the largest single jump,
-    the ones that write something into memory at some step."""
+    the ones that write something into memory at some step. A gate with one value per head
+    (the mLSTM's log_i, log_f: (T, NH)) shows its first ``units`` heads."""
     names = list(traces)
     state = traces["c"] if "c" in traces else traces["h"]  # (T, H)
     jump = state.diff(dim=0).abs().amax(dim=0)  # (H,)
@@ -69,8 +71,9 @@ def gates_png(traces: dict[str, Tensor], x: Tensor, title: str, units: int = 8) 
     axes[0].imshow(x.T.numpy(), aspect="auto", interpolation="nearest", cmap="viridis")
     axes[0].set_ylabel("input")
     for ax, name in zip(axes[1:], names, strict=True):
-        g = traces[name]  # (T, H)
-        ax.plot(g[:, chosen].numpy(), linewidth=0.8, alpha=0.7)
+        g = traces[name]  # (T, H) or (T, NH)
+        cols = chosen if g.shape[1] == state.shape[1] else torch.arange(min(units, g.shape[1]))
+        ax.plot(g[:, cols].numpy(), linewidth=0.8, alpha=0.7)
         ax.plot(g.mean(dim=1).numpy(), color="black", linewidth=1.5, label="mean of all units")
         ax.set_ylabel(name)
     axes[-1].set_xlabel("step t")

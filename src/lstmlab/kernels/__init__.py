@@ -6,6 +6,8 @@ the final states and, when asked, the per-step gates as (N, H) tensors.
 
 ``backend``: "auto" (fused when it is built and supports the call, else reference), "fused"
 (raise if it cannot be used) or "reference" (the cells step by step, autograd through the loop).
+For minGRU and minLSTM the fused path is the log-space parallel scan (``minimal.min_scan``):
+whole-sequence torch ops, nothing to build, so "auto" and "fused" always take it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
-from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, reference
+from lstmlab.cells.slstm import SLSTMWeights
+from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, minimal, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = [
@@ -24,6 +27,8 @@ __all__ = [
     "lstm_sequence",
     "gru_sequence",
     "rnn_sequence",
+    "slstm_sequence",
+    "min_sequence",
     "check_backend",
     "check_batch_sizes",
 ]
@@ -107,3 +112,37 @@ def rnn_sequence(
     if fused is not None:
         return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
     return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+
+
+def min_sequence(
+    cell: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """cell "min_gru" / "min_lstm": x (N, I), h0 (B, H), weights (W_ih, b_ih) → out (N, H),
+    h (B, H), gates. "reference" runs the steps one by one, "auto"/"fused" the parallel scan."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
+    run = minimal.min_sequential if backend == "reference" else minimal.min_scan
+    return run(cell, x, batch_sizes, h0, weights, reverse, return_gates)
+
+
+def slstm_sequence(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: tuple[Tensor, Tensor, Tensor, Tensor],
+    w: SLSTMWeights,
+    forget_gate: str = "sigmoid",
+    *,
+    reverse: bool = False,
+    return_gates: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
+    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)

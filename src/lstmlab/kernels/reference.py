@@ -9,7 +9,9 @@ keep theirs. A full (T, B, I) batch is the case ``batch_sizes = [B] * T``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from itertools import accumulate
 
 import torch
@@ -19,10 +21,35 @@ from lstmlab.cells.gru import gru_step
 from lstmlab.cells.lstm import LSTMWeights, lstm_step, sigmoid_state
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.rnn import rnn_step
+from lstmlab.cells.slstm import SLSTMWeights, slstm_step
 
-__all__ = ["recurrence", "lstm_reference", "gru_reference", "rnn_reference"]
+__all__ = [
+    "recurrence",
+    "StepHook",
+    "stepwise",
+    "lstm_reference",
+    "gru_reference",
+    "rnn_reference",
+    "slstm_reference",
+]
 
 State = tuple[Tensor, ...]
+#: Called after every step with (t, the step's new state rows): the very tensors the next step
+#: and the output read, so their ``.grad`` is the total derivative (``lstmlab.diagnostics``).
+StepHook = Callable[[int, State], None]
+
+_STEP_HOOK: ContextVar[StepHook | None] = ContextVar("lstmlab_step_hook", default=None)
+
+
+@contextlib.contextmanager
+def stepwise(hook: StepHook) -> Iterator[None]:
+    """Give ``hook`` to every reference recurrence run inside the block (a layer's forward
+    reaches ``recurrence`` through its kernel function without a hook argument of its own)."""
+    token = _STEP_HOOK.set(hook)
+    try:
+        yield
+    finally:
+        _STEP_HOOK.reset(token)
 
 
 def recurrence(
@@ -31,15 +58,20 @@ def recurrence(
     batch_sizes: Sequence[int],
     state: State,
     reverse: bool = False,
+    hook: StepHook | None = None,
 ) -> tuple[list[tuple], State]:
     """Run ``step`` over the packed sequence; returns the per-step records (in t order) and the
-    final state. In reverse, a row joins when its sequence starts, from its initial state."""
+    final state. In reverse, a row joins when its sequence starts, from its initial state.
+    ``hook`` (else the one of an enclosing ``stepwise``) sees every step's new state rows."""
+    hook = hook if hook is not None else _STEP_HOOK.get()
     T = len(batch_sizes)
     offsets = [0, *accumulate(batch_sizes)]
     records: list[tuple] = [()] * T
     for t in reversed(range(T)) if reverse else range(T):
         n = batch_sizes[t]
         new, records[t] = step(x[offsets[t] : offsets[t + 1]], tuple(s[:n] for s in state))
+        if hook is not None:
+            hook(t, new)
         state = tuple(torch.cat([a, s[n:]]) for a, s in zip(new, state, strict=True))
     return records, state
 
@@ -112,3 +144,24 @@ def rnn_reference(
     records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
     out = torch.cat([r.h for r in records])
     return out, h, ({"h": out} if return_gates else None)
+
+
+def slstm_reference(
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    state: State,
+    w: SLSTMWeights,
+    forget_gate: str = "sigmoid",
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, State, dict[str, Tensor] | None]:
+    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates."""
+
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        y = slstm_step(w, x_t, *st, forget_gate=forget_gate)
+        return (y.h, y.c, y.n, y.m), y
+
+    records, final = recurrence(step, x, batch_sizes, state, reverse)
+    out = torch.cat([r.h for r in records])  # (N, H)
+    gates = {k: torch.cat([getattr(r, k) for r in records]) for k in "ifzocnmh"}
+    return out, final, (gates if return_gates else None)

@@ -2,9 +2,12 @@
 
 from lstmlab.layers.gru import GRU
 from lstmlab.layers.lstm import LSTM
+from lstmlab.layers.minimal import MinGRU, MinLSTM
+from lstmlab.layers.mlstm import MLSTM
 from lstmlab.layers.rnn import RNN
+from lstmlab.layers.slstm import SLSTM
 
-__all__ = ["LSTM", "GRU", "RNN"]
+__all__ = ["LSTM", "GRU", "RNN", "SLSTM", "MLSTM", "MinLSTM", "MinGRU"]
 from lstmlab.layers.long_sequences import (  # noqa: E402
     checkpointed,
     saved_activation_bytes,

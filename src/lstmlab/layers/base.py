@@ -13,8 +13,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from lstmlab.cells.init import uniform_
-from lstmlab.kernels import check_backend
-from lstmlab.layers.checks import (
+from lstmlab.checks import (
     check_flag,
     check_int,
     check_lengths,
@@ -22,6 +21,7 @@ from lstmlab.layers.checks import (
     check_shape,
     check_tensor,
 )
+from lstmlab.kernels import check_backend
 
 __all__ = ["RecurrentBase"]
 
@@ -85,6 +85,26 @@ def _cast(value, dtype: torch.dtype):
     return value
 
 
+#: The constructor arguments torch.nn.LSTM/GRU/RNN and our layers share, under the same names.
+_TORCH_ARGUMENTS = (
+    "input_size",
+    "hidden_size",
+    "num_layers",
+    "bias",
+    "batch_first",
+    "dropout",
+    "bidirectional",
+)
+
+
+def _torch_config(module: nn.RNNBase, names: tuple[str, ...]) -> dict:
+    """The arguments ``names`` of a torch.nn or lstmlab layer, with its parameters' device and
+    dtype: what builds its twin on the other side."""
+    p = next(module.parameters())
+    config = {name: getattr(module, name) for name in names}
+    return config | {"dropout": float(module.dropout), "device": p.device, "dtype": p.dtype}
+
+
 class RecurrentBase(nn.RNNBase):
     """Base of ``lstmlab.LSTM/GRU/RNN``; see those classes for the equations.
 
@@ -104,6 +124,9 @@ class RecurrentBase(nn.RNNBase):
     torch_class: type[nn.RNNBase]
     #: torch.nn.RNNBase.mode of this layer.
     mode: str
+    #: Constructor arguments of ``torch_class`` beyond ``_TORCH_ARGUMENTS``, read from (and
+    #: given to) the torch.nn module under the same names by from_torch / to_torch.
+    torch_option_names: tuple[str, ...] = ()
     #: Under autocast, torch.nn.LSTM/RNN compute in the autocast dtype; torch.nn.GRU keeps the
     #: input's dtype (measured on CPU, torch 2.13): True gives the GRU's rule.
     autocast_follows_input: bool = False
@@ -416,7 +439,7 @@ class RecurrentBase(nn.RNNBase):
 
     def torch_options(self) -> dict:
         """Constructor arguments of ``torch_class`` beyond those of RNNBase."""
-        return {"proj_size": self.proj_size} if self.proj_size else {}
+        return {name: getattr(self, name) for name in self.torch_option_names}
 
     @classmethod
     def from_torch(cls, module: nn.RNNBase, **kwargs):
@@ -426,23 +449,7 @@ class RecurrentBase(nn.RNNBase):
                 f"module: expected a {cls.torch_class.__module__}."
                 f"{cls.torch_class.__name__}, got {type(module).__name__}"
             )
-        p = next(module.parameters())
-        extra = {"proj_size": module.proj_size} if module.proj_size else {}
-        if isinstance(module, nn.RNN):
-            extra = {"nonlinearity": module.nonlinearity}
-        layer = cls(
-            input_size=module.input_size,
-            hidden_size=module.hidden_size,
-            num_layers=module.num_layers,
-            bias=module.bias,
-            batch_first=module.batch_first,
-            dropout=float(module.dropout),
-            bidirectional=module.bidirectional,
-            device=p.device,
-            dtype=p.dtype,
-            **extra,
-            **kwargs,
-        )
+        layer = cls(**_torch_config(module, _TORCH_ARGUMENTS + cls.torch_option_names), **kwargs)
         layer.load_state_dict(module.state_dict())
         return layer
 
@@ -454,19 +461,7 @@ class RecurrentBase(nn.RNNBase):
                 f"{differs.split('=')[0]}: {self.torch_class.__name__} has no "
                 f"such option; expected the torch.nn maths, got {differs}"
             )
-        p = self.weight_ih_l0
-        m = self.torch_class(
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bias=self.bias,
-            batch_first=self.batch_first,
-            dropout=self.dropout,
-            bidirectional=self.bidirectional,
-            device=p.device,
-            dtype=p.dtype,
-            **self.torch_options(),
-        )
+        m = self.torch_class(**_torch_config(self, _TORCH_ARGUMENTS), **self.torch_options())
         m.load_state_dict(self.state_dict())
         return m
 

@@ -6,8 +6,9 @@ import torch
 from torch import nn
 
 from lstmlab import kernels
+from lstmlab.cells.gru import gru_shapes
+from lstmlab.checks import check_flag
 from lstmlab.layers.base import RecurrentBase
-from lstmlab.layers.checks import check_flag
 
 __all__ = ["GRU"]
 
@@ -58,24 +59,11 @@ class GRU(RecurrentBase):
         backend: str = "auto",
     ) -> None:
         self.reset_after = check_flag("reset_after", reset_after)
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
-        H = self.hidden_size
-        shapes = {"weight_ih": (3 * H, input_size), "weight_hh": (3 * H, H)}
-        return shapes | ({"bias_ih": (3 * H,), "bias_hh": (3 * H,)} if self.bias else {})
+        return gru_shapes(input_size, self.hidden_size, self.bias)
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]

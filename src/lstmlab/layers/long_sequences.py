@@ -18,8 +18,8 @@ import torch
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
+from lstmlab.checks import check_int
 from lstmlab.layers.base import RecurrentBase
-from lstmlab.layers.checks import check_int
 
 __all__ = ["checkpointed", "truncated_bptt", "saved_activation_bytes"]
 

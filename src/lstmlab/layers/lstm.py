@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lstmlab import kernels
-from lstmlab.cells.init import chrono_, forget_bias_
+from lstmlab.cells.init import check_bias_init, lstm_biases_
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import (
     LSTMOptions,
@@ -91,6 +91,7 @@ class LSTM(RecurrentBase):
 
     state_names = ("h", "c")
     torch_class = nn.LSTM
+    torch_option_names = ("proj_size",)
     mode = "LSTM"
 
     def __init__(
@@ -113,29 +114,10 @@ class LSTM(RecurrentBase):
     ) -> None:
         self.options = resolve_variant(variant)
         self.variant = variant if isinstance(variant, str) else "custom"
-        if forget_bias is not None and chrono is not None:
-            raise ValueError(
-                f"forget_bias, chrono: expected at most one of them, got "
-                f"forget_bias={forget_bias}, chrono={chrono}"
-            )
-        if (forget_bias is not None or chrono is not None) and not bias:
-            raise ValueError(
-                "bias: forget_bias and chrono set gate biases; expected bias=True, got False"
-            )
+        check_bias_init(forget_bias, chrono, bias)
         self.forget_bias, self.chrono = forget_bias, chrono
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, proj_size, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(self.options, input_size, self.hidden_size, self.proj_size, self.bias)
@@ -145,12 +127,8 @@ class LSTM(RecurrentBase):
         for layer in range(self.num_layers):
             for d in range(self.num_directions):
                 w = self.layer_weights(layer, d)
-                if self.forget_bias is not None:
-                    forget_bias_(
-                        w["bias_ih"], w["bias_hh"], self.options, self.hidden_size, self.forget_bias
-                    )
-                if self.chrono is not None:
-                    chrono_(w["bias_ih"], w["bias_hh"], self.options, self.hidden_size, self.chrono)
+                H, fb, chrono = self.hidden_size, self.forget_bias, self.chrono
+                lstm_biases_(w.get("bias_ih"), w.get("bias_hh"), self.options, H, fb, chrono)
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         h0, c0 = state

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lstmlab import kernels
-from lstmlab.cells.rnn import NONLINEARITIES
+from lstmlab.cells.rnn import check_nonlinearity, rnn_shapes
 from lstmlab.layers.base import RecurrentBase
 
 __all__ = ["RNN"]
@@ -28,6 +28,7 @@ class RNN(RecurrentBase):
     """
 
     torch_class = nn.RNN
+    torch_option_names = ("nonlinearity",)
 
     def __init__(
         self,
@@ -44,30 +45,13 @@ class RNN(RecurrentBase):
         *,
         backend: str = "auto",
     ) -> None:
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(
-                f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}"
-            )
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = check_nonlinearity(nonlinearity)
         self.mode = f"RNN_{nonlinearity.upper()}"
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-            backend,
-        )
+        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*common, 0, device, dtype, backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
-        H = self.hidden_size
-        shapes = {"weight_ih": (H, input_size), "weight_hh": (H, H)}
-        return shapes | ({"bias_ih": (H,), "bias_hh": (H,)} if self.bias else {})
+        return rnn_shapes(input_size, self.hidden_size, self.bias)
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
@@ -82,9 +66,6 @@ class RNN(RecurrentBase):
             backend=self.backend,
         )
         return out, [h], gates
-
-    def torch_options(self) -> dict:
-        return {"nonlinearity": self.nonlinearity}
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

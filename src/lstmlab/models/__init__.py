@@ -3,8 +3,10 @@
 from lstmlab.models.build import build_core, build_model
 from lstmlab.models.config import (
     LSTM_KINDS,
+    MIN_KINDS,
     MODEL_KINDS,
     RECURRENT_KINDS,
+    XLSTM_KINDS,
     ModelConfig,
     default_heads,
     lstm_variant,
@@ -18,8 +20,10 @@ register_safe_globals([SequenceModel, TransformerCore, SinusoidalPositions])
 
 __all__ = [
     "LSTM_KINDS",
+    "MIN_KINDS",
     "MODEL_KINDS",
     "RECURRENT_KINDS",
+    "XLSTM_KINDS",
     "ModelConfig",
     "SequenceModel",
     "TransformerCore",

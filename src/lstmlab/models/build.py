@@ -27,13 +27,25 @@ class TaskShape(Protocol):
 def build_core(cfg: ModelConfig, input_size: int, lag: int, causal: bool) -> nn.Module:
     """The recurrent layer (time-major) or Transformer encoder that ``cfg.kind`` names."""
     H, L = cfg.hidden, cfg.layers
+    heads = cfg.heads or default_heads(H)
     if cfg.kind == "transformer":
-        heads = cfg.heads or default_heads(H)
         return TransformerCore(H, L, heads, cfg.dropout, causal)
     if cfg.kind == "rnn":
         return lstmlab.RNN(input_size, H, L, dropout=cfg.dropout)
     if cfg.kind == "gru":
         return lstmlab.GRU(input_size, H, L, dropout=cfg.dropout)
+    if cfg.kind == "slstm":
+        return lstmlab.SLSTM(input_size, H, L, dropout=cfg.dropout, num_heads=heads)
+    if cfg.kind == "mlstm":
+        return lstmlab.MLSTM(input_size, H, L, dropout=cfg.dropout, num_heads=heads)
+    chrono = lag if cfg.chrono else None  # T_max = the task's lag
+    if cfg.kind == "mingru":
+        return lstmlab.MinGRU(input_size, H, L, dropout=cfg.dropout, chrono=chrono)
+    if cfg.kind == "minlstm":
+        forget_bias = None if cfg.chrono else cfg.forget_bias
+        return lstmlab.MinLSTM(
+            input_size, H, L, dropout=cfg.dropout, forget_bias=forget_bias, chrono=chrono
+        )
     if cfg.kind in LSTM_KINDS:
         variant = lstm_variant(cfg.kind)
         has_forget_gate = resolve_variant(variant).forget_gate
@@ -45,7 +57,7 @@ def build_core(cfg: ModelConfig, input_size: int, lag: int, causal: bool) -> nn.
             dropout=cfg.dropout,
             variant=variant,
             forget_bias=forget_bias,
-            chrono=lag if cfg.chrono else None,  # T_max = the task's lag
+            chrono=chrono,
         )
     raise AssertionError(f"kind {cfg.kind!r} passed ModelConfig's check but has no builder")
 

@@ -10,16 +10,24 @@ sequence needs a larger learning rate: the default range here is [1e-4, 1] (×10
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import optuna
 
 from lstmlab.cells.options import VARIANTS
-from lstmlab.models import ModelConfig
-from lstmlab.training import TrainConfig
+from lstmlab.checks import ArgumentError
+from lstmlab.fields import config_field
+from lstmlab.study.targets import Target, kind_of_variant, task_target
+from lstmlab.training import TrainConfig, train
 
-__all__ = ["SearchSpace", "GREFF_VERDICTS", "BASELINE_VARIANT", "kind_of_variant"]
+__all__ = [
+    "SearchSpace",
+    "GREFF_VERDICTS",
+    "BASELINE_VARIANT",
+    "kind_of_variant",
+    "default_base",
+]
 
 #: Greff et al.'s "vanilla" LSTM has peepholes: lstmlab's "peephole" variant. The t-tests
 #: compare every variant with it, as the paper does.
@@ -41,34 +49,42 @@ GREFF_VERDICTS: dict[str, str] = {
 }
 
 
-def kind_of_variant(variant: str) -> str:
-    """The model kind (``ModelConfig.kind``) of an LSTM variant name."""
-    return "lstm" if variant == "vanilla" else variant
-
-
 @dataclass(frozen=True)
 class SearchSpace:
     """What a trial samples, and the fixed parts of its training run."""
 
-    variants: tuple[str, ...] = tuple(VARIANTS)
-    hidden_range: tuple[int, int] = (20, 200)
-    lr_range: tuple[float, float] = (1e-4, 1.0)
-    one_minus_momentum_range: tuple[float, float] = (0.01, 1.0)
-    noise_range: tuple[float, float] = (0.0, 1.0)
-    optimizer: str = "sgd"
+    variants: tuple[str, ...] = config_field(
+        tuple(VARIANTS), "LSTM variants to sample from.", choices=tuple(VARIANTS)
+    )
+    hidden_range: tuple[int, int] = config_field((20, 200), "Hidden size, log-uniform in LOW,HIGH.")
+    lr_range: tuple[float, float] = config_field(
+        (1e-4, 1.0), "Learning rate, log-uniform in LOW,HIGH."
+    )
+    one_minus_momentum_range: tuple[float, float] = config_field(
+        (0.01, 1.0), "1 − SGD momentum, log-uniform in LOW,HIGH."
+    )
+    noise_range: tuple[float, float] = config_field(
+        (0.0, 1.0), "Std of the Gaussian input noise, uniform in LOW,HIGH."
+    )
+    optimizer: str = config_field(
+        "sgd", "SGD with sampled momentum (the paper), or Adam.", choices=("sgd", "adam")
+    )
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.variants if v not in VARIANTS]
         if not self.variants or unknown:
-            raise ValueError(
-                f"variants: expected names from {', '.join(VARIANTS)}, got {list(self.variants)}"
+            raise ArgumentError(
+                f"variants: expected names from {', '.join(VARIANTS)}, got {list(self.variants)}",
+                "variants",
             )
         if self.optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer: expected 'sgd' or 'adam', got {self.optimizer!r}")
+            raise ArgumentError(
+                f"optimizer: expected 'sgd' or 'adam', got {self.optimizer!r}", "optimizer"
+            )
         for name in ("hidden_range", "lr_range", "one_minus_momentum_range", "noise_range"):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
-                raise ValueError(f"{name}: expected 0 <= low <= high, got ({low}, {high})")
+                raise ArgumentError(f"{name}: expected 0 <= low <= high, got ({low}, {high})", name)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -77,35 +93,29 @@ class SearchSpace:
     def from_dict(cls, d: dict[str, Any]) -> SearchSpace:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
-    def suggest(self, trial: optuna.Trial, base: TrainConfig) -> TrainConfig:
-        """The training run of ``trial``: ``base`` with the sampled variant and hyperparameters."""
-        variant = trial.suggest_categorical("variant", list(self.variants))
-        hidden = trial.suggest_int("hidden", *self.hidden_range, log=True)
-        lr = trial.suggest_float("lr", *self.lr_range, log=True)
-        noise = trial.suggest_float("input_noise", *self.noise_range)
-        momentum = 0.0
+    def sample(self, trial: optuna.Trial, noise: bool = True) -> dict[str, Any]:
+        """A trial's variant and hyperparameters (input noise only where ``noise``)."""
+        params: dict[str, Any] = {
+            "variant": trial.suggest_categorical("variant", list(self.variants)),
+            "hidden": trial.suggest_int("hidden", *self.hidden_range, log=True),
+            "lr": trial.suggest_float("lr", *self.lr_range, log=True),
+            "optimizer": self.optimizer,
+            "momentum": 0.0,
+        }
+        if noise:
+            params["input_noise"] = trial.suggest_float("input_noise", *self.noise_range)
         if self.optimizer == "sgd":
-            momentum = 1.0 - trial.suggest_float(
+            params["momentum"] = 1.0 - trial.suggest_float(
                 "one_minus_momentum", *self.one_minus_momentum_range, log=True
             )
-        model = replace(base.model, kind=kind_of_variant(variant), hidden=hidden)
-        return replace(
-            base, model=model, lr=lr, input_noise=noise, optimizer=self.optimizer, momentum=momentum
-        )
+        return params
+
+    def suggest(self, trial: optuna.Trial, base: TrainConfig) -> TrainConfig:
+        """The training run of ``trial`` on a lab task: ``base`` with the sampled values."""
+        target = Target(base, noise=True, runner=train)
+        return target.config(self.sample(trial), base.out_dir)
 
 
 def default_base(task: str, lag: int, max_seconds: float, steps: int, seed: int) -> TrainConfig:
-    """The fixed part of every trial: one task, a step and time budget, no early stopping."""
-    return TrainConfig(
-        task=task,
-        lag=lag,
-        model=ModelConfig(kind="peephole"),
-        steps=steps,
-        max_seconds=max_seconds,
-        patience=None,  # the paper ran every trial to the end
-        seed=seed,
-        threads=1,
-        n_val=256,
-        n_test=512,
-        eval_every=100,
-    )
+    """The fixed part of every trial on a lab task (``targets.task_target``)."""
+    return task_target(task, lag, max_seconds, steps, seed).base

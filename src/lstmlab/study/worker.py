@@ -4,8 +4,8 @@ Any number of workers, in local processes or on other machines, join one study t
 storage. Each trial keeps its run folder ``OUT/trials/trial-NNNNN`` (config, checkpoints,
 result). Workers send a heartbeat; a trial whose worker died (a kill, a crash, a lost machine)
 is marked failed by the next worker that starts a trial and re-queued with the same parameters
-(Optuna's ``RetryFailedTrialCallback``); the retry resumes the dead trial's run folder from its
-last checkpoint.
+(Optuna's ``RetryHeartbeatStaleTrialCallback``, optuna >= 4.9); the retry resumes the dead
+trial's run folder from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ import math
 import os
 import socket
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages import RDBStorage, RetryFailedTrialCallback
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from lstmlab.study.space import SearchSpace, default_base
-from lstmlab.training import train
+from lstmlab.checks import check_choice, check_int, check_positive
+from lstmlab.fields import config_field
+from lstmlab.study.space import SearchSpace
+from lstmlab.study.targets import Target, app_target, task_target
+from lstmlab.tasks import TASKS
 
 __all__ = ["StudySettings", "run_worker", "open_study", "storage_for", "StudyMismatchError"]
 
@@ -41,7 +44,9 @@ class StudySettings:
     """What every worker of one study shares (stored in the study; a joining worker must agree).
 
     Attributes:
-        task, lag: the lab's task every trial trains on.
+        task, lag: the lab's task every trial trains on (ignored with ``app``).
+        app, app_options: an application's data set to train on instead
+            (``lstmlab.apps.STUDY_TARGETS``), with fixed values for fields of its config.
         space: what a trial samples (variant and hyperparameters).
         trials: the number of finished trials at which workers stop.
         max_seconds_per_trial, steps_per_trial: each trial's budget.
@@ -50,22 +55,42 @@ class StudySettings:
         seed: seeds the data splits (identical for every trial) and the samplers.
     """
 
-    task: str = "adding"
-    lag: int = 30
-    space: SearchSpace = field(default_factory=SearchSpace)
-    trials: int = 100
-    max_seconds_per_trial: float = 20.0
-    steps_per_trial: int = 2000
-    sampler: str = "random"
-    prune: bool = False
-    seed: int = 0
+    task: str = config_field("adding", "The lab's task of every trial.", choices=tuple(TASKS))
+    lag: int = config_field(30, "The task's time lag.")
+    app: str | None = config_field(
+        None, "Train on an application's data set instead of --task/--lag."
+    )
+    app_options: dict[str, Any] = config_field(
+        help="Fixed fields of the application's config for every trial.", factory=dict
+    )
+    space: SearchSpace = config_field(help="What a trial samples.", factory=SearchSpace)
+    trials: int = config_field(
+        100, "Finished trials at which the study stops (all workers together)."
+    )
+    max_seconds_per_trial: float = config_field(20.0, "Wall-clock budget of each trial.")
+    steps_per_trial: int = config_field(2000, "Step budget of each trial.")
+    sampler: str = config_field(
+        "random", "Random search (the paper) or TPE.", choices=("random", "tpe")
+    )
+    prune: bool = config_field(False, "Stop hopeless trials early (off in the paper).")
+    seed: int = config_field(0, "Seeds the data splits and the samplers.")
 
     def __post_init__(self) -> None:
-        if self.sampler not in ("random", "tpe"):
-            raise ValueError(f"sampler: expected 'random' or 'tpe', got {self.sampler!r}")
-        if isinstance(self.trials, bool) or not isinstance(self.trials, int) or self.trials < 1:
-            raise ValueError(f"trials: expected an integer >= 1, got {self.trials!r}")
-        default_base(self.task, self.lag, self.max_seconds_per_trial, self.steps_per_trial, 0)
+        check_choice("sampler", self.sampler, ("random", "tpe"))
+        check_int("trials", self.trials, 1)
+        check_positive("max_seconds_per_trial", self.max_seconds_per_trial)
+        check_int("steps_per_trial", self.steps_per_trial, 1)
+        self.target()  # raises naming the bad task, app option or budget
+
+    def target(self) -> Target:
+        """What every trial trains on."""
+        budget = (self.max_seconds_per_trial, self.steps_per_trial, self.seed)
+        if self.app is not None:
+            return app_target(self.app, self.app_options, *budget)
+        return task_target(self.task, self.lag, *budget)
+
+    def default_name(self) -> str:
+        return self.app if self.app is not None else f"{self.task}-lag{self.lag}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "space": self.space.to_dict()}
@@ -95,7 +120,7 @@ def _rdb_storage(url: str, engine_kwargs: dict[str, Any]) -> RDBStorage:
         engine_kwargs=engine_kwargs,
         heartbeat_interval=HEARTBEAT_INTERVAL,
         grace_period=GRACE_PERIOD,
-        failed_trial_callback=RetryFailedTrialCallback(max_retry=3),
+        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3),
     )
 
 
@@ -146,23 +171,17 @@ def open_study(
 
 
 def _objective(settings: StudySettings, out: Path):
-    base = default_base(
-        settings.task,
-        settings.lag,
-        settings.max_seconds_per_trial,
-        settings.steps_per_trial,
-        settings.seed,
-    )
+    target = settings.target()
 
     def objective(trial: optuna.Trial) -> float:
         # retried_trial_number reads a FrozenTrial's attributes (a live Trial has none).
         frozen = next(t for t in trial.study.get_trials(deepcopy=False) if t.number == trial.number)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            original = RetryFailedTrialCallback.retried_trial_number(frozen)
+            original = RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
         number = trial.number if original is None else original
         folder = out / "trials" / f"trial-{number:05d}"
-        cfg = replace(settings.space.suggest(trial, base), out_dir=str(folder))
+        cfg = target.config(settings.space.sample(trial, target.noise), str(folder))
         resume = (folder / "config.json").is_file()
 
         def report(step: int, val: dict[str, float]) -> None:
@@ -174,7 +193,7 @@ def _objective(settings: StudySettings, out: Path):
         trial.set_user_attr("folder", str(folder))
         trial.set_user_attr("host", socket.gethostname())
         trial.set_user_attr("pid", os.getpid())
-        result = train(cfg, resume=resume, progress=False, on_evaluate=report)
+        result = target.runner(cfg, resume=resume, progress=False, on_evaluate=report)
         m = result.metrics
         for key in ("loss", "metric", "baseline"):
             trial.set_user_attr(f"test_{key}", m.get(key))
@@ -183,8 +202,9 @@ def _objective(settings: StudySettings, out: Path):
         trial.set_user_attr("stop_reason", result.stop_reason)
         trial.set_user_attr("params_count", result.params)
         trial.set_user_attr("resumed", resume)
-        # A diverged run learned nothing: score it as the memoryless baseline.
-        return m["loss"] if math.isfinite(m["loss"]) else m["baseline"]
+        # A diverged run learned nothing: score it as the memoryless baseline where the
+        # problem has one (the lab's tasks); an application's diverged trial fails (NaN).
+        return m["loss"] if math.isfinite(m["loss"]) else m.get("baseline", math.nan)
 
     return objective
 

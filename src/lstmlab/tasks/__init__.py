@@ -1,4 +1,5 @@
-"""The classic long-lag tasks, behind one interface (`Task`, `TaskData` in `base`).
+"""The classic long-lag tasks and the formal-language tasks of Delétang et al. 2023
+(``formal``), behind one interface (`Task`, `TaskData` in `base`).
 
 This package is the one place that knows each task; the training loop uses only the interface.
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lstmlab.checks import ArgumentError
 from lstmlab.tasks.adding import AddingTask
 from lstmlab.tasks.base import IGNORE_INDEX, Task, TaskData
 from lstmlab.tasks.copy_memory import CopyTask
+from lstmlab.tasks.formal import FORMAL_TASKS, FormalTask
 from lstmlab.tasks.language import LanguageTask
 from lstmlab.tasks.multiplication import MultiplicationTask
 from lstmlab.tasks.reber import ReberTask
@@ -27,13 +30,14 @@ TASKS: dict[str, type[Task]] = {
     "reber": ReberTask,
     "copy": CopyTask,
     "language": LanguageTask,
+    **FORMAL_TASKS,  # Delétang et al. 2023: parity, modular_arithmetic, …, bucket_sort
 }
 
 
 def make_task(name: str, lag: int, **kwargs: Any) -> Task:
     """The task called `name` with the given lag and task-specific options (e.g. n_symbols=3)."""
     if name not in TASKS:
-        raise ValueError(f"name: expected one of {sorted(TASKS)}, got {name!r}")
+        raise ArgumentError(f"name: expected one of {sorted(TASKS)}, got {name!r}", "name")
     return TASKS[name](lag, **kwargs)
 
 
@@ -42,6 +46,8 @@ __all__ = [
     "TASKS",
     "AddingTask",
     "CopyTask",
+    "FORMAL_TASKS",
+    "FormalTask",
     "LanguageTask",
     "MultiplicationTask",
     "ReberTask",

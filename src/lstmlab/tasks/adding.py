@@ -10,7 +10,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import Task, TaskData, check_int, check_output, generator, mse_scores
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, check_output, generator, mse_scores
 
 
 def marked_pairs(n: int, T: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,6 +54,7 @@ class AddingTask(Task):
     """
 
     name: ClassVar[str] = "adding"
+    loss, target, causal = "mse", "last", False
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.4; Le et al. 2015, §4.1; Arjovsky et al. 2016, §4.2"
     )
@@ -65,9 +67,6 @@ class AddingTask(Task):
         self.lag = check_int("lag", lag, minimum=2, why="one marker in each half of the sequence")
         self.input_size = 2
         self.output_size = 1
-        self.loss = "mse"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -9,13 +9,16 @@ tasks: what is scored, where, and how, lives here and in the task modules.
 from __future__ import annotations
 
 import abc
-import numbers
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from lstmlab.checks import ArgumentError, check_int
 
 # torch.nn.functional.cross_entropy's default ignore_index: a target position that is not scored.
 IGNORE_INDEX = -100
@@ -38,10 +41,13 @@ class TaskData:
 
     def __post_init__(self) -> None:
         if self.x.dim() != 3:
-            raise ValueError(f"x: expected shape (N, T, input_size), got {tuple(self.x.shape)}")
+            raise ArgumentError(
+                f"x: expected shape (N, T, input_size), got {tuple(self.x.shape)}", "x"
+            )
         if self.y.shape[0] != self.x.shape[0]:
-            raise ValueError(
-                f"y: expected {self.x.shape[0]} sequences like x, got shape {tuple(self.y.shape)}"
+            raise ArgumentError(
+                f"y: expected {self.x.shape[0]} sequences like x, got shape {tuple(self.y.shape)}",
+                "y",
             )
 
     def __len__(self) -> int:
@@ -51,7 +57,8 @@ class TaskData:
 class Task(abc.ABC):
     """A generator of sequences whose target needs a memory of `lag` steps (or a lag set by it).
 
-    Subclasses set the instance attributes below in `__init__`, after validating their arguments.
+    Subclasses set the attributes below: in `__init__` after validating their arguments, or as
+    class attributes where they are the same for every instance (loss, target, causal).
     """
 
     name: ClassVar[str]
@@ -86,6 +93,22 @@ class Task(abc.ABC):
             split: self.generate(size, split_seed(seed, split)) for split, size in sizes.items()
         }
 
+    def evaluation_sets(self, split: str, n: int, seed: int) -> list[TaskData]:
+        """The sets the split "val" or "test" is scored on: each is scored by ``evaluate``, the
+        scores combined by ``merge``. One set of n sequences by default, the one ``splits``
+        gives; a task tested on other lengths than it trains on (``lstmlab.tasks.formal``)
+        returns one set per length."""
+        if split not in SPLIT_NAMES:
+            raise ValueError(f"split: expected one of {SPLIT_NAMES}, got {split!r}")
+        n = check_int("n", n, minimum=1)
+        return [self.generate(n, split_seed(check_seed(seed), split))]
+
+    def merge(self, metrics: Sequence[dict[str, float]]) -> dict[str, float]:
+        """The scores of the sets of ``evaluation_sets`` as one: each score averaged."""
+        if len(metrics) == 1:
+            return dict(metrics[0])
+        return {k: statistics.fmean(m[k] for m in metrics) for k in metrics[0]}
+
     @abc.abstractmethod
     def baseline(self) -> float:
         """The loss of the trivial predictor that has no memory of the relevant inputs."""
@@ -110,22 +133,12 @@ class Task(abc.ABC):
 # --- argument checks ------------------------------------------------------------------------
 
 
-def check_int(name: str, value: object, minimum: int, why: str = "") -> int:
-    """`value` as an int, or a ValueError naming the argument, what was expected and what came."""
-    reason = f" ({why})" if why else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}: expected an integer >= {minimum}{reason}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}{reason}, got {value}")
-    return int(value)
-
-
 def check_seed(seed: object) -> int:
     # torch.Generator.manual_seed takes at most 64 bits; negative seeds are refused so that every
     # seed maps to one numpy SeedSequence (split_seed) as well.
     seed = check_int("seed", seed, minimum=0)
     if seed >= 2**64:
-        raise ValueError(f"seed: expected an integer < 2**64, got {seed}")
+        raise ArgumentError(f"seed: expected an integer < 2**64, got {seed}", "seed")
     return seed
 
 
@@ -161,10 +174,13 @@ def check_output(output: torch.Tensor, data: TaskData, output_size: int) -> torc
     N, T = data.x.shape[:2]
     expected = (N, T, output_size)
     if not isinstance(output, torch.Tensor):
-        raise ValueError(f"output: expected a tensor of shape {expected}, got {type(output)}")
+        raise ArgumentError(
+            f"output: expected a tensor of shape {expected}, got {type(output)}", "output"
+        )
     if tuple(output.shape) != expected:
-        raise ValueError(
-            f"output: expected shape (N, T, output_size) = {expected}, got {tuple(output.shape)}"
+        raise ArgumentError(
+            f"output: expected shape (N, T, output_size) = {expected}, got {tuple(output.shape)}",
+            "output",
         )
     return output.detach().float().cpu()
 

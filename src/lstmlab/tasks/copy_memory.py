@@ -10,15 +10,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 N_SYMBOLS = 8  # categories a_0..a_7 carry the message
 BLANK = 8  # a_8
@@ -47,6 +40,7 @@ class CopyTask(Task):
     """
 
     name: ClassVar[str] = "copy"
+    loss, target, causal = "ce", "sequence", True
     source: ClassVar[str] = "Arjovsky, Shah & Bengio 2016, §4.1"
     metric_name: ClassVar[str] = "sequence_accuracy"
 
@@ -57,9 +51,6 @@ class CopyTask(Task):
         self.lag = check_int("lag", lag, minimum=1, why="T - 1 >= 0 blanks before the delimiter")
         self.input_size = N_CLASSES
         self.output_size = N_CLASSES
-        self.loss = "ce"
-        self.target = "sequence"
-        self.causal = True
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

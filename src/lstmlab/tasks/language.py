@@ -13,15 +13,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import ArgumentError, check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 
 @dataclass(frozen=True)
@@ -116,6 +109,7 @@ class LanguageTask(Task):
     """
 
     name: ClassVar[str] = "language"
+    loss, target, causal = "ce", "last", False
     source: ClassVar[str] = "this library; the example of Olah 2015, 'Understanding LSTM Networks'"
     metric_name: ClassVar[str] = "accuracy"
 
@@ -125,9 +119,10 @@ class LanguageTask(Task):
         self.lag = check_int("lag", lag, minimum=0, why="the number of distractor clauses")
         languages = tuple(sentence_languages)
         if not languages or any(lang not in SENTENCE_LANGUAGES for lang in languages):
-            raise ValueError(
+            raise ArgumentError(
                 f"sentence_languages: expected a non-empty subset of {SENTENCE_LANGUAGES}, "
-                f"got {sentence_languages!r}"
+                f"got {sentence_languages!r}",
+                "sentence_languages",
             )
         self.sentence_languages = tuple(dict.fromkeys(languages))  # unique, in the given order
         self.classes = [c.language_en for c in COUNTRIES]
@@ -153,9 +148,6 @@ class LanguageTask(Task):
         self._closing_id = len(openings) + len(clauses) + torch.arange(n_lang)  # (n_lang,)
         self.input_size = len(self.vocab)
         self.output_size = len(COUNTRIES)
-        self.loss = "ce"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)
@@ -183,8 +175,9 @@ class LanguageTask(Task):
     def decode(self, x: torch.Tensor) -> list[str]:
         """The words of one sentence x: (T, input_size), padding steps skipped."""
         if x.dim() != 2 or x.shape[1] != self.input_size:
-            raise ValueError(
-                f"x: expected one sentence of shape (T, {self.input_size}), got {tuple(x.shape)}"
+            raise ArgumentError(
+                f"x: expected one sentence of shape (T, {self.input_size}), got {tuple(x.shape)}",
+                "x",
             )
         return [self.vocab[int(i)] for i in x.argmax(-1)[x.sum(-1) > 0]]
 

@@ -12,12 +12,12 @@ from typing import ClassVar
 
 import torch
 
+from lstmlab.checks import check_int
 from lstmlab.tasks.base import (
     IGNORE_INDEX,
     Task,
     TaskData,
     ce_scores,
-    check_int,
     check_output,
     generator,
     one_hot,
@@ -57,6 +57,7 @@ class ReberTask(Task):
     """
 
     name: ClassVar[str] = "reber"
+    loss, target, causal = "ce", "sequence", True
     source: ClassVar[str] = (
         "Hochreiter & Schmidhuber 1997, §5.1; Fahlman 1991; Cleeremans et al. 1989"
     )
@@ -68,9 +69,6 @@ class ReberTask(Task):
         self.lag = check_int("lag", lag, minimum=SHORTEST, why="the shortest embedded string")
         self.input_size = len(SYMBOLS)
         self.output_size = len(SYMBOLS)
-        self.loss = "ce"
-        self.target = "sequence"
-        self.causal = True
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

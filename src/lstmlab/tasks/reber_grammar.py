@@ -11,6 +11,8 @@ import itertools
 
 import torch
 
+from lstmlab.checks import ArgumentError
+
 SYMBOLS = ("B", "T", "P", "S", "X", "V", "E")
 INDEX = {s: i for i, s in enumerate(SYMBOLS)}
 
@@ -109,5 +111,7 @@ class EmbeddedReber:
             state = torch.where(symbol >= 0, self.step[state, symbol.clamp(min=0)], state)
             legal.append(self.step[state] != self.dead)  # (n, 7)
         if (state == self.dead).any():
-            raise ValueError("tokens: expected strings of the embedded Reber grammar, got others")
+            raise ArgumentError(
+                "tokens: expected strings of the embedded Reber grammar, got others", "tokens"
+            )
         return torch.stack(legal, dim=1)

@@ -11,15 +11,8 @@ from typing import ClassVar
 
 import torch
 
-from lstmlab.tasks.base import (
-    Task,
-    TaskData,
-    ce_scores,
-    check_int,
-    check_output,
-    generator,
-    one_hot,
-)
+from lstmlab.checks import ArgumentError, check_int
+from lstmlab.tasks.base import Task, TaskData, ce_scores, check_output, generator, one_hot
 
 SYMBOLS = ("a", "b", "c", "d", "X", "Y", "E", "B")  # one input unit each, as the 8 of 1997
 A, X, E, B = 0, 4, 6, 7  # indices: first distractor, X (Y = X + 1), start, trigger
@@ -70,6 +63,7 @@ class TemporalOrderTask(Task):
     """
 
     name: ClassVar[str] = "temporal_order"
+    loss, target, causal = "ce", "last", False
     source: ClassVar[str] = "Hochreiter & Schmidhuber 1997, §5.6 (tasks 6a, 6b)"
     metric_name: ClassVar[str] = "paper_accuracy"
 
@@ -78,15 +72,14 @@ class TemporalOrderTask(Task):
 
     def __init__(self, lag: int, n_symbols: int = 2) -> None:
         if n_symbols not in PAPER_WINDOWS:
-            raise ValueError(f"n_symbols: expected 2 (task 6a) or 3 (task 6b), got {n_symbols!r}")
+            raise ArgumentError(
+                f"n_symbols: expected 2 (task 6a) or 3 (task 6b), got {n_symbols!r}", "n_symbols"
+            )
         self.lag = check_int("lag", lag, minimum=MIN_LAG, why="every window needs a free step")
         self.n_symbols = n_symbols
         self.windows = windows(self.lag, n_symbols)
         self.input_size = len(SYMBOLS)
         self.output_size = 2**n_symbols
-        self.loss = "ce"
-        self.target = "last"
-        self.causal = False
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

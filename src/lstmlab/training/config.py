@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, Self
 
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import (
+    ArgumentError,
+    ArgumentTypeError,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
+from lstmlab.fields import config_field
 from lstmlab.models.config import ModelConfig
 from lstmlab.tasks import TASKS
 
@@ -60,23 +68,33 @@ class LoopConfig:
         out_dir: the run folder (config, checkpoints, history, metrics); None = keep nothing.
     """
 
-    steps: int = 5000
-    max_seconds: float | None = None
-    batch_size: int = 32
-    optimizer: Literal["adam", "sgd"] = "adam"
-    momentum: float = 0.9
-    lr: float = 1e-2
-    weight_decay: float = 0.0
-    grad_clip: float | None = 1.0
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    plateau_factor: float = 0.5
-    plateau_patience: int = 5
-    eval_every: int = 100
-    patience: int | None = 30
-    seed: int = 0
-    threads: int = 1
-    out_dir: str | None = None
+    steps: int = config_field(5000, "Step budget per run.")
+    max_seconds: float | None = config_field(
+        None, "Wall-clock budget per run in seconds, summed over resumed sessions; none = none."
+    )
+    batch_size: int = config_field(32, "Sequences per step.")
+    optimizer: Literal["adam", "sgd"] = config_field(
+        "adam", "Adam, or SGD with --momentum (Greff et al. 2015)."
+    )
+    momentum: float = config_field(0.9, "SGD momentum.")
+    lr: float = config_field(1e-2, "Learning rate (the peak of the schedule).")
+    weight_decay: float = config_field(0.0, "Decoupled weight decay (AdamW); 0 = Adam.")
+    grad_clip: float | None = config_field(1.0, "Largest gradient norm, or 'none'.")
+    schedule: str = config_field("constant", "Learning-rate schedule.", choices=SCHEDULES)
+    warmup_steps: int = config_field(0, "Steps of linear warm-up before the schedule.")
+    plateau_factor: float = config_field(
+        0.5, "Factor of the plateau schedule: lr × factor after --plateau-patience evaluations."
+    )
+    plateau_patience: int = config_field(
+        5, "Evaluations without a lower validation loss the plateau schedule waits."
+    )
+    eval_every: int = config_field(100, "Steps between validation (and checkpoints).")
+    patience: int | None = config_field(
+        30, "Early stopping: evaluations without a lower validation loss (0 or none = never)."
+    )
+    seed: int = config_field(0, "Seeds initialisation, training batches and data splits.")
+    threads: int = config_field(1, "torch.set_num_threads during the run (restored after).")
+    out_dir: str | None = config_field(None, "The run folder; none = keep nothing.")
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "eval_every", "threads", "plateau_patience"):
@@ -84,37 +102,28 @@ class LoopConfig:
         check_int("warmup_steps", self.warmup_steps, 0)
         check_int("seed", self.seed, 0)
         if self.seed > MAX_SEED:
-            raise ValueError(
+            raise ArgumentError(
                 f"seed: expected an int in [0, {MAX_SEED}] (the range numpy's and python's "
-                f"generators are seeded with), got {self.seed}"
+                f"generators are seeded with), got {self.seed}",
+                "seed",
             )
         if self.patience is not None:
             check_int("patience", self.patience, 1)
-        _positive_float("lr", self.lr, finite=True)
+        check_positive("lr", self.lr, finite=True)
         if self.max_seconds is not None:
-            _positive_float("max_seconds", self.max_seconds)  # inf: no limit, as None
+            check_positive("max_seconds", self.max_seconds)  # inf: no limit, as None
         if self.grad_clip is not None:
-            _positive_float("grad_clip", self.grad_clip)  # inf: no clipping, as None
-        _positive_float("plateau_factor", self.plateau_factor)
+            check_positive("grad_clip", self.grad_clip)  # inf: no clipping, as None
+        check_positive("plateau_factor", self.plateau_factor)
         if self.plateau_factor >= 1:
-            raise ValueError(
-                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}"
+            raise ArgumentError(
+                f"plateau_factor: expected a float in (0, 1), got {self.plateau_factor}",
+                "plateau_factor",
             )
-        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, int | float):
-            raise TypeError(f"weight_decay: expected a number >= 0, got {self.weight_decay!r}")
-        if not 0 <= self.weight_decay < math.inf:
-            raise ValueError(
-                f"weight_decay: expected a finite number >= 0, got {self.weight_decay}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                f"schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-            )
-        _unit_interval("momentum", self.momentum)
+        check_nonnegative("weight_decay", self.weight_decay)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_fraction("momentum", self.momentum)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,7 +139,9 @@ class LoopConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"config: expected only fields of {cls.__name__}, got {unknown}")
+            raise ArgumentError(
+                f"config: expected only fields of {cls.__name__}, got {unknown}", "config"
+            )
 
     def differences(self, other: LoopConfig) -> dict[str, tuple[Any, Any]]:
         """Fields (nested ones as "<field>.<name>") whose values differ: name → (self, other)."""
@@ -155,27 +166,29 @@ class TrainConfig(LoopConfig):
             (Greff et al. 2015, §IV-B: one of the hyperparameters of their study); 0 = none.
     """
 
-    task: str = "adding"
-    lag: int = 100
-    model: ModelConfig = field(default_factory=ModelConfig)
-    n_val: int = 500
-    n_test: int = 1000
-    eval_batch_size: int = 500
-    input_noise: float = 0.0
+    task: str = config_field(
+        "adding",
+        "Task (lstmlab.tasks): a long-lag task or a formal-language task.",
+        choices=tuple(TASKS),
+    )
+    lag: int = config_field(100, "Time lag the task asks the model to bridge.")
+    model: ModelConfig = config_field(help="The model to train.", factory=ModelConfig)
+    n_val: int = config_field(500, "Validation sequences.")
+    n_test: int = config_field(1000, "Test sequences.")
+    eval_batch_size: int = config_field(500, "Sequences per forward pass when evaluating.")
+    input_noise: float = config_field(0.0, "Std of Gaussian noise on training inputs.")
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task: expected one of {', '.join(TASKS)}, got {self.task!r}")
+        check_choice("task", self.task, tuple(TASKS))
         if not isinstance(self.model, ModelConfig):
-            raise TypeError(f"model: expected a ModelConfig, got {type(self.model).__name__}")
+            raise ArgumentTypeError(
+                f"model: expected a ModelConfig, got {type(self.model).__name__}", "model"
+            )
         check_int("lag", self.lag, 1)
         super().__post_init__()
         for name in ("n_val", "n_test", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
-        if isinstance(self.input_noise, bool) or not isinstance(self.input_noise, int | float):
-            raise TypeError(f"input_noise: expected a number >= 0, got {self.input_noise!r}")
-        if not 0 <= self.input_noise < math.inf:
-            raise ValueError(f"input_noise: expected a finite number >= 0, got {self.input_noise}")
+        check_nonnegative("input_noise", self.input_noise)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -191,20 +204,3 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[prefix + k] = v
     return out
-
-
-def _positive_float(name: str, value: object, finite: bool = False) -> None:
-    """A number > 0 (NaN is refused); ``finite`` refuses +inf too."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__} {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value}")
-    if finite and not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value}")
-
-
-def _unit_interval(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name}: expected a number in [0, 1), got {value!r}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value}")

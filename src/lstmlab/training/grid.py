@@ -35,6 +35,7 @@ SUMMARY_COLUMNS = [
     "metric",
     "metric_mean",
     "metric_std",
+    "metric_best",
     "baseline",
     "median_steps_to_solve",
     "wall_time_mean",
@@ -117,6 +118,8 @@ def summarize(results: Sequence[RunResult]) -> list[dict[str, Any]]:
                 "metric": rs[0].metric_name,
                 "metric_mean": statistics.fmean(metric),
                 "metric_std": statistics.stdev(metric) if len(metric) > 1 else 0.0,
+                # the best seed, as Delétang et al. 2023 report (§4: "the maximum score")
+                "metric_best": max(metric) if higher_is_better(rs[0]) else min(metric),
                 "baseline": statistics.fmean(r.metrics.get("baseline", math.nan) for r in rs),
                 "median_steps_to_solve": statistics.median(to_solve) if to_solve else None,
                 "wall_time_mean": statistics.fmean(r.wall_time for r in rs),
@@ -124,6 +127,11 @@ def summarize(results: Sequence[RunResult]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def higher_is_better(r: RunResult) -> bool:
+    """Whether a larger test metric is better: accuracies are, errors and losses are not."""
+    return not any(word in r.metric_name for word in ("mse", "loss", "error"))
 
 
 def run_row(r: RunResult) -> dict[str, Any]:

@@ -7,11 +7,13 @@ evaluated on the validation split and a checkpoint is written; the run stops whe
 split is solved (the problem's criterion), when the step or wall budget is spent, by early
 stopping on the validation loss, or when the loss is no longer finite. It then tests one set of
 weights: the solving ones, else those with the lowest validation loss. ``train(cfg)`` is ``fit``
-on one of the lab's tasks.
+on one of the lab's tasks. ``distributed=True`` makes the process one rank of a data-parallel run
+of the same loop (``lstmlab.training.distributed``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -34,6 +36,18 @@ from lstmlab.training.checkpoint import (
     save_checkpoint,
 )
 from lstmlab.training.config import RESUMABLE_CHANGES, LoopConfig, TrainConfig
+from lstmlab.training.distributed import (
+    SINGLE,
+    Ranks,
+    check_in_sync,
+    flag_from_rank0,
+    from_rank0,
+    join,
+    leave,
+    mean_across,
+    step_seed,
+    wrap,
+)
 from lstmlab.training.problem import Carry, Problem, TaskProblem
 from lstmlab.training.progress import TrainProgress
 from lstmlab.training.result import CONFIG, HISTORY, METRICS, RunResult, read_history
@@ -115,6 +129,7 @@ def train(
     progress: bool = True,
     console: Console | None = None,
     on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
+    distributed: bool = False,
 ) -> RunResult:
     """Train ``cfg.model`` on the task ``cfg.task`` and test it: ``fit`` on a ``TaskProblem``."""
     task = make_task(cfg.task, cfg.lag)
@@ -136,6 +151,7 @@ def train(
         console=console,
         label=f"{cfg.model.kind} lag {cfg.lag} seed {cfg.seed}",
         on_evaluate=on_evaluate,
+        distributed=distributed,
     )
 
 
@@ -149,6 +165,7 @@ def fit(
     console: Console | None = None,
     label: str = "",
     on_evaluate: Callable[[int, dict[str, float]], None] | None = None,
+    distributed: bool = False,
 ) -> RunResult:
     """Train the model ``make_model()`` builds on ``problem`` and test it; see the module
     docstring.
@@ -159,17 +176,50 @@ def fit(
     on CPU, as a run that was never interrupted. The thread count and the global RNGs are
     restored when ``fit`` returns. ``on_evaluate(step, val_metrics)`` is called after every
     validation (and its checkpoint); an exception it raises ends the run (e.g. Optuna's pruning).
+
+    ``distributed=True``: this process is one rank of a data-parallel run started by torchrun
+    (or inside a process group the caller initialised): it trains a ``DistributedDataParallel``
+    replica on its share of every batch (``problem.shard``); rank 0 alone uses ``cfg.out_dir``
+    and evaluates, and sends every decision to the other ranks; at the end all ranks hold the
+    same parameters (checked) and return the same result. ``cfg.batch_size`` is the global batch.
     """
-    args = (progress, console, label, on_evaluate)
+    ranks = join() if distributed else SINGLE
+    try:
+        return _fit_ranks(
+            problem, make_model, cfg, resume, ranks, progress, console, label, on_evaluate
+        )
+    finally:
+        leave(ranks)
+
+
+def _fit_ranks(
+    problem, make_model, cfg, resume, ranks: Ranks, progress, console, label, on_evaluate
+) -> RunResult:
+    if ranks.world > 1 and cfg.batch_size % ranks.world:
+        raise ValueError(
+            f"batch_size: expected a multiple of the {ranks.world} processes of the distributed "
+            f"run (each trains on an equal share of every batch), got {cfg.batch_size}"
+        )
+    args = (progress, console, label, on_evaluate, ranks)
     if cfg.out_dir is None:
         with preserved_global_state(cfg.threads):
             return _fit(problem, make_model, cfg, None, resume, *args)
     run_dir = Path(cfg.out_dir)
-    before = "missing" if not run_dir.exists() else "used" if any(run_dir.iterdir()) else "empty"
-    with run_folder_lock(run_dir):  # one process per run folder
-        remove_partials(run_dir)  # temp files of writes a killed run never finished
-        if _claim_run_dir(run_dir, cfg, resume, before, console):
-            return _finished_result(run_dir)
+    with contextlib.ExitStack() as held:
+
+        def claim() -> RunResult | None:  # rank 0 only; the others get its answer
+            before = (
+                "missing" if not run_dir.exists() else "used" if any(run_dir.iterdir()) else "empty"
+            )
+            held.enter_context(run_folder_lock(run_dir))  # one process per run folder
+            remove_partials(run_dir)  # temp files of writes a killed run never finished
+            if _claim_run_dir(run_dir, cfg, resume, before, console):
+                return _finished_result(run_dir)
+            return None
+
+        finished = from_rank0(claim, ranks)
+        if finished is not None:
+            return finished
         with preserved_global_state(cfg.threads):
             return _fit(problem, make_model, cfg, run_dir, resume, *args)
 
@@ -218,14 +268,14 @@ def _restore(ckpt: Checkpoint, model, optimizer, schedule) -> tuple[LoopState, A
 
 
 def _fit(
-    problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate
+    problem, make_model, cfg, run_dir, resume, progress, console, label, on_evaluate, ranks
 ) -> RunResult:
     seed_everything(cfg.seed)
     model = make_model()
     optimizer = _optimizer(model, cfg)
     schedule = LRSchedule(cfg)
     state, best, carry = LoopState(), None, None
-    ckpt = load_checkpoint(run_dir) if run_dir is not None and resume else None
+    ckpt = from_rank0(lambda: _load_if(run_dir, resume), ranks)
     if ckpt is not None:
         state, best, carry = _restore(ckpt, model, optimizer, schedule)
 
@@ -234,24 +284,29 @@ def _fit(
     def elapsed() -> float:
         return elapsed_before + time.perf_counter() - start
 
-    def time_is_up() -> bool:
-        return cfg.max_seconds is not None and elapsed() >= cfg.max_seconds
+    def time_is_up() -> bool:  # rank 0's clock decides for every rank
+        if cfg.max_seconds is None:
+            return False
+        return flag_from_rank0(elapsed() >= cfg.max_seconds, ranks)
 
-    with TrainProgress(cfg.steps, label, progress, console) as bar:
+    trained = wrap(model, ranks)  # what a training step calls: the DDP replica when distributed
+    with TrainProgress(cfg.steps, label, progress and ranks.main, console) as bar:
         bar.update(state.step)
         while state.stop_reason is None:
-            diverged, carry = _train_step(cfg, problem, model, optimizer, schedule, state, carry)
+            diverged, carry = _train_step(
+                cfg, problem, trained, optimizer, schedule, state, carry, ranks
+            )
             due = state.step % cfg.eval_every == 0 or state.step >= cfg.steps
             if not (due or diverged or time_is_up()):
                 bar.update(state.step)
                 continue
-            best = _evaluate_and_decide(cfg, problem, model, schedule, state, best)
-            state.elapsed = elapsed()
+            best = _evaluate_and_decide(cfg, problem, model, schedule, state, best, ranks)
+            state.elapsed = from_rank0(elapsed, ranks)
             if state.stop_reason is None and diverged:
                 state.stop_reason = "diverged"
             elif state.stop_reason is None and time_is_up():
                 state.stop_reason = "time"
-            if run_dir is not None:
+            if run_dir is not None and ranks.main:
                 _checkpoint(run_dir, cfg, model, optimizer, schedule, state, best, carry)
             bar.update(state.step, _describe(problem, state.history[-1]))
             if on_evaluate is not None:
@@ -261,7 +316,14 @@ def _fit(
         model.load_state_dict(best)
     selected = state.steps_to_solve if state.stop_reason == "solved" else state.best_step
     selected = selected if selected is not None else state.step
-    test = _evaluate(problem, model, "test")
+    digest = check_in_sync(model, ranks)  # raises if a replica went out of step
+    if ranks.active and progress:
+        _say(
+            console,
+            f"distributed: rank {ranks.rank} of {ranks.world} ends with parameters sha256 "
+            f"{digest}, the same on every rank",
+        )
+    test = from_rank0(lambda: _evaluate(problem, model, "test"), ranks)
     val = next((h["val"] for h in state.history if h["step"] == selected), {})
     result = RunResult(
         config=cfg.to_dict(),
@@ -273,14 +335,19 @@ def _fit(
         steps_to_solve=state.steps_to_solve,
         stop_reason=state.stop_reason or "steps",
         selected_step=selected,
-        wall_time=elapsed(),
+        wall_time=from_rank0(elapsed, ranks),
         params=count_parameters(model),
         history=state.history,
     )
-    if run_dir is not None:
+    if run_dir is not None and ranks.main:
         write_safetensors_atomic(run_dir / MODEL_FILE, model.state_dict())
         result.save(run_dir)  # metrics.json last: it marks the run finished
+    from_rank0(lambda: None, ranks)  # no rank returns before the run folder is complete
     return result
+
+
+def _load_if(run_dir: Path | None, resume: bool) -> Checkpoint | None:
+    return load_checkpoint(run_dir) if run_dir is not None and resume else None
 
 
 def load_trained(run_dir: str | Path, model: nn.Module) -> nn.Module:
@@ -359,18 +426,33 @@ def _optimizer(model: nn.Module, cfg: LoopConfig) -> torch.optim.Optimizer:
     return torch.optim.Adam(model.parameters(), lr=cfg.lr)
 
 
-def _train_step(cfg, problem, model, optimizer, schedule, state: LoopState, carry: Carry):
-    """One optimiser step on the batch of ``state.step``; (diverged?, the next carry)."""
+def _train_step(
+    cfg, problem, model, optimizer, schedule, state: LoopState, carry: Carry, ranks: Ranks
+):
+    """One optimiser step on the batch of ``state.step``; (diverged?, the next carry).
+
+    Distributed, each rank trains on its share of the batch with its own random draws (noise,
+    dropout) seeded by (seed, rank, step); DDP averages the gradients, the logged loss is the
+    mean over the ranks."""
     batch = problem.batch(state.step)
+    if ranks.active:
+        batch = problem.shard(batch, ranks.rank, ranks.world)
+        torch.manual_seed(step_seed(cfg.seed, ranks.rank, state.step))
     for group in optimizer.param_groups:
         group["lr"] = schedule.lr(state.step)
     loss, carry = problem.loss(model, batch, carry)
+    if ranks.active and carry is not None:
+        raise ValueError(
+            f"distributed: expected a problem whose loss carries no state from one batch to the "
+            f"next, got {type(problem).__name__}, which carries one (truncated BPTT over a "
+            "stream: each rank's stream would need its own state); train it without --distributed"
+        )
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     # The norm before clipping (Pascanu et al. 2013); with no clipping, max_norm = inf.
     grad_norm = float(nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or math.inf))
     optimizer.step()
-    value = loss.item()
+    value = mean_across(loss.item(), ranks)
     state.step += 1
     state.loss_sum += value
     state.grad_sum += grad_norm
@@ -391,10 +473,11 @@ def _evaluate(problem: Problem, model: nn.Module, split: str) -> dict[str, float
     return {k: float(v) for k, v in metrics.items()}
 
 
-def _evaluate_and_decide(cfg, problem, model, schedule, state, best):
+def _evaluate_and_decide(cfg, problem, model, schedule, state, best, ranks: Ranks):
     """Evaluate on validation, append to the history, update best/early stopping/schedule and
-    decide whether to stop; returns the best weights."""
-    val = _evaluate(problem, model, "val")
+    decide whether to stop; returns the best weights. Distributed, rank 0 evaluates and every
+    rank decides on its numbers (so all take the same decisions)."""
+    val = from_rank0(lambda: _evaluate(problem, model, "val"), ranks)
     n = max(state.count, 1)
     state.history.append(
         {

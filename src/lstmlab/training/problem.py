@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.tasks.base import Task, TaskData
+from lstmlab.training.distributed import shard_batch
 from lstmlab.training.evaluate import evaluate, task_loss
 from lstmlab.training.seeding import batch_seed
 
@@ -60,6 +61,13 @@ class Problem(abc.ABC):
         """Whether ``metrics`` meet the problem's success criterion (none by default)."""
         return False
 
+    def shard(self, batch: Any, rank: int, world: int) -> Any:
+        """Process ``rank``'s share of ``batch`` in a data-parallel run of ``world`` processes
+        (``lstmlab.training.distributed``): by default the contiguous share of dimension 0 of
+        every tensor, which must be the batch dimension of each; a problem whose batches are laid
+        out otherwise overrides this."""
+        return shard_batch(batch, rank, world)
+
 
 class TaskProblem(Problem):
     """A long-lag task of ``lstmlab.tasks``: a fresh batch per step, generated from
@@ -85,8 +93,11 @@ class TaskProblem(Problem):
         self.n_val, self.n_test, self.eval_batch_size = n_val, n_test, eval_batch_size
 
     @functools.cached_property
-    def _splits(self) -> dict[str, TaskData]:
-        return self.task.splits(1, self.n_val, self.n_test, seed=self.seed)  # "train" unused
+    def _splits(self) -> dict[str, list[TaskData]]:
+        """The sets of each split (``Task.evaluation_sets``): one for the long-lag tasks, one per
+        test length for a length-generalisation task."""
+        sizes = {"val": self.n_val, "test": self.n_test}
+        return {s: self.task.evaluation_sets(s, n, self.seed) for s, n in sizes.items()}
 
     def batch(self, step: int) -> TaskData:
         return self.task.generate(self.batch_size, seed=batch_seed(self.seed, step))
@@ -98,7 +109,8 @@ class TaskProblem(Problem):
         return task_loss(self.task, model(x), batch.y), None
 
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:
-        return evaluate(model, self.task, self._splits[split], self.eval_batch_size)
+        sets = self._splits[split]
+        return self.task.merge([evaluate(model, self.task, d, self.eval_batch_size) for d in sets])
 
     def solved(self, metrics: dict[str, float]) -> bool:
         return bool(self.task.solved(metrics))

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from safetensors.torch import load_file
 
-from lstmlab.apps.cli import app_error, out_option, run_options
+from lstmlab.apps.cli import app_error, distributed_option, out_option, run_options
 from lstmlab.apps.forecast.baselines import ets_forecasts, seasonal_naive
 from lstmlab.apps.forecast.config import ForecastConfig
 from lstmlab.apps.forecast.metrics import point_metrics
@@ -36,9 +36,11 @@ from lstmlab.apps.run import (
     write_app_metrics,
 )
 from lstmlab.cli.dataclass_options import config_from_options, dataclass_options
+from lstmlab.cli.distributed import distributed_session
 from lstmlab.data import DataError
 from lstmlab.training import fit
 from lstmlab.training.atomic import write_csv_atomic, write_json_atomic
+from lstmlab.training.distributed import from_rank0
 from lstmlab.training.loop import RunFolderError
 from lstmlab.training.result import RunResult
 
@@ -72,30 +74,39 @@ def _prepare(cfg: ForecastConfig) -> Prepared:
 @group.command("train")
 @dataclass_options(ForecastConfig, exclude=("out_dir",))
 @run_options
-def train_command(out: str, resume: bool, quiet: bool, **options: Any) -> None:
+@distributed_option
+def train_command(out: str, resume: bool, quiet: bool, distributed: bool, **options: Any) -> None:
     """Train the forecaster on the data's training part (the final period is held out)."""
     cfg = config_from_options(ForecastConfig, options)
     prep = _prepare(cfg)
     console = Console()
-    try:
-        init_app_folder(out, APP, cfg.to_dict())
-    except AppFolderError as err:
-        raise app_error(err) from err
-    write_json_atomic(Path(out) / FITTED, _fitted_state(prep))
-    run_cfg = replace(cfg, out_dir=str(train_dir(out)))
-    label = f"forecast {cfg.variant} h{cfg.hidden} on {prep.series.value_name}"
-    try:
-        result = fit(
-            ForecastProblem(prep, run_cfg),
-            lambda: make_model(run_cfg, prep.data),
-            run_cfg,
-            resume=resume,
-            progress=not quiet,
-            console=console,
-            label=label,
-        )
-    except RunFolderError as err:
-        raise app_error(err, "--resume") from err
+    with distributed_session(distributed) as ranks:
+
+        def prepare_folder() -> None:  # rank 0 alone writes the run folder
+            init_app_folder(out, APP, cfg.to_dict())
+            write_json_atomic(Path(out) / FITTED, _fitted_state(prep))
+
+        try:
+            from_rank0(prepare_folder, ranks)
+        except AppFolderError as err:
+            raise app_error(err) from err
+        run_cfg = replace(cfg, out_dir=str(train_dir(out)))
+        label = f"forecast {cfg.variant} h{cfg.hidden} on {prep.series.value_name}"
+        try:
+            result = fit(
+                ForecastProblem(prep, run_cfg),
+                lambda: make_model(run_cfg, prep.data),
+                run_cfg,
+                resume=resume,
+                progress=not quiet,
+                console=console,
+                label=label,
+                distributed=distributed,
+            )
+        except RunFolderError as err:
+            raise app_error(err, "--resume") from err
+    if not ranks.main:
+        return
     m = result.metrics
     console.print(
         f"test ({cfg.origins} origins): MASE {m['MASE']:.3f}, sMAPE {m['sMAPE']:.2f}%, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstmlab.cells.options import resolve_variant
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.training.config import LoopConfig
 
 __all__ = ["ForecastConfig"]
@@ -76,14 +76,19 @@ class ForecastConfig(LoopConfig):
             if getattr(self, name) is not None:
                 check_int(name, getattr(self, name), 1)
         if not 0 < self.interval < 1:
-            raise ValueError(f"interval: expected a number in (0, 1), got {self.interval}")
+            raise ArgumentError(
+                f"interval: expected a number in (0, 1), got {self.interval}", "interval"
+            )
         if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout: expected a number in [0, 1), got {self.dropout}")
+            raise ArgumentError(
+                f"dropout: expected a number in [0, 1), got {self.dropout}", "dropout"
+            )
         resolve_variant(self.variant)  # raises "variant: expected one of ..., got ..."
         if self.csv is None and self.covariates:
-            raise ValueError(
+            raise ArgumentError(
                 f"covariates: expected none with --data {self.data} (its covariates are built "
-                f"in), got {self.covariates!r}; use it with --csv"
+                f"in), got {self.covariates!r}; use it with --csv",
+                "covariates",
             )
 
     @property

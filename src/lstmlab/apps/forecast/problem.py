@@ -3,17 +3,19 @@ loss of the quantile forecasts, and rolling-origin metrics on the validation and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from lstmlab.apps.forecast.config import ForecastConfig
 from lstmlab.apps.forecast.metrics import coverage, pinball, point_metrics
-from lstmlab.apps.forecast.pipeline import Prepared, forecast
+from lstmlab.apps.forecast.pipeline import Prepared, forecast, load_series, make_model, prepare
 from lstmlab.training.problem import Carry, Problem
 from lstmlab.training.seeding import batch_seed
 
-__all__ = ["ForecastProblem"]
+__all__ = ["ForecastProblem", "training"]
 
 
 class ForecastProblem(Problem):
@@ -55,3 +57,11 @@ def evaluate_forecasts(
     point = point_metrics(y, q[..., levels.index(0.5)], prep.scale)
     cover = coverage(y, q[..., 0], q[..., -1])
     return {"loss": loss, "metric": point["MASE"], **point, "coverage": cover}
+
+
+def training(cfg: ForecastConfig) -> tuple[ForecastProblem, Callable[[], nn.Module]]:
+    """What ``lstmlab.training.fit`` needs to train on ``cfg``'s series: the problem and the
+    model factory (the variant study trains through this; ``lstmlab app forecast train`` also
+    keeps the fitted scaler beside its run)."""
+    prep = prepare(cfg, load_series(cfg))
+    return ForecastProblem(prep, cfg), lambda: make_model(cfg, prep.data)

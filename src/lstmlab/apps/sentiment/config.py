@@ -8,7 +8,7 @@ from typing import Any, Literal
 from lstmlab.apps.sentiment.corpus import CORPORA
 from lstmlab.apps.sentiment.model import POOLINGS
 from lstmlab.cells.options import resolve_variant
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.training import LoopConfig
 
 __all__ = ["SentimentConfig"]
@@ -67,13 +67,17 @@ class SentimentConfig(LoopConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.corpus not in CORPORA:
-            raise ValueError(f"corpus: expected one of {', '.join(CORPORA)}, got {self.corpus!r}")
+            raise ArgumentError(
+                f"corpus: expected one of {', '.join(CORPORA)}, got {self.corpus!r}", "corpus"
+            )
         if self.pooling not in POOLINGS:
-            raise ValueError(
-                f"pooling: expected one of {', '.join(POOLINGS)}, got {self.pooling!r}"
+            raise ArgumentError(
+                f"pooling: expected one of {', '.join(POOLINGS)}, got {self.pooling!r}", "pooling"
             )
         resolve_variant(self.variant)  # raises naming the known variants
         for name in ("min_count", "max_len", "embed", "hidden", "layers", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
         if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout: expected a probability in [0, 1), got {self.dropout}")
+            raise ArgumentError(
+                f"dropout: expected a probability in [0, 1), got {self.dropout}", "dropout"
+            )

@@ -4,6 +4,7 @@ verbs rebuild the model and the data from it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "VOCAB_FILE",
     "make_model",
     "make_problem",
+    "training",
     "load_run",
     "load_splits",
     "data_summary",
@@ -66,6 +68,14 @@ def make_problem(
     return SentimentProblem(
         encoded, batch_size=cfg.batch_size, seed=cfg.seed, eval_batch_size=cfg.eval_batch_size
     )
+
+
+def training(cfg: SentimentConfig) -> tuple[SentimentProblem, Callable[[], SentimentLSTM]]:
+    """What ``lstmlab.training.fit`` needs to train on ``cfg``: the problem over the encoded
+    splits and the model factory (used by the variant study)."""
+    _, splits = load_splits(cfg)
+    vocab = Vocabulary.build(splits["train"].texts, cfg.min_count)
+    return make_problem(cfg, vocab, splits), lambda: make_model(cfg, len(vocab))
 
 
 def save_vocab(out: Path, vocab: Vocabulary) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from lstmlab.apps.cli import app_error, out_option, run_options
+from lstmlab.apps.cli import app_error, distributed_option, out_option, run_options
 from lstmlab.apps.run import (
     AppFolderError,
     check_app_folder,
@@ -18,6 +18,7 @@ from lstmlab.apps.run import (
 )
 from lstmlab.apps.speech.config import SpeechConfig
 from lstmlab.cli.dataclass_options import config_from_options, dataclass_options
+from lstmlab.cli.distributed import distributed_session
 from lstmlab.data import cache_dir
 
 __all__ = ["group"]
@@ -57,13 +58,36 @@ PARTS = ("all", "model", "lstm_unidirectional", "rnn_unidirectional", "words")
     help="Train only this model of the run (run the others later, or at the same time in "
     "another process, with the same --out and options).",
 )
+@distributed_option
 @dataclass_options(SpeechConfig, exclude=("out_dir",))
-def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
+def train(out: str, resume: bool, quiet: bool, part: str, distributed: bool, **values) -> None:
     """Synthesise the corpora (once, cached) and train the model, the baselines and the
     isolated-word model, each with the one training loop."""
+    from lstmlab.apps.speech.models import APP
+    from lstmlab.training.distributed import from_rank0
+
+    cfg = config_from_options(SpeechConfig, values)
+    console = Console()
+    with distributed_session(distributed) as ranks:
+        want_words = cfg.words and part in ("all", "words")
+        corpora = []
+
+        def prepare() -> None:  # rank 0 writes the folder and fills the corpus cache first
+            init_app_folder(out, APP, cfg.to_dict())
+            corpora.append(_corpora(cfg, console, not quiet, want_words))
+
+        try:
+            from_rank0(prepare, ranks)
+        except AppFolderError as err:
+            raise app_error(err) from err
+        if not ranks.main:  # the other ranks read what rank 0 synthesised (or make their own)
+            corpora.append(_corpora(cfg, console, False, want_words))
+        _train_runs(cfg, out, part, resume, quiet, distributed, ranks.main, console, *corpora[0])
+
+
+def _train_runs(cfg, out, part, resume, quiet, distributed, main, console, digits, words) -> None:
     from lstmlab.apps.speech.corpus import WORDS
     from lstmlab.apps.speech.models import (
-        APP,
         baseline_cores,
         baseline_dir,
         make_ctc,
@@ -73,13 +97,6 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
     from lstmlab.apps.speech.problem import CTCProblem, WordProblem
     from lstmlab.training import RunFolderError, fit
 
-    cfg = config_from_options(SpeechConfig, values)
-    console = Console()
-    try:
-        init_app_folder(out, APP, cfg.to_dict())
-    except AppFolderError as err:
-        raise app_error(err) from err
-    digits, words = _corpora(cfg, console, not quiet, cfg.words and part in ("all", "words"))
     runs = [("model", CTCProblem(digits, cfg.batch_size, cfg.seed), lambda: make_ctc(cfg.core()),
              train_dir(out))]  # fmt: skip
     if cfg.baselines:
@@ -105,14 +122,18 @@ def train(out: str, resume: bool, quiet: bool, part: str, **values) -> None:
                 progress=not quiet,
                 console=console,
                 label=f"speech {label}",
+                distributed=distributed,
             )
         except RunFolderError as err:
             raise app_error(err) from err
+        if not main:
+            continue
         console.print(
             f"{label}: test {result.metric_name} {result.metrics['metric']:.4g} after "
             f"{result.steps} steps, {result.wall_time:.0f} s ({result.stop_reason})"
         )
-    console.print(f"next: lstmlab app speech evaluate --out {out}")
+    if main:
+        console.print(f"next: lstmlab app speech evaluate --out {out}")
 
 
 @group.command()

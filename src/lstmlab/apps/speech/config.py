@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from lstmlab.apps.speech.corpus import CorpusConfig
 from lstmlab.apps.speech.model import CoreConfig
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
 
@@ -65,8 +65,9 @@ class SpeechConfig(LoopConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.variant not in RECURRENT_KINDS:
-            raise ValueError(
-                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}"
+            raise ArgumentError(
+                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}",
+                "variant",
             )
         check_int("beam", self.beam, 1)
         check_int("data_seed", self.data_seed, 0)

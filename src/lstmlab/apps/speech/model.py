@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 import lstmlab
 from lstmlab.cells.options import resolve_variant
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import check_int
 from lstmlab.models.config import LSTM_KINDS, RECURRENT_KINDS, lstm_variant
 
 __all__ = [

@@ -15,6 +15,7 @@ from lstmlab.apps.speech.corpus import DIGITS, Split
 from lstmlab.apps.speech.decode import beam_search, greedy
 from lstmlab.apps.speech.metrics import scores
 from lstmlab.training import Problem
+from lstmlab.training.distributed import shard_batch
 from lstmlab.training.seeding import batch_seed
 
 __all__ = [
@@ -97,6 +98,16 @@ class CTCProblem(_SplitProblem):
         log_probs = model(x, lengths)  # (T, B, C)
         loss = F.ctc_loss(log_probs, targets, lengths, target_lengths, zero_infinity=True)
         return loss, None
+
+    def shard(self, batch, rank: int, world: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Utterances [r·B/N, (r+1)·B/N) and their labels, which ``batch`` holds concatenated
+        (``targets``): CTC's loss is a mean over utterances, so equal shares average exactly."""
+        x, lengths, targets, target_lengths = batch
+        utterances = shard_batch((x, lengths, target_lengths), rank, world)
+        first = len(batch[0]) // world * rank
+        start = int(target_lengths[:first].sum())
+        end = start + int(utterances[2].sum())
+        return utterances[0], utterances[1], targets[start:end], utterances[2]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, split: str) -> dict[str, float]:

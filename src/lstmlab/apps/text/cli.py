@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from lstmlab.apps.cli import app_error, out_option, run_options
+from lstmlab.apps.cli import app_error, distributed_option, out_option, run_options
 from lstmlab.apps.run import AppFolderError, print_app_metrics, write_app_metrics
 from lstmlab.apps.text.config import TextConfig
 from lstmlab.apps.text.corpus import CorpusError
@@ -24,11 +24,19 @@ def group() -> None:
 
 @group.command("train")
 @run_options
+@distributed_option
 @dataclass_options(TextConfig, exclude=("out_dir",))
-def train_command(out: str, resume: bool, quiet: bool, **values) -> None:
+def train_command(out: str, resume: bool, quiet: bool, distributed: bool, **values) -> None:
     """Train the character model and the same-budget Transformer into --out."""
     from lstmlab.apps.text.train import train_app
 
+    if distributed:  # refused before any rank reads or writes anything
+        raise click.BadParameter(
+            "expected an application whose training batches can be split between processes, "
+            "got `text`, which trains by truncated BPTT over streams (the state is carried from "
+            "one batch to the next); train it in one process, without --distributed",
+            param_hint="--distributed",
+        )
     cfg = config_from_options(TextConfig, values)
     console = Console()
     try:

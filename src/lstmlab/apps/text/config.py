@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import ArgumentError, check_int
 from lstmlab.models import ModelConfig
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
@@ -81,8 +81,9 @@ class TextConfig(LoopConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.variant not in RECURRENT_KINDS:
-            raise ValueError(
-                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}"
+            raise ArgumentError(
+                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}",
+                "variant",
             )
         for name in ("embedding", "bptt", "context", "eval_rows"):
             check_int(name, getattr(self, name), 1)

@@ -7,7 +7,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from lstmlab.apps.cli import app_error, out_option, run_options
+from lstmlab.apps.cli import app_error, distributed_option, out_option, run_options
 from lstmlab.apps.run import AppFolderError, print_app_metrics, write_app_metrics
 from lstmlab.apps.translate.config import TranslateConfig
 from lstmlab.apps.translate.evaluation import evaluate_app, load_models
@@ -15,6 +15,7 @@ from lstmlab.apps.translate.messages import MessageError
 from lstmlab.apps.translate.plot import save_attention_png
 from lstmlab.apps.translate.predict import attention_png, translate
 from lstmlab.cli.dataclass_options import config_from_options, dataclass_options
+from lstmlab.cli.distributed import distributed_session
 from lstmlab.training import RunFolderError
 
 __all__ = ["group"]
@@ -36,21 +37,28 @@ def group() -> None:
     "--baselines/--no-baselines", default=True, show_default=True,
     help="Also train the no-attention model and the Transformer at the same wall-clock budget.",
 )  # fmt: skip
+@distributed_option
 @dataclass_options(TranslateConfig, exclude=("out_dir",))
-def train_command(out: str, resume: bool, quiet: bool, baselines: bool, **values) -> None:
+def train_command(
+    out: str, resume: bool, quiet: bool, baselines: bool, distributed: bool, **values
+) -> None:
     """Train a translation model (and its baselines) into --out."""
     from lstmlab.apps.translate.train import train_app
 
     cfg = config_from_options(TranslateConfig, values)
     console = Console()
-    try:
-        results = train_app(
-            cfg, out, baselines=baselines, resume=resume, progress=not quiet, console=console
-        )
-    except (AppFolderError, RunFolderError) as err:
-        raise app_error(err) from err
-    except MessageError as err:
-        raise app_error(err, "--catalogs") from err
+    with distributed_session(distributed) as ranks:
+        try:
+            results = train_app(
+                cfg, out, baselines=baselines, resume=resume, progress=not quiet,
+                console=console, distributed=distributed,
+            )  # fmt: skip
+        except (AppFolderError, RunFolderError) as err:
+            raise app_error(err) from err
+        except MessageError as err:
+            raise app_error(err, "--catalogs") from err
+    if not ranks.main:
+        return
     for name, r in results.items():
         console.print(
             f"{name}: val exact match {r.val_metrics.get('metric', float('nan')):.1f}%, "

@@ -8,7 +8,7 @@ from typing import Literal
 from lstmlab.apps.translate.messages import CATALOGS
 from lstmlab.apps.translate.numbers import NumberSettings
 from lstmlab.apps.translate.recurrent import ATTENTIONS
-from lstmlab.layers.checks import check_int
+from lstmlab.checks import ArgumentError, check_choice, check_int
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training.config import LoopConfig
 
@@ -83,18 +83,19 @@ class TranslateConfig(LoopConfig):
             ("variant", RECURRENT_KINDS),
             ("attention", ATTENTIONS),
         ):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"{name}: expected one of {', '.join(allowed)}, got {getattr(self, name)!r}"
-                )
+            check_choice(name, getattr(self, name), allowed)
         if not self.domains:
-            raise ValueError(f"catalogs: expected comma-separated domains, got {self.catalogs!r}")
+            raise ArgumentError(
+                f"catalogs: expected comma-separated domains, got {self.catalogs!r}", "catalogs"
+            )
         for name in ("embedding", "hidden", "transformer_layers", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)
         if self.d_model is not None:
             check_int("d_model", self.d_model, 8)
         if isinstance(self.dropout, bool) or not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout: expected a float in [0, 1), got {self.dropout!r}")
+            raise ArgumentError(
+                f"dropout: expected a float in [0, 1), got {self.dropout!r}", "dropout"
+            )
 
     @property
     def domains(self) -> tuple[str, ...]:

@@ -9,20 +9,13 @@ import torch
 from torch import nn
 
 from lstmlab.apps.run import check_app_folder, train_dir, trained_model_file
+from lstmlab.apps.translate import runs as app_runs
 from lstmlab.apps.translate.batches import Vocabs, make_batch
 from lstmlab.apps.translate.config import TranslateConfig
 from lstmlab.apps.translate.metrics import exact_by_group, translation_scores
 from lstmlab.apps.translate.numbers import held_out_rule, range_of
 from lstmlab.apps.translate.pairs import Pair
 from lstmlab.apps.translate.problem import greedy_texts, max_target_len
-from lstmlab.apps.translate.runs import (
-    APP,
-    baseline_configs,
-    baseline_dir,
-    build_model,
-    load_split,
-    load_vocabs,
-)
 from lstmlab.apps.translate.search import beam_search
 from lstmlab.apps.translate.tokens import tokenize
 from lstmlab.models import count_parameters
@@ -33,16 +26,16 @@ __all__ = ["load_models", "score_model", "evaluate_app"]
 
 def load_models(out: str | Path) -> tuple[TranslateConfig, Vocabs, dict[str, tuple]]:
     """(config, vocabularies, {name: (model, RunResult)}) of every finished training run in out."""
-    cfg = TranslateConfig.from_dict(check_app_folder(out, APP))
-    trained_model_file(out, APP)  # a clear error if the main run is not finished
-    vocabs = load_vocabs(out)
+    cfg = TranslateConfig.from_dict(check_app_folder(out, app_runs.APP))
+    trained_model_file(out, app_runs.APP)  # a clear error if the main run is not finished
+    vocabs = app_runs.load_vocabs(out)
     runs = {"model": (cfg, train_dir(out))}
-    for name, b_cfg in baseline_configs(cfg, vocabs).items():
-        if (baseline_dir(out, name) / "model.safetensors").is_file():
-            runs[name] = (b_cfg, baseline_dir(out, name))
+    for name, b_cfg in app_runs.baseline_configs(cfg, vocabs).items():
+        if (app_runs.baseline_dir(out, name) / "model.safetensors").is_file():
+            runs[name] = (b_cfg, app_runs.baseline_dir(out, name))
     models = {}
     for name, (c, folder) in runs.items():
-        model = load_trained(folder, build_model(c, vocabs)).eval()
+        model = load_trained(folder, app_runs.build_model(c, vocabs)).eval()
         models[name] = (model, RunResult.load(folder))
     return cfg, vocabs, models
 
@@ -88,7 +81,7 @@ def score_model(
 def evaluate_app(out: str | Path, beam: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Scores of the main model and each baseline on the test split, and the data summary."""
     cfg, vocabs, models = load_models(out)
-    split = load_split(cfg)
+    split = app_runs.load_split(cfg)
     scores = {
         # beam search is run for the main model only: one sentence at a time, it is the slow part
         name: score_model(

@@ -1,0 +1,88 @@
+"""minGRU and minLSTM over a packed sequence, in their two modes (tested equal):
+
+- ``min_sequential``: the cell's step function one step at a time (``reference.recurrence``),
+  autograd through the loop — the reference, like every other cell's.
+- ``min_scan``: every step at once. The gates read x_t only, so the per-step coefficients of
+  h_t = a_t ⊙ h_{t-1} + b_t come from one matrix product over all N rows, and ``log_scan``
+  (Heinsen 2023) does the recurrence. This is these cells' fused path: a few whole-sequence
+  tensor ops whose backward autograd derives, so no C++ kernel of their own.
+
+Both take ``cell`` = "min_gru" or "min_lstm" and weights (W_ih, b_ih), and return out (N, H),
+the final h (B, H) and, when asked, the gates as (N, H) tensors: z, h_tilde, h (minGRU) or the
+normalised f, i, then h_tilde, h (minLSTM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from lstmlab.cells.minimal import (
+    min_gru_gates,
+    min_gru_log_coefficients,
+    min_gru_step,
+    min_lstm_gates,
+    min_lstm_log_coefficients,
+    min_lstm_step,
+)
+from lstmlab.kernels.reference import State, recurrence
+from lstmlab.kernels.scan import Schedule, log_scan
+
+__all__ = ["CELLS", "min_sequential", "min_scan"]
+
+#: cell name → (step, gates, log coefficients, names of the gates returned before h)
+CELLS = {
+    "min_gru": (min_gru_step, min_gru_gates, min_gru_log_coefficients, ("z", "h_tilde")),
+    "min_lstm": (min_lstm_step, min_lstm_gates, min_lstm_log_coefficients, ("f", "i", "h_tilde")),
+}
+
+
+def min_sequential(
+    cell: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    step_fn, _, _, names = CELLS[cell]
+
+    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
+        y = step_fn(*weights, x_t, st[0])
+        return (y.h,), y
+
+    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
+    out = torch.cat([r.h for r in records])  # (N, H)
+    if not return_gates:
+        return out, h, None
+    gates = {k: torch.cat([getattr(r, k) for r in records]) for k in names}
+    return out, h, gates | {"h": out}
+
+
+def min_scan(
+    cell: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    weights: Sequence[Tensor | None],
+    reverse: bool = False,
+    return_gates: bool = False,
+) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    _, gates_fn, coefficients, names = CELLS[cell]
+    grid = Schedule(batch_sizes)
+    log_a, log_b = coefficients(*weights, x)  # 2 × (N, H)
+    log_a, log_b = grid.pad(log_a), grid.pad(log_b)  # 2 × (T, B, H)
+    if reverse:
+        log_a, log_b = grid.reverse(log_a), grid.reverse(log_b)
+    h = log_scan(log_a, log_b, h0)  # (T, B, H)
+    h_n = grid.last(h)  # (B, H)
+    if reverse:
+        h = grid.reverse(h)
+    out = grid.unpad(h)  # (N, H)
+    if not return_gates:
+        return out, h_n, None
+    gates = dict(zip(names, gates_fn(*weights, x), strict=True))  # each (N, H)
+    return out, h_n, gates | {"h": out}
