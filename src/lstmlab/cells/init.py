@@ -20,6 +20,7 @@ __all__ = [
     "forget_bias_",
     "chrono_",
     "check_bias_init",
+    "check_chrono",
     "check_forget_bias",
     "lstm_biases_",
 ]
@@ -72,8 +73,7 @@ def chrono_(
 
     The forget gate then keeps information for a characteristic time spread over [1, T_max].
     """
-    if _finite("chrono", t_max, "the longest expected lag T_max, a finite number >= 3") < 3:
-        raise ValueError(f"chrono: expected the longest expected lag T_max >= 3, got {t_max}")
+    check_chrono(t_max)
     if "f" not in opts.gates:
         raise ValueError(f"chrono: expected a variant with a forget gate, got gates {opts.gates}")
     u = torch.rand(H, generator=generator, dtype=torch.float64) * (t_max - 2) + 1  # U(1, T_max−1)
@@ -83,6 +83,13 @@ def chrono_(
     if "i" in opts.gates:
         bias_ih[_rows(opts, "i", H)] = -b_f
         bias_hh[_rows(opts, "i", H)] = 0.0
+
+
+def check_chrono(t_max: object) -> float:
+    """Chrono initialisation's T_max (the longest expected lag): a finite number >= 3."""
+    if _finite("chrono", t_max, "the longest expected lag T_max, a finite number >= 3") < 3:
+        raise ValueError(f"chrono: expected the longest expected lag T_max >= 3, got {t_max}")
+    return float(t_max)
 
 
 def check_bias_init(forget_bias: float | None, chrono: int | None, bias: bool) -> None:

@@ -3,11 +3,10 @@ interface over the minimal GRU and LSTM, trained by a parallel scan."""
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from lstmlab import kernels
+from lstmlab.cells.init import check_bias_init, check_chrono, check_forget_bias
 from lstmlab.layers.base import RecurrentBase
 from lstmlab.layers.modern import NoTorchTwin
 
@@ -73,17 +72,8 @@ class _MinBase(NoTorchTwin, RecurrentBase):
         backend: str = "auto",
     ) -> None:
         if chrono is not None:
-            if isinstance(chrono, bool) or not isinstance(chrono, int | float):
-                raise TypeError(
-                    f"chrono: expected the longest expected lag T_max, a number >= 3, "
-                    f"got {type(chrono).__name__} {chrono!r}"
-                )
-            if not math.isfinite(chrono) or chrono < 3:
-                raise ValueError(
-                    f"chrono: expected the longest expected lag T_max >= 3, got {chrono}"
-                )
-            if not bias:
-                raise ValueError("bias: chrono sets gate biases; expected bias=True, got False")
+            check_chrono(chrono)
+        check_bias_init(None, chrono, bias)
         self.chrono = chrono
         common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
         super().__init__(*common, 0, device, dtype, backend)
@@ -213,21 +203,8 @@ class MinLSTM(_MinBase):
         chrono: int | None = None,
         backend: str = "auto",
     ) -> None:
-        if forget_bias is not None:
-            if isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float):
-                raise TypeError(
-                    f"forget_bias: expected a finite number or None, got "
-                    f"{type(forget_bias).__name__} {forget_bias!r}"
-                )
-            if not math.isfinite(forget_bias):
-                raise ValueError(f"forget_bias: expected a finite number, got {forget_bias}")
-            if chrono is not None:
-                raise ValueError(
-                    f"forget_bias, chrono: expected at most one of them, got "
-                    f"forget_bias={forget_bias}, chrono={chrono}"
-                )
-            if not bias:
-                raise ValueError("bias: forget_bias sets b_f; expected bias=True, got False")
+        check_forget_bias(forget_bias, bias)
+        check_bias_init(forget_bias, chrono, bias)
         self.forget_bias = forget_bias
         super().__init__(
             input_size,
