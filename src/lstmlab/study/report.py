@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,16 @@ from statsmodels.stats.multitest import multipletests
 from lstmlab.study.space import BASELINE_VARIANT, GREFF_VERDICTS
 from lstmlab.training.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
 
-__all__ = ["StudyReport", "build_report", "write_report", "ALPHA"]
+__all__ = [
+    "StudyReport",
+    "build_report",
+    "write_report",
+    "box_plot",
+    "interaction_plot",
+    "report_data",
+    "report_from_data",
+    "ALPHA",
+]
 
 ALPHA = 0.05
 
@@ -142,7 +151,14 @@ def _importances(study, trials) -> tuple[dict[str, float], str | None]:
     return {k: float(v) for k, v in got.items()}, None
 
 
-def _box_plot(report: StudyReport) -> Figure:
+def box_plot(
+    report: StudyReport,
+    ylabel: str = "test loss (lower is better)",
+    title: str | None = None,
+) -> Figure:
+    """Each variant's test losses as a box, coloured by verdict (red: significantly worse).
+
+    ``ylabel`` and ``title`` let a caller label it in another language (the report's pages)."""
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.add_subplot()
     order = [r["variant"] for r in report.rows]
@@ -155,16 +171,30 @@ def _box_plot(report: StudyReport) -> Figure:
     ax.set_xticks(range(1, len(order) + 1), order)
     for patch, row in zip(box["boxes"], report.rows, strict=True):
         patch.set_facecolor(colours.get(row["verdict"], "#cccccc"))
-    ax.set_ylabel("test loss (lower is better)")
-    ax.set_title(
-        f"{report.study}: test loss per variant "
-        f"(red: significantly worse than peephole, Welch + Bonferroni, α={ALPHA})"
-    )
+    ax.set_ylabel(ylabel)
+    if title is None:
+        title = (
+            f"{report.study}: test loss per variant "
+            f"(red: significantly worse than peephole, Welch + Bonferroni, α={ALPHA})"
+        )
+    ax.set_title(title)
     ax.title.set_fontsize(9)
     return fig
 
 
-def _interaction_plot(report: StudyReport) -> Figure:
+def interaction_plot(
+    report: StudyReport,
+    labels: tuple[str, str, str, str] = (
+        "learning rate",
+        "hidden size",
+        "test loss",
+        "learning rate × hidden size",
+    ),
+) -> Figure:
+    """Every trial at (learning rate, hidden size), coloured by its test loss.
+
+    ``labels``: x axis, y axis, colour bar and title (another language for the report's pages)."""
+    xlabel, ylabel, colour_label, title = labels
     fig = Figure(figsize=(5, 4), layout="constrained")
     ax = fig.add_subplot()
     points = report.lr_hidden
@@ -176,12 +206,12 @@ def _interaction_plot(report: StudyReport) -> Figure:
             cmap="viridis_r",
             s=18,
         )
-        fig.colorbar(sc, ax=ax, label="test loss")
+        fig.colorbar(sc, ax=ax, label=colour_label)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("hidden size")
-    ax.set_title("learning rate × hidden size")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     return fig
 
 
@@ -214,7 +244,7 @@ def write_report(report: StudyReport, out: str | Path) -> list[Path]:
     """box plot and interaction plot (PNG and SVG), report.md and report.json in ``out``."""
     out = Path(out)
     written = []
-    for name, fig in (("variants", _box_plot(report)), ("lr_hidden", _interaction_plot(report))):
+    for name, fig in (("variants", box_plot(report)), ("lr_hidden", interaction_plot(report))):
         for ext in ("png", "svg"):
             buffer = io.BytesIO()
             fig.savefig(buffer, format=ext, dpi=120)
@@ -224,6 +254,17 @@ def write_report(report: StudyReport, out: str | Path) -> list[Path]:
     summary = report.to_dict() | {"by_variant": report.by_variant}
     write_json_atomic(out / "report.json", _json_safe(summary))
     return [*written, out / "report.md", out / "report.json"]
+
+
+def report_data(report: StudyReport) -> dict[str, Any]:
+    """Every field of ``report`` as JSON-able data (NaN as null); ``report_from_data`` undoes it."""
+    return _json_safe(asdict(report))
+
+
+def report_from_data(data: dict[str, Any]) -> StudyReport:
+    """The ``StudyReport`` that ``report_data`` gave (nulls back to NaN), e.g. to draw its plots."""
+    rows = [{k: math.nan if v is None else v for k, v in r.items()} for r in data["rows"]]
+    return StudyReport(**{**data, "rows": rows})
 
 
 def _json_safe(value: Any) -> Any:
