@@ -101,6 +101,16 @@ def _op_cases():
         cases.append((ops.lstm_backward, (x, out, h0p, AT, CT, h0, w[0], w[1], w[3], w[4], None,
                                           r(6, 2), r(3, 2), r(3, 4), bs, [0, H], flags, False,
                                           need, need)))  # fmt: skip
+    # sLSTM, two heads of 2 units (H = 4), packed, with and without the saved gates.
+    st = [r(3, H), r(3, H), r(3, H).abs(), r(3, H)]
+    ws = (r(16, 2), r(16, 2), r(16))
+    for save in (False, True):
+        cases.append((ops.slstm_forward, (x, *st, *ws, bs, False, True, save)))
+    out, _, _, _, _, G, C, Nn, _ = ops.slstm_forward(x, *st, *ws, bs, True, False, True)
+    for need in (False, True):
+        cases.append((ops.slstm_backward, (r(6, H), r(3, H), r(3, H), r(3, H), x, st[0], st[1],
+                                           st[2], ws[0], ws[1], out, G, C, Nn, bs, True, False,
+                                           need, need)))  # fmt: skip
     return cases
 
 

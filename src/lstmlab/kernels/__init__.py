@@ -19,7 +19,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.slstm import SLSTMWeights
-from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, minimal, reference
+from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, fused_slstm, minimal, reference
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = [
@@ -145,4 +145,12 @@ def slstm_sequence(
 ) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
     """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    fused = _fused(backend, fused_slstm.slstm_fused)
+    if fused is not None and fused_slstm.supports(x, state, w):
+        return fused(x, batch_sizes, state, w, forget_gate, reverse, return_gates)
+    if backend == "fused":
+        raise RuntimeError(
+            f"backend: 'fused' was asked for but the fused sLSTM takes CPU float32/float64 only, "
+            f"got {x.device.type} {x.dtype}; use backend='auto' or 'reference'"
+        )
     return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)

@@ -78,8 +78,26 @@ def rnn_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, batch_sizes, relu, r
     )
 
 
+def slstm_forward(x, h0, c0, n0, m0, w_ih, w_hh, bias, batch_sizes, exp_forget, reverse, save):
+    N, (B, H) = x.shape[0], h0.shape
+    G = x.new_empty(N, 6 * H) if save else _empty(x)  # (N, 6H)
+    rows = [x.new_empty(N, H) if save else _empty(x) for _ in range(3)]  # C, Nn, M
+    return (x.new_empty(N, H), *(x.new_empty(B, H) for _ in range(4)), G, *rows)
+
+
+def slstm_backward(grad_out, grad_hn, grad_cn, grad_nn, x, h0, c0, n0, w_ih, w_hh, out, gates,
+                   c, n, batch_sizes, exp_forget, reverse, need_x, need_w):  # fmt: skip
+    N, H = out.shape
+    dx = x.new_empty(N, x.shape[1]) if need_x else _empty(x)
+    states = [x.new_empty(h0.shape) for _ in range(4)]  # dh0, dc0, dn0, dm0
+    if not need_w:
+        return dx, *states, _empty(x), _empty(x), _empty(x)
+    return dx, *states, x.new_empty(w_ih.shape), x.new_empty(w_hh.shape), x.new_empty(4 * H)
+
+
 @functools.cache
 def register() -> None:
     """Register every fake kernel, once, after the library defining the ops is loaded."""
-    for fn in (lstm_forward, lstm_backward, gru_forward, gru_backward, rnn_forward, rnn_backward):
+    for fn in (lstm_forward, lstm_backward, gru_forward, gru_backward, rnn_forward, rnn_backward,
+               slstm_forward, slstm_backward):  # fmt: skip
         torch.library.register_fake(f"lstmlab::{fn.__name__}", fn)

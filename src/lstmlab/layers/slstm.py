@@ -40,8 +40,10 @@ class SLSTM(NoTorchTwin, RecurrentBase):
         forget_bias: if given, b_f = forget_bias in every layer. Default None: the authors'
             "powerlaw_blockdependent" b_f, from +5 down to −7 across the units of each head
             (i, z, o biases 0), so some units remember long and others short.
-        backend: "auto" (the fused C++ kernel for CPU float32/float64 when it is built, else the
-            reference loop), "fused" or "reference" (the cell's equations step by step).
+        backend: "auto" (the fused C++ kernel, ``csrc/slstm.cpp``, for CPU float32/float64 when
+            it is built, else the reference loop), "fused" (raise if it cannot be used) or
+            "reference" (the cell's equations step by step). Both give the reference's
+            gradients: the stabiliser m_t carries none, so the final m_n is not differentiable.
 
     Parameters (layer k, suffix ``""`` or ``"_reverse"``), rows in the gate order i, f, z, o:
         ``weight_ih_l{k}`` (4H, I or 2H) = W, ``weight_hh_l{k}`` (4H, d) = the diagonal blocks of
@@ -51,7 +53,8 @@ class SLSTM(NoTorchTwin, RecurrentBase):
         input: (T, B, I), (B, T, I) with batch_first, (T, I) unbatched, or a PackedSequence.
         hx: (h_0, c_0, n_0, m_0), each (L·D, B, H); zeros if None.
         return_gates: also a dict of the per-step i', f' (stabilised), z = tanh(z̃), o, c, n, m,
-            h, laid out as ``lstmlab.LSTM`` describes.
+            h, laid out as ``lstmlab.LSTM`` describes. The fused kernel returns them detached;
+            backend="reference" gives differentiable ones.
 
     Returns ``output, (h_n, c_n, n_n, m_n)`` (and the gates when asked).
     """

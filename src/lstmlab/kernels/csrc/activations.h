@@ -61,6 +61,8 @@ LSTMLAB_INLINE float exp(float x) {
   return er * s1 * s2;  // er·2^k1 is exact; ·2^k2 rounds once (to a subnormal, 0 or inf)
 }
 
+LSTMLAB_INLINE double exp(double x) { return std::exp(x); }
+
 LSTMLAB_INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 LSTMLAB_INLINE double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -80,6 +82,13 @@ LSTMLAB_INLINE float tanh(float x) {
   return a < 0.625f ? small : big;
 }
 LSTMLAB_INLINE double tanh(double x) { return std::tanh(x); }
+
+// log σ(x) = min(x, 0) − log1p(e^{−|x|}), ATen's log_sigmoid formula (finite for every finite
+// x; a polynomial log1p is not worth it yet: libm's, scalar, is a small part of the sLSTM step).
+template <typename T>
+LSTMLAB_INLINE T log_sigmoid(T x) {
+  return std::min(x, T(0)) - std::log1p(std::exp(-std::fabs(x)));
+}
 
 // g·σ'(z) and g·tanh'(z) from y = σ(z) or tanh(z), in ATen's order.
 template <typename T>
