@@ -1,7 +1,7 @@
 """The fused GRU / RNN kernels equal the reference recurrence, and lstmlab.GRU/RNN equal torch.nn.
 
-Each check runs twice: through the C++ kernels (``impl="cpp"``) and through their pure-PyTorch
-twin ``TorchKernels`` (``impl="torch"``, the path of CUDA and of other dtypes).
+Each check with the ``rule`` fixture runs twice, through the dispatch: as on this machine (the C++
+kernels) and as on a CUDA one (torch's op for plain calls, else the reference).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import lstmlab
-from lstmlab.kernels import build, fused_gru_rnn, reference
+from lstmlab.kernels import build, fused_gru_rnn, gru_sequence, reference, rnn_sequence, select
+
+from .helpers import gru_kernel, rnn_kernel
 
 GRU_FORMS = ("after", "before")  # reset_after=True / False
 PHIS = ("tanh", "relu")
@@ -20,15 +22,6 @@ LAYOUTS = {
     "packed": [5, 4, 4, 2, 1, 1],  # lengths 6, 4, 3, 3, 1: sequences end and (in reverse) join
 }
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
-
-
-@pytest.fixture(params=["cpp", "torch"])
-def impl(request, monkeypatch):
-    if request.param == "cpp":
-        assert build.load(), "the fused C++ kernels did not build (see the warning)"
-    else:
-        monkeypatch.setattr(fused_gru_rnn, "_native", lambda *tensors: False)
-    return request.param
 
 
 def _close(got, want, tol, what=""):
@@ -78,11 +71,11 @@ def _compare(kind, form, batch_sizes, reverse, bias, dtype, I=3, H=5, use=("out"
         w = _weights(3 * H, I, H, bias, dtype, gen)
         args = (form == "after", reverse)
         want = _run(reference.gru_reference, x, batch_sizes, h0, w, *args, use=use)
-        got = _run(fused_gru_rnn.gru_fused, x, batch_sizes, h0, w, *args, use=use)
+        got = _run(gru_kernel, x, batch_sizes, h0, w, *args, use=use)
     else:
         w = _weights(H, I, H, bias, dtype, gen)
         want = _run(reference.rnn_reference, x, batch_sizes, h0, w, form, reverse, use=use)
-        got = _run(fused_gru_rnn.rnn_fused, x, batch_sizes, h0, w, form, reverse, use=use)
+        got = _run(rnn_kernel, x, batch_sizes, h0, w, form, reverse, use=use)
     assert got.keys() == want.keys()
     for k in want:
         _close(got[k], want[k], TOL[dtype], k)
@@ -93,7 +86,7 @@ def _compare(kind, form, batch_sizes, reverse, bias, dtype, I=3, H=5, use=("out"
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
 @pytest.mark.parametrize("form", GRU_FORMS)
-def test_gru_equals_reference(impl, form, bias, reverse, layout, dtype):
+def test_gru_equals_reference(rule, form, bias, reverse, layout, dtype):
     _compare("gru", form, LAYOUTS[layout], reverse, bias, dtype)
 
 
@@ -102,20 +95,20 @@ def test_gru_equals_reference(impl, form, bias, reverse, layout, dtype):
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
 @pytest.mark.parametrize("phi", PHIS)
-def test_rnn_equals_reference(impl, phi, bias, reverse, layout, dtype):
+def test_rnn_equals_reference(rule, phi, bias, reverse, layout, dtype):
     _compare("rnn", phi, LAYOUTS[layout], reverse, bias, dtype)
 
 
 @pytest.mark.parametrize("use", [("out",), ("h",), ("sum",)], ids=["out-only", "h-only", "sum"])
 @pytest.mark.parametrize("kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "tanh")])
-def test_other_output_gradients(impl, kind, form, use):
+def test_other_output_gradients(rule, kind, form, use):
     """A loss of only the outputs or only h_n (the other's gradient arrives as None), or
     out.sum() + h.sum() (the gradient arrives broadcast)."""
     _compare(kind, form, LAYOUTS["packed"], False, True, torch.float64, use=use)
 
 
 @pytest.mark.parametrize("kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "tanh")])
-def test_multithreaded_step_equals_reference(impl, kind, form):
+def test_multithreaded_step_equals_reference(rule, kind, form):
     """Steps of 64 × 300 elements: the element-wise passes run on several threads."""
     _compare(kind, form, [64, 64, 40], True, True, torch.float32, I=4, H=300)
 
@@ -124,7 +117,7 @@ def test_multithreaded_step_equals_reference(impl, kind, form):
     "kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "tanh"), ("rnn", "relu")]
 )
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_gradcheck(impl, kind, form, layout):
+def test_gradcheck(rule, kind, form, layout):
     batch_sizes = {"full": [3, 3, 3], "packed": [3, 2, 2, 1]}[layout]
     gen = torch.Generator().manual_seed(1)
     I, H, B, N = 2, 3, batch_sizes[0], sum(batch_sizes)
@@ -132,7 +125,7 @@ def test_gradcheck(impl, kind, form, layout):
     h0 = torch.randn(B, H, generator=gen, dtype=torch.float64, requires_grad=True)
     rows = 3 * H if kind == "gru" else H
     w = _weights(rows, I, H, True, torch.float64, gen)
-    fn = fused_gru_rnn.gru_fused if kind == "gru" else fused_gru_rnn.rnn_fused
+    fn = gru_kernel if kind == "gru" else rnn_kernel
     arg = form == "after" if kind == "gru" else form
 
     def f(x, h0, *w):
@@ -143,7 +136,7 @@ def test_gradcheck(impl, kind, form, layout):
 
 
 @pytest.mark.parametrize("make", ["gru", "gru-before", "rnn-relu"])
-def test_gradcheck_through_layer(impl, make):
+def test_gradcheck_through_layer(rule, make):
     torch.manual_seed(2)
     kw = {"num_layers": 2, "bidirectional": True, "backend": "fused", "dtype": torch.float64}
     layer = {
@@ -165,7 +158,7 @@ def test_gradcheck_through_layer(impl, make):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("packed", [False, True], ids=["tensor", "packed"])
 @pytest.mark.parametrize("make", ["gru", "rnn-tanh", "rnn-relu"])
-def test_layer_equals_torch_nn(impl, make, packed, dtype):
+def test_layer_equals_torch_nn(rule, make, packed, dtype):
     torch.manual_seed(3)
     kw = {"num_layers": 2, "bidirectional": True, "dtype": dtype}
     if make == "gru":
@@ -198,7 +191,8 @@ def test_layer_equals_torch_nn(impl, make, packed, dtype):
         _close(got[k], want[k], TOL[dtype] * 10, k)
 
 
-def test_gates_are_detached_but_h_is_the_output(impl):
+def test_gates_are_detached_but_h_is_the_output():
+    assert build.load(), "the fused C++ kernels did not build (see the warning)"
     x = torch.randn(6, 2, requires_grad=True)
     w = _weights(9, 2, 3, True, torch.float32, torch.Generator().manual_seed(5))
     out, _, gates = fused_gru_rnn.gru_fused(x, [3, 2, 1], torch.zeros(3, 3), w, return_gates=True)
@@ -209,19 +203,18 @@ def test_gates_are_detached_but_h_is_the_output(impl):
 
 def test_cpu_float32_takes_the_cpp_kernels():
     assert build.load()
-    x = torch.zeros(2, 2)
-    assert fused_gru_rnn._kernels(x, x) is torch.ops.lstmlab
-    assert fused_gru_rnn._kernels(x.bfloat16()) is fused_gru_rnn.TorchKernels
+    assert select("cpu", torch.float32, plain=True) == "fused"
+    assert select("cpu", torch.bfloat16, plain=True) == "reference"
 
 
 @pytest.mark.parametrize("kind", ["gru", "rnn"])
-def test_bfloat16_takes_the_torch_twin(kind):
-    """Dtypes the C++ does not take run the same algorithm in torch ops."""
+def test_bfloat16_takes_the_reference(kind):
+    """Dtypes the C++ does not take run the reference recurrence (through the dispatch)."""
     gen = torch.Generator().manual_seed(6)
     x = torch.randn(6, 2, generator=gen)
     h0 = torch.randn(3, 3, generator=gen)
     w = [t.detach() for t in _weights(9 if kind == "gru" else 3, 2, 3, True, torch.float32, gen)]
-    fn = {"gru": fused_gru_rnn.gru_fused, "rnn": fused_gru_rnn.rnn_fused}[kind]
+    fn = {"gru": gru_sequence, "rnn": rnn_sequence}[kind]
     ref = {"gru": reference.gru_reference, "rnn": reference.rnn_reference}[kind]
     args = [x, [3, 2, 1], h0, w]
     want, _, _ = ref(*args)

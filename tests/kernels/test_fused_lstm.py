@@ -1,8 +1,8 @@
 """The fused LSTM equals the reference recurrence: outputs, final states, gates and every gradient,
 for every variant and option (bias, projection, packed uneven lengths, reverse), in float64 to
 1e-10 and float32 to ~1e-6; its hand-written backward passes float64 gradcheck; and through the
-public layer it equals torch.nn.LSTM. Both loops are covered: the C++ ops (CPU) and the
-pure-PyTorch twin that serves other devices and dtypes."""
+public layer it equals torch.nn.LSTM. Tests with the ``rule`` fixture run through the dispatch
+as on this machine (the C++ ops) and as on a CUDA one (torch's op or the reference)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS, LSTMOptions
-from lstmlab.kernels import build, fused_lstm, lstm_sequence, reference
+from lstmlab.kernels import build, fused_lstm, lstm_sequence, reference, select
+
+from .helpers import lstm_kernel
 
 pytestmark = pytest.mark.skipif(not build.load(), reason="the fused kernels could not be built")
 
@@ -67,23 +69,15 @@ def assert_same(ours: dict, theirs: dict, tol: float) -> None:
         assert err <= tol, f"{k}: relative error {err:.2e} > {tol:.0e}"
 
 
-@pytest.fixture(params=["cpp", "torch"])
-def loops(request, monkeypatch):
-    """Which recurrent loops lstm_fused runs: the C++ ops, or their pure-PyTorch twin."""
-    if request.param == "torch":
-        monkeypatch.setattr(fused_lstm, "_use_cpp", lambda x: False)
-    return request.param
-
-
 CASES = list(itertools.product([FULL, PACKED], [0, 2], [True, False], [False, True]))
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_equals_reference_float64(variant, loops):
+def test_equals_reference_float64(variant, rule):
     for (B, bs), P, bias, reverse in CASES:
         opts, w, x, h0, c0 = make(variant, 3, 4, P, bias, B, bs)
         want = run(reference.lstm_reference, opts, w, x, h0, c0, bs, reverse)
-        got = run(fused_lstm.lstm_fused, opts, w, x, h0, c0, bs, reverse)
+        got = run(lstm_kernel, opts, w, x, h0, c0, bs, reverse)
         assert_same(got, want, TOL[torch.float64])
 
 
@@ -250,9 +244,14 @@ def test_bad_batch_sizes():
         fused_lstm.lstm_fused(x, [3, 3, 3], h0, c0, w, opts)
 
 
-def test_other_dtypes_take_the_pure_pytorch_path():
-    """bfloat16 (like CUDA) runs the same algorithm in torch operations, forward and backward."""
+def test_other_dtypes_take_the_reference():
+    """bfloat16 on CPU has no fused kernel: the dispatch runs the reference, forward and
+    backward."""
+    assert select("cpu", torch.bfloat16) == "reference"
     opts, w, x, h0, c0 = make("fgr", 3, 4, 2, True, *PACKED, dtype=torch.bfloat16)
     want = run(reference.lstm_reference, opts, w, x, h0, c0, PACKED[1], True)
-    got = run(fused_lstm.lstm_fused, opts, w, x, h0, c0, PACKED[1], True)
+    got = run(
+        lambda *a: lstm_sequence(*a[:6], reverse=a[6], return_gates=a[7]),
+        opts, w, x, h0, c0, PACKED[1], True,
+    )  # fmt: skip
     assert_same(got, want, 5e-2)

@@ -7,12 +7,13 @@ Three oracles, from the strongest:
   and ``"reference"`` (float32 torch.nn.LSTM runs oneDNN's kernel, float64 torch's own cell);
 - for what torch.nn does not have (peephole and Greff variants, projection, FGR, Cho's GRU), the
   reference recurrence (the cells' equations in torch ops, autograd through the loop), against
-  the fused C++ kernels and their pure-PyTorch twin, on packed uneven batches, both directions;
+  the fused C++ kernels and, through the dispatch as on a CUDA machine, torch's op for the plain
+  calls, on packed uneven batches, both directions;
 - torch.sigmoid/tanh themselves for the kernels' polynomial activations: exactly 0, 1, ±1 where
   torch saturates, NaN where torch gives NaN.
 
 Where the equations' products meet 0·inf or inf − inf, the result depends on how the backward is
-factored; the kernels follow torch's factorisation (see csrc/activations.h and gru_rnn.cpp). One
+factored; the kernels follow torch's factorisation (see csrc/activations.h and gru.cpp). One
 thing no implementation can match: when a float32 sum of *finite* terms overflows (products of two
 1e30s), whether it ends as ±inf or NaN depends on the summation order of the GEMM. So ±1e30 is
 tested alone in a case, and the random cases with several special values draw it only in float64.
@@ -41,7 +42,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS
-from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, reference
+from lstmlab.kernels import build, fused_lstm, reference
+
+from .helpers import gru_kernel, lstm_kernel, rnn_kernel
 
 DTYPES = (torch.float32, torch.float64)
 #: Relative to the largest finite entry of each compared tensor (the polynomial activations of
@@ -229,17 +232,6 @@ LSTM_PLACES = {
 }
 
 
-@pytest.fixture(params=["cpp", "twin"])
-def impl(request, monkeypatch):
-    """The fused path's loops: the C++ ops, or their pure-PyTorch twin (CUDA, other dtypes)."""
-    if request.param == "cpp":
-        assert build.load(), f"the fused kernels did not build: {build.failure()}"
-    else:
-        monkeypatch.setattr(fused_lstm, "_use_cpp", lambda x: False)
-        monkeypatch.setattr(fused_gru_rnn, "_native", lambda *tensors: False)
-    return request.param
-
-
 def _lstm_tensors(case: str, dtype, seed: int = 0) -> tuple:
     variant, P = LSTM_CASES[case]
     opts = VARIANTS[variant]
@@ -274,7 +266,7 @@ def _compare_lstm(case, dtype, place, value, reverse, seed=0):
         return False  # the variant has no such tensor
     where[key] = _poke(where[key], index, value)
     want = _run_lstm(reference.lstm_reference, opts, w, t, reverse)
-    got = _run_lstm(fused_lstm.lstm_fused, opts, w, t, reverse)
+    got = _run_lstm(lstm_kernel, opts, w, t, reverse)
     assert_same(got, want, dtype, f"{case} {dtype} reverse={reverse}: {value} in {place}")
     return True
 
@@ -287,7 +279,7 @@ QUICK_LSTM = [("c0", INF), ("c0", -INF), ("x", NAN), ("x", INF), ("weight_peep",
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", list(LSTM_CASES))
-def test_lstm_variant_matches_reference(case, dtype, impl):
+def test_lstm_variant_matches_reference(case, dtype, rule):
     for k, (place, value) in enumerate(QUICK_LSTM):
         _compare_lstm(case, dtype, place, value, reverse=bool(k % 2))
 
@@ -295,7 +287,7 @@ def test_lstm_variant_matches_reference(case, dtype, impl):
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", list(LSTM_CASES))
-def test_lstm_variant_matches_reference_everywhere(case, dtype, impl):
+def test_lstm_variant_matches_reference_everywhere(case, dtype, rule):
     for place in LSTM_PLACES:
         for value in special_values(dtype).values():
             for reverse in (False, True):
@@ -303,10 +295,10 @@ def test_lstm_variant_matches_reference_everywhere(case, dtype, impl):
 
 
 GR_CASES = {  # name → (reference, fused, rows per unit, extra argument)
-    "gru_after": (reference.gru_reference, fused_gru_rnn.gru_fused, 3, True),
-    "gru_before": (reference.gru_reference, fused_gru_rnn.gru_fused, 3, False),
-    "rnn_tanh": (reference.rnn_reference, fused_gru_rnn.rnn_fused, 1, "tanh"),
-    "rnn_relu": (reference.rnn_reference, fused_gru_rnn.rnn_fused, 1, "relu"),
+    "gru_after": (reference.gru_reference, gru_kernel, 3, True),
+    "gru_before": (reference.gru_reference, gru_kernel, 3, False),
+    "rnn_tanh": (reference.rnn_reference, rnn_kernel, 1, "tanh"),
+    "rnn_relu": (reference.rnn_reference, rnn_kernel, 1, "relu"),
 }
 GR_PLACES = {
     "x": ("x", (20, 1)),
@@ -347,7 +339,7 @@ def _compare_gr(case, dtype, place, value, reverse, seed=0):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", list(GR_CASES))
-def test_gru_rnn_match_reference(case, dtype, impl):
+def test_gru_rnn_match_reference(case, dtype, rule):
     """Packed, reversed and Cho's GRU (not in torch.nn): each place with NaN and ±inf."""
     for k, place in enumerate(GR_PLACES):
         for value in (NAN, INF, -INF):
@@ -357,7 +349,7 @@ def test_gru_rnn_match_reference(case, dtype, impl):
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", list(GR_CASES))
-def test_gru_rnn_match_reference_everywhere(case, dtype, impl):
+def test_gru_rnn_match_reference_everywhere(case, dtype, rule):
     for place in GR_PLACES:
         for value in special_values(dtype).values():
             for reverse in (False, True):
@@ -387,7 +379,7 @@ def _assert_activation(got: Tensor, x: Tensor, fn, what: str) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-def test_lstm_activations_saturate_as_torch(dtype, impl):
+def test_lstm_activations_saturate_as_torch(dtype, rule):
     """One LSTM step with one input, W_ih = 1 (4, 1), W_hh = 0, h0 = c0 = 0 reads z = x in every
     gate: i, f, o = σ(x) and g = tanh(x) must equal torch.sigmoid/tanh. The fused LSTM vectorises
     along the batch, so the values are laid out along it (full vectors and a tail)."""
@@ -395,9 +387,7 @@ def test_lstm_activations_saturate_as_torch(dtype, impl):
     B = x.shape[0]
     w = LSTMWeights(torch.ones(4, 1, dtype=dtype), torch.zeros(4, 1, dtype=dtype))
     zeros = torch.zeros(B, 1, dtype=dtype)
-    out, _, _, gates = fused_lstm.lstm_fused(
-        x, [B], zeros, zeros, w, VARIANTS["vanilla"], return_gates=True
-    )
+    out, _, _, gates = lstm_kernel(x, [B], zeros, zeros, w, VARIANTS["vanilla"], return_gates=True)
     for k in "ifo":
         _assert_activation(gates[k], x, torch.sigmoid, f"LSTM gate {k}")
     _assert_activation(gates["g"], x, torch.tanh, "LSTM g")
@@ -408,7 +398,7 @@ def test_lstm_activations_saturate_as_torch(dtype, impl):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-def test_gru_rnn_activations_saturate_as_torch(dtype, impl):
+def test_gru_rnn_activations_saturate_as_torch(dtype, rule):
     """The GRU and RNN vectorise along the units: the values go along H, through b_ih (x = 0,
     W = 0, h0 = 0): r = z = σ(v), n = tanh(v); the RNN's h = tanh(v)."""
     v = torch.tensor(ACT_VALUES, dtype=dtype)
@@ -419,11 +409,11 @@ def test_gru_rnn_activations_saturate_as_torch(dtype, impl):
     def w(rows):
         return [torch.zeros(rows * H_, 1, dtype=dtype), torch.zeros(rows * H_, H_, dtype=dtype)]
 
-    _, _, gates = fused_gru_rnn.gru_fused(x, [3], h0, [*w(3), v.repeat(3), None], return_gates=True)
+    _, _, gates = gru_kernel(x, [3], h0, [*w(3), v.repeat(3), None], return_gates=True)
     _assert_activation(gates["r"], want, torch.sigmoid, "GRU r")
     _assert_activation(gates["z"], want, torch.sigmoid, "GRU z")
     _assert_activation(gates["n"], want, torch.tanh, "GRU n")
-    out, _, _ = fused_gru_rnn.rnn_fused(x, [3], h0, [*w(1), v, None], "tanh")
+    out, _, _ = rnn_kernel(x, [3], h0, [*w(1), v, None], "tanh")
     _assert_activation(out, want, torch.tanh, "RNN tanh")
 
 
@@ -442,7 +432,7 @@ def _random_poke(tensors: list[Tensor], rng: random.Random, dtype) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-def test_random_several_special_values(dtype, impl):
+def test_random_several_special_values(dtype, rule):
     rng = random.Random(10)
     for trial in range(60):
         case = rng.choice(list(LSTM_CASES))
@@ -450,7 +440,7 @@ def test_random_several_special_values(dtype, impl):
         _random_poke([*w.values(), *t.values()], rng, dtype)
         reverse = rng.random() < 0.5
         want = _run_lstm(reference.lstm_reference, opts, w, t, reverse)
-        got = _run_lstm(fused_lstm.lstm_fused, opts, w, t, reverse)
+        got = _run_lstm(lstm_kernel, opts, w, t, reverse)
         assert_same(got, want, dtype, f"trial {trial}: {case}, reverse={reverse}")
 
 

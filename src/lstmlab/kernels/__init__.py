@@ -1,11 +1,22 @@
-"""Sequence kernels: the reference recurrence and the fused one, behind one dispatch.
+"""Sequence kernels: the reference recurrence, lstmlab's fused kernels and torch's own op, behind
+one dispatch.
 
 All kernels take sequences in the packed layout described in ``reference`` (rows (N, I), a
 non-increasing ``batch_sizes`` list, one layer and one direction) and return the outputs (N, ·),
 the final states and, when asked, the per-step gates as (N, H) tensors.
 
-``backend``: "auto" (fused when it is built and supports the call, else reference), "fused"
-(raise if it cannot be used) or "reference" (the cells step by step, autograd through the loop).
+Which kernel runs a call is decided by ``select`` alone, with one rule (README "Speed"):
+
+1. ``backend="reference"`` → the reference recurrence (the cells step by step, autograd
+   through the loop);
+2. CPU, float32 or float64 → lstmlab's fused C++ kernel (every LSTM variant, GRU, RNN, sLSTM;
+   the gate read-out);
+3. CUDA, and the call is plain torch.nn maths (vanilla LSTM with or without projection, GRU with
+   reset_after=True, RNN; no ``return_gates``) → torch's own op (cuDNN) with the same weights;
+4. anything else (bf16/fp16 on CPU, a variant or the gate read-out on CUDA) → the reference.
+
+If the C++ kernel cannot be built, rule 2 falls to the reference with a warning (the same
+results, slower); ``backend="fused"`` turns every fall to the reference into an error instead.
 For minGRU and minLSTM the fused path is the log-space parallel scan (``minimal.min_scan``):
 whole-sequence torch ops, nothing to build, so "auto" and "fused" always take it.
 """
@@ -14,12 +25,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.slstm import SLSTMWeights
-from lstmlab.kernels import build, fused_gru_rnn, fused_lstm, fused_slstm, minimal, reference
+from lstmlab.kernels import (
+    build,
+    fused_gru_rnn,
+    fused_lstm,
+    fused_slstm,
+    minimal,
+    reference,
+    torch_op,
+)
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = [
@@ -31,9 +51,12 @@ __all__ = [
     "min_sequence",
     "check_backend",
     "check_batch_sizes",
+    "select",
 ]
 
 BACKENDS = ("auto", "fused", "reference")
+#: The dtypes of lstmlab's fused C++ kernels (CPU only).
+FUSED_DTYPES = (torch.float32, torch.float64)
 
 
 def check_backend(backend: str) -> str:
@@ -42,18 +65,42 @@ def check_backend(backend: str) -> str:
     return backend
 
 
-def _fused(backend: str, fn):
-    """The fused function ``fn`` when the call should use it, else None."""
+def select(
+    device: torch.device | str,
+    dtype: torch.dtype,
+    *,
+    backend: str = "auto",
+    plain: bool = False,
+    built: bool | None = None,
+) -> str:
+    """The kernel for a call: "fused" (lstmlab's C++), "torch" (torch's own op) or "reference".
+
+    ``plain``: the call is torch.nn's maths with no lstmlab-only option, so torch's op computes
+    it. ``built``: whether the C++ kernel is available (default: build or load it now, only when
+    rule 2 needs it). The rule is the module docstring's; this function is all of it."""
+    check_backend(backend)
+    device = torch.device(device)
     if backend == "reference":
-        return None
-    if build.available():
-        return fn
+        return "reference"
+    if device.type == "cpu" and dtype in FUSED_DTYPES:
+        if built if built is not None else build.available():
+            return "fused"
+        why = f"the fused kernels are unavailable ({build.failure()})"
+        fix = ", or run `lstmlab build`"
+    elif device.type == "cuda" and plain:
+        return "torch"
+    else:
+        why = (
+            "no fused kernel serves the call: lstmlab's take CPU float32/float64, torch's op "
+            f"the plain torch.nn calls on CUDA; got {device.type} {dtype}"
+            + ("" if plain else " with an lstmlab-only option")
+        )
+        fix = ""
     if backend == "fused":
         raise RuntimeError(
-            f"backend: 'fused' was asked for but the fused kernels are unavailable "
-            f"({build.failure()}); use backend='auto' or 'reference', or run `lstmlab build`"
+            f"backend: 'fused' was asked for but {why}; use backend='auto' or 'reference'{fix}"
         )
-    return None
+    return "reference"
 
 
 def lstm_sequence(
@@ -70,10 +117,12 @@ def lstm_sequence(
 ) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H)."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, fused_lstm.lstm_fused)
-    if fused is not None:
-        return fused(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
-    return reference.lstm_reference(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+    plain = opts == LSTMOptions() and not return_gates
+    kernel = select(x.device, x.dtype, backend=backend, plain=plain)
+    if kernel == "torch":
+        return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
+    run = fused_lstm.lstm_fused if kernel == "fused" else reference.lstm_reference
+    return run(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
 
 
 def gru_sequence(
@@ -89,10 +138,12 @@ def gru_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, fused_gru_rnn.gru_fused)
-    if fused is not None:
-        return fused(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
-    return reference.gru_reference(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+    plain = reset_after and not return_gates
+    kernel = select(x.device, x.dtype, backend=backend, plain=plain)
+    if kernel == "torch":
+        return (*torch_op.gru_torch(x, batch_sizes, h0, weights, reverse), None)
+    run = fused_gru_rnn.gru_fused if kernel == "fused" else reference.gru_reference
+    return run(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
 
 
 def rnn_sequence(
@@ -108,10 +159,11 @@ def rnn_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    fused = _fused(backend, fused_gru_rnn.rnn_fused)
-    if fused is not None:
-        return fused(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
-    return reference.rnn_reference(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+    kernel = select(x.device, x.dtype, backend=backend, plain=not return_gates)
+    if kernel == "torch":
+        return (*torch_op.rnn_torch(x, batch_sizes, h0, weights, nonlinearity, reverse), None)
+    run = fused_gru_rnn.rnn_fused if kernel == "fused" else reference.rnn_reference
+    return run(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
 
 
 def min_sequence(
@@ -145,12 +197,7 @@ def slstm_sequence(
 ) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
     """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
-    fused = _fused(backend, fused_slstm.slstm_fused)
-    if fused is not None and fused_slstm.supports(x, state, w):
-        return fused(x, batch_sizes, state, w, forget_gate, reverse, return_gates)
-    if backend == "fused":
-        raise RuntimeError(
-            f"backend: 'fused' was asked for but the fused sLSTM takes CPU float32/float64 only, "
-            f"got {x.device.type} {x.dtype}; use backend='auto' or 'reference'"
-        )
+    kernel = select(x.device, x.dtype, backend=backend)  # torch has no sLSTM op
+    if kernel == "fused" and fused_slstm.supports(x, state, w):
+        return fused_slstm.slstm_fused(x, batch_sizes, state, w, forget_gate, reverse, return_gates)
     return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)

@@ -16,11 +16,9 @@ Backward, per step, latest first
     dW_ih += dz_t·x_tᵀ, dW_hh += dz_t·h_{t-1}ᵀ, db += Σ dz_t, peephole grads += Σ dz ⊙ c
     and after the loop dW_hr = Σ dh_t·m_tᵀ and dR = Σ dz_t·s_{t-1}ᵀ (one GEMM each).
 
-On CPU in float32/float64 both loops run in C++ (``csrc/lstm.cpp``: one OpenMP team for the
-whole sequence, each thread owning a chunk of hidden units, see there). Anywhere else (CUDA,
-bf16, or when the extension is not built) they run here in torch operations (``_forward_torch``,
-``_backward_torch``): the same algorithm and the same hand-written backward, with the input
-products and the weight gradients as single GEMMs over all steps.
+Both loops run in C++ (``csrc/lstm.cpp``: one OpenMP team for the whole sequence, each thread
+owning a chunk of hidden units, see there), on CPU in float32/float64; ``kernels.select`` sends
+every other call elsewhere (torch's own op or the reference recurrence).
 
 Internal layout. The hidden units are split into chunks [j0, j1) (one per thread); the rows of
 W_ih, W_hh and b are permuted so that chunk c holds rows G·j0 + k·(j1 − j0) + (j − j0) for gate k
@@ -46,7 +44,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.kernels import recompute, reference
-from lstmlab.kernels.packing import check_batch_sizes
+from lstmlab.kernels.packing import Step, check_batch_sizes, prev_index, schedule
 
 __all__ = ["lstm_fused", "flags_of", "chunk_bounds"]
 
@@ -130,202 +128,6 @@ class _Layout:
         )
 
 
-@dataclass(frozen=True)
-class _Step:
-    """One step of the schedule, in processing order (reversed time for ``reverse``)."""
-
-    off: int  # first packed row of the step
-    n: int  # rows of the step (batch_sizes[t])
-    off_prev: int  # first packed row of the step processed before (−1 for the first)
-    m: int  # rows 0..m continue from that step; rows m..n start from (h0, c0)
-
-
-def _schedule(batch_sizes: Sequence[int], reverse: bool) -> list[_Step]:
-    offsets = [0, *itertools.accumulate(batch_sizes)]
-    ts = range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))
-    steps, prev = [], None
-    for t in ts:
-        n = batch_sizes[t]
-        m = 0 if prev is None else min(batch_sizes[prev], n)
-        steps.append(_Step(offsets[t], n, -1 if prev is None else offsets[prev], m))
-        prev = t
-    return steps
-
-
-def _prev_index(steps: list[_Step], N: int, device: torch.device) -> Tensor:
-    """(N,) for each packed row, the row holding its previous state in ``cat([rows, init])``:
-    the same sequence's row at the step processed before, or N + r when row r starts there."""
-    idx = [0] * N
-    for s in steps:
-        idx[s.off : s.off + s.n] = [s.off_prev + r for r in range(s.m)] + [
-            N + r for r in range(s.m, s.n)
-        ]
-    return torch.tensor(idx, dtype=torch.long, device=device)
-
-
-def _final_index(steps: list[_Step], B: int) -> list[int]:
-    """(B,) the packed row of each sequence's last processed step (its final state)."""
-    last = [0] * B
-    for s in steps:
-        last[: s.n] = range(s.off, s.off + s.n)
-    return last
-
-
-# -------------------------------------------------------------------------------------------------
-# The two recurrent loops in torch operations: the fallback for other devices and dtypes, with
-# the same arguments and results as torch.ops.lstmlab.lstm_forward / lstm_backward. They use the
-# one-chunk layout (gate blocks of H columns, sigmoid gates first), so R needs no permutation.
-
-
-def _prev_rows(buf: Tensor, init: Tensor, s: _Step) -> Tensor:
-    """The previous state of the step's rows: (n, F) from ``buf`` rows and/or ``init``."""
-    if s.m == s.n:
-        return buf[s.off_prev : s.off_prev + s.n]
-    if s.m == 0:
-        return init[: s.n]
-    return torch.cat([buf[s.off_prev : s.off_prev + s.m], init[s.m : s.n]])
-
-
-def _unpack_flags(flags: int) -> tuple[tuple[str, ...], bool, bool, bool, bool, bool]:
-    order = tuple(k for k, bit in (("i", HAS_I), ("f", HAS_F), ("o", HAS_O)) if flags & bit)
-    return (
-        (*order, "g"),
-        bool(flags & COUPLED),
-        bool(flags & G_ACT),
-        bool(flags & H_ACT),
-        bool(flags & PEEP),
-        bool(flags & FGR),
-    )
-
-
-def _forward_torch(
-    x, h0, c0, w_ih, w_hh, bias, w_hr, w_peep, w_gr, batch_sizes, chunks, flags, reverse, save
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    order, coupled, g_act, h_act, peep, fgr = _unpack_flags(flags)
-    N, (B, P), H = x.shape[0], h0.shape, c0.shape[1]
-    Z = x @ w_ih.t()  # (N, G·H): the input products of every step at once
-    S = len(order) - 1
-    col = {k: slice(q * H, (q + 1) * H) for q, k in enumerate(order)}
-    p = dict(zip(order[:S], w_peep, strict=True)) if peep else {}
-    out = Z.new_empty(N, P)
-    C = Z.new_empty(N, H)  # (N, H) c_t; kept whole here even without ``save``
-    M = Z.new_empty(N, H) if w_hr is not None else Z.new_empty(0)
-    if bias is not None:
-        Z += bias  # (N, G·H)
-    steps = _schedule(batch_sizes, reverse)
-    for s in steps:
-        rows = slice(s.off, s.off + s.n)
-        c_prev = _prev_rows(C, c0, s)  # (n, H)
-        z = torch.addmm(Z[rows], _prev_rows(out, h0, s), w_hh.t())  # (n, G·H)
-        if fgr and s.m:
-            z[: s.m, : S * H] += Z[s.off_prev : s.off_prev + s.m, : S * H] @ w_gr.t()
-        if fgr and s.m < s.n:  # rows that start: R·s_{-1}, s_{-1} = 0 (NaN where R is not finite)
-            z[s.m :, : S * H] += z.new_zeros(s.n - s.m, S * H) @ w_gr.t()
-
-        def pre(k: str, c_: Tensor, z=z) -> Tensor:
-            return z[:, col[k]] + p[k] * c_ if k in p else z[:, col[k]]
-
-        a = {k: torch.sigmoid(pre(k, c_prev)) for k in ("i", "f") if k in col}
-        if coupled:
-            a["i"] = 1 - a["f"]
-        a["g"] = torch.tanh(z[:, col["g"]]) if g_act else z[:, col["g"]]
-        c = a["i"] * a["g"] if "i" in a else a["g"]
-        c = c + (a["f"] * c_prev if "f" in a else c_prev)
-        if "o" in col:
-            a["o"] = torch.sigmoid(pre("o", c))
-        m = torch.tanh(c) if h_act else c
-        m = a["o"] * m if "o" in a else m
-        for k in order:
-            Z[rows, col[k]] = a[k]
-        C[rows] = c
-        if w_hr is not None:
-            M[rows] = m
-            out[rows] = m @ w_hr.t()
-        else:
-            out[rows] = m
-    last = torch.tensor(_final_index(steps, B), device=Z.device)
-    # Feature-major views, as the C++ op returns them: A (G·H, N), C (H, N), M (H, N).
-    return out, Z.t(), C.t(), M.t(), out[last], C[last]
-
-
-def _backward_torch(
-    x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn, batch_sizes,
-    chunks, flags, reverse, need_dx, keep_dz,
-) -> list[Tensor]:  # fmt: skip
-    order, coupled, g_act, h_act, peep, fgr = _unpack_flags(flags)
-    A, C = AT.t(), CT.t()  # (N, G·H), (N, H)
-    N, (B, H), P = A.shape[0], c0.shape, w_hh.shape[1]
-    S = len(order) - 1
-    col = {k: slice(q * H, (q + 1) * H) for q, k in enumerate(order)}
-    p = dict(zip(order[:S], w_peep, strict=True)) if peep else {}
-    dZ = torch.empty_like(A)  # (N, G·H)
-    dH = A.new_empty(N, P) if w_hr is not None else A.new_empty(0)
-    dh_rec = d_hn.clone() if d_hn is not None else A.new_zeros(B, P)  # (B, P)
-    dc_rec = d_cn.clone() if d_cn is not None else A.new_zeros(B, H)  # (B, H)
-    ds_rec = A.new_zeros(B, S * H)  # (B, S·H), FGR only
-    dpeep = A.new_zeros(S, H) if peep else A.new_empty(0)
-    steps = _schedule(batch_sizes, reverse)
-    for s in reversed(steps):
-        rows = slice(s.off, s.off + s.n)
-        dh = dh_rec[: s.n] + d_out[rows] if d_out is not None else dh_rec[: s.n]  # (n, P)
-        if w_hr is not None:
-            dH[rows] = dh
-            dh = dh @ w_hr  # (n, H)
-        a = {k: A[rows, col[k]] for k in order}
-        if coupled:
-            a["i"] = 1 - a["f"]
-        c, c_prev = C[rows], _prev_rows(C, c0, s)
-        ds = {k: ds_rec[: s.n, col[k]] for k in order[:S]} if fgr else {}
-        th = torch.tanh(c) if h_act else c
-        dz = {}
-        dc = dc_rec[: s.n] + (dh * a["o"] if "o" in a else dh) * ((1 - th * th) if h_act else 1)
-        if "o" in a:
-            dz["o"] = (dh * th + ds.get("o", 0)) * (1 - a["o"]) * a["o"]
-            if "o" in p:
-                dc = dc + dz["o"] * p["o"]
-        di = dc * a["g"]
-        if "f" in col:
-            df = dc * c_prev + ds.get("f", 0) - (di if coupled else 0)
-            dz["f"] = df * (1 - a["f"]) * a["f"]
-        if "i" in col:
-            dz["i"] = (di + ds.get("i", 0)) * (1 - a["i"]) * a["i"]
-        dg = dc * a["i"] if "i" in a else dc
-        dz["g"] = dg * (1 - a["g"] * a["g"]) if g_act else dg
-        dc_prev = dc * a["f"] if "f" in a else dc
-        for k in ("i", "f"):
-            if k in p:
-                dc_prev = dc_prev + dz[k] * p[k]
-        for q, k in enumerate(order[:S]):
-            if k in p:
-                dpeep[q] += (dz[k] * (c if k == "o" else c_prev)).sum(0)
-        dZ[rows] = torch.cat([dz[k] for k in order], dim=1)
-        dc_rec[: s.n] = dc_prev
-        dh_rec[: s.n] = dZ[rows] @ w_hh
-        if fgr and s.m:
-            ds_rec[: s.m] = dZ[s.off : s.off + s.m, : S * H] @ w_gr
-    # The products over all steps at once (the C++ op accumulates them step by step).
-    dx = dZ @ w_ih if need_dx else dZ.new_empty(0)  # (N, I)
-    h_prev = torch.cat([out, h0]).index_select(0, _prev_index(steps, N, x.device))  # (N, P)
-    empty = dZ.new_empty(0)
-    return [dx, dZ.t() @ x, dZ.t() @ h_prev, dZ.sum(0), dh_rec, dc_rec, dpeep,
-            dZ.t() if keep_dz else empty, dH.t() if w_hr is not None else empty]  # fmt: skip
-
-
-def _loops(cpp: bool):
-    if cpp:
-        return torch.ops.lstmlab.lstm_forward, torch.ops.lstmlab.lstm_backward
-    return _forward_torch, _backward_torch
-
-
-def _use_cpp(x: Tensor) -> bool:
-    """The C++ loops serve CPU float32/float64 when the extension is built."""
-    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
-        return False
-    from lstmlab.kernels import build
-
-    return build.available()
-
-
 # -------------------------------------------------------------------------------------------------
 # Both halves around the loops: weight permutation, the input GEMM, and the GEMMs over all steps.
 
@@ -335,25 +137,24 @@ class _Saved:
     """What the forward hands to the backward besides tensors."""
 
     lay: _Layout
-    steps: list[_Step]
+    steps: list[Step]
     batch_sizes: list[int]
     flags: int
     reverse: bool
-    cpp: bool
 
 
-def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes, cpp) -> _Layout:
+def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes) -> _Layout:
     """The column layout: one chunk of units per thread when a step is worth splitting."""
     H, P, G = c0.shape[1], h0.shape[1], len(opts.gates)
     parts = 1
-    if cpp and batch_sizes[0] * G * H * P >= PARALLEL_MIN_MACS:
+    if batch_sizes[0] * G * H * P >= PARALLEL_MIN_MACS:
         parts = torch.get_num_threads()
     # torch.compile traces the layout's construction into constants (it ignores lru_cache).
     make = _Layout.make if torch.compiler.is_compiling() else _layout
     return make(opts, H, tuple(chunk_bounds(H, parts)), x.device)
 
 
-def _forward(x, h0, c0, w: LSTMWeights, opts, batch_sizes, reverse, cpp, lay: _Layout, save):
+def _forward(x, h0, c0, w: LSTMWeights, opts, batch_sizes, reverse, lay: _Layout, save):
     """The whole forward; returns out, h_n, c_n, the feature-major A (G·H, N), C (H, N) and
     M (H, N) (empty unless saved), and the weights in the internal layout."""
     flags = flags_of(opts)
@@ -365,8 +166,7 @@ def _forward(x, h0, c0, w: LSTMWeights, opts, batch_sizes, reverse, cpp, lay: _L
     b = None
     if w.bias_ih is not None:
         b = (w.bias_ih + w.bias_hh).index_select(0, lay.perm)  # (G·H,), added in the loop
-    forward_loop, _ = _loops(cpp)
-    out, AT, CT, MT, h_n, c_n = forward_loop(
+    out, AT, CT, MT, h_n, c_n = torch.ops.lstmlab.lstm_forward(
         x, h0, c0, w_ih, w_hh, b, w.weight_hr, w.weight_peep, w_gr, batch_sizes, lay.chunks,
         flags, reverse, save,
     )  # fmt: skip
@@ -390,7 +190,7 @@ def _prev_product(d: Tensor, rows: Tensor, init: Tensor, info: _Saved) -> Tensor
         )  # fmt: skip
         shifted = slice(B, N) if info.reverse else slice(0, N - B)
         return torch.addmm(d[first].t() @ init, d[rest].t(), rows[shifted])
-    prev = torch.cat([rows, init]).index_select(0, _prev_index(info.steps, N, d.device))
+    prev = torch.cat([rows, init]).index_select(0, prev_index(info.steps, N, d.device))
     return d.t() @ prev
 
 
@@ -404,16 +204,16 @@ class _LSTMFunction(torch.autograd.Function):
     the reference recurrence, so second derivatives are exact."""
 
     @staticmethod
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, cpp, lay):
+    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, lay):
         w = LSTMWeights(w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr)
-        out, h_n, c_n, AT, CT, MT, _ = _forward(x, h0, c0, w, opts, bs, rev, cpp, lay, save=True)
+        out, h_n, c_n, AT, CT, MT, _ = _forward(x, h0, c0, w, opts, bs, rev, lay, save=True)
         return out, h_n, c_n, AT, CT, MT
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        x, h0, c0, *weights, opts, bs, rev, cpp, lay = inputs
+        x, h0, c0, *weights, opts, bs, rev, lay = inputs
         out, _, _, AT, CT, MT = output
-        ctx.info = _Saved(lay, _schedule(bs, rev), bs, flags_of(opts), rev, cpp)
+        ctx.info = _Saved(lay, schedule(bs, rev), bs, flags_of(opts), rev)
         ctx.opts = opts
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(x, h0, c0, *weights, AT, CT, out, MT)
@@ -433,10 +233,10 @@ class _LSTMFunction(torch.autograd.Function):
                 need[:10],
                 [d_out, d_hn, d_cn],
             )
-            return (*grads, *[None] * 5)
+            return (*grads, *[None] * 4)
         with torch.no_grad():
             return (*_backward(info, need, x, h0, c0, LSTMWeights(*w), AT, CT, out, MT,
-                               d_out, d_hn, d_cn), *[None] * 5)  # fmt: skip
+                               d_out, d_hn, d_cn), *[None] * 4)  # fmt: skip
 
 
 def _backward(info: _Saved, need, x, h0, c0, w: LSTMWeights, AT, CT, out, MT, d_out, d_hn, d_cn):
@@ -450,8 +250,7 @@ def _backward(info: _Saved, need, x, h0, c0, w: LSTMWeights, AT, CT, out, MT, d_
         w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
     w_hr, w_peep = w.weight_hr, w.weight_peep
     fgr = w_gr is not None and need[9]
-    _, backward_loop = _loops(info.cpp)
-    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT = backward_loop(
+    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT = torch.ops.lstmlab.lstm_backward(
         x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
         info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
     )  # fmt: skip
@@ -509,17 +308,16 @@ def lstm_fused(
     """``reference.lstm_reference``, fused: x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P),
     h_n (B, P), c_n (B, H) and, with ``return_gates``, the detached gates (N, H) each."""
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    cpp = _use_cpp(x)
     h0, c0 = h0.contiguous(), c0.contiguous()
-    lay = _plan(x, h0, c0, opts, bs, cpp)
+    lay = _plan(x, h0, c0, opts, bs)
     tensors = (x, h0, c0, *w)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
     if needs_grad:
-        out, h_n, c_n, A, C, _ = _LSTMFunction.apply(x, h0, c0, *w, opts, bs, reverse, cpp, lay)
+        out, h_n, c_n, A, C, _ = _LSTMFunction.apply(x, h0, c0, *w, opts, bs, reverse, lay)
     else:
         with torch.no_grad():
             out, h_n, c_n, A, C, _, _ = _forward(
-                x, h0, c0, w, opts, bs, reverse, cpp, lay, save=return_gates
+                x, h0, c0, w, opts, bs, reverse, lay, save=return_gates
             )
     gates = _gate_table(A, C, out, lay, opts) if return_gates else None
     return out, h_n, c_n, gates

@@ -1,6 +1,6 @@
 """The fused kernels' backward as a differentiable function, for derivatives of derivatives.
 
-The hand-written BPTT in C++ (and its torch twin) computes the first derivatives fast but is not
+The hand-written BPTT in C++ computes the first derivatives fast but is not
 itself differentiable. When autograd records the backward (``create_graph=True``: Hessian-vector
 products, gradient penalties, MAML, ``torch.func.grad``), the fused ``autograd.Function``s call
 ``vjp`` instead: it re-runs the reference recurrence — the same function, the cells' equations

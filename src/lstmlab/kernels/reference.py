@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from itertools import accumulate
 
 import torch
 from torch import Tensor
@@ -22,6 +21,7 @@ from lstmlab.cells.lstm import LSTMWeights, lstm_step, sigmoid_state
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.rnn import rnn_step
 from lstmlab.cells.slstm import SLSTMWeights, slstm_step
+from lstmlab.kernels.packing import schedule
 
 __all__ = [
     "recurrence",
@@ -64,15 +64,12 @@ def recurrence(
     final state. In reverse, a row joins when its sequence starts, from its initial state.
     ``hook`` (else the one of an enclosing ``stepwise``) sees every step's new state rows."""
     hook = hook if hook is not None else _STEP_HOOK.get()
-    T = len(batch_sizes)
-    offsets = [0, *accumulate(batch_sizes)]
-    records: list[tuple] = [()] * T
-    for t in reversed(range(T)) if reverse else range(T):
-        n = batch_sizes[t]
-        new, records[t] = step(x[offsets[t] : offsets[t + 1]], tuple(s[:n] for s in state))
+    records: list[tuple] = [()] * len(batch_sizes)
+    for s in schedule(batch_sizes, reverse):
+        new, records[s.t] = step(x[s.off : s.off + s.n], tuple(v[: s.n] for v in state))
         if hook is not None:
-            hook(t, new)
-        state = tuple(torch.cat([a, s[n:]]) for a, s in zip(new, state, strict=True))
+            hook(s.t, new)
+        state = tuple(torch.cat([a, v[s.n :]]) for a, v in zip(new, state, strict=True))
     return records, state
 
 

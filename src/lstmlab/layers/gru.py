@@ -29,7 +29,8 @@ class GRU(RecurrentBase):
         dtype: as ``torch.nn.GRU`` (see ``lstmlab.LSTM`` for their meaning).
         reset_after: True (default) applies r_t after the recurrent product, as torch.nn.GRU and
             cuDNN do; False applies it to h_{t-1} before, as in Cho et al. 2014 (§2.3).
-        backend: "auto", "fused" or "reference".
+        backend: "auto", "fused" or "reference", by ``lstmlab.LSTM``'s rule: on CUDA the
+            plain torch.nn.GRU (reset_after=True) without ``return_gates`` runs torch's own op.
 
     Parameters ``weight_ih_l{k}`` (3H, I), ``weight_hh_l{k}`` (3H, H), ``bias_ih_l{k}``,
     ``bias_hh_l{k}`` (3H), rows r, z, n, with ``_reverse`` for the second direction: the same

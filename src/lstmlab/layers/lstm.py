@@ -62,8 +62,14 @@ class LSTM(RecurrentBase):
             2015 recommend 1.0. Default None keeps torch.nn's U(−1/√H, 1/√H).
         chrono: if given, the longest expected lag T_max: chrono initialisation (Tallec &
             Ollivier 2018) b_f ~ log U(1, T_max − 1), b_i = −b_f. Excludes ``forget_bias``.
-        backend: "auto" (the fused kernel when available, else the reference loop), "fused"
-            or "reference" (the cell's equations step by step, autograd through the loop).
+        backend: which kernel runs the layer, by one rule (``lstmlab.kernels.select``):
+            on CPU in float32/float64, lstmlab's fused C++ kernel (every variant, the gates);
+            on CUDA, for the plain torch.nn.LSTM maths without ``return_gates``, torch's own
+            op (cuDNN) with the same weights; everything else (bf16/fp16 on CPU, a variant
+            or the gates on CUDA) runs the reference recurrence (the cell's equations step
+            by step, autograd through the loop), as does ``backend="reference"``. "auto"
+            (default) applies the rule, falling back to the reference (same results, slower)
+            if the C++ kernel could not be built; "fused" raises instead of any fallback.
         device, dtype: of the parameters.
 
     Parameters (layer k, direction suffix ``""`` or ``"_reverse"``), with G the gates that have

@@ -21,7 +21,8 @@ class RNN(RecurrentBase):
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
         dtype: as ``torch.nn.RNN`` (see ``lstmlab.LSTM`` for their meaning).
         nonlinearity: φ, "tanh" (default) or "relu".
-        backend: "auto", "fused" or "reference".
+        backend: "auto", "fused" or "reference", by ``lstmlab.LSTM``'s rule: on CUDA the
+            plain torch.nn.RNN without ``return_gates`` runs torch's own op.
 
     Parameters and state dict as torch.nn.RNN. Call ``rnn(input, hx=None, *, lengths=None,
     return_gates=False)`` → ``output, h_n`` (and ``{"h": ...}``).
