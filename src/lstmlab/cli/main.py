@@ -1,6 +1,6 @@
 """The ``lstmlab`` command: the lab (``train``, ``compare``, ``diagnose``, ``demo``), the
-applications (``app``), their data (``data``), the variant study (``study``) and the kernels'
-ahead-of-time build (``build``)."""
+applications (``app``), their data (``data``), the variant study (``study``), the kernels'
+ahead-of-time build (``build``) and the report of it all (``reproduce``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lstmlab.cli.compare import compare_command
 from lstmlab.cli.data import data_group
 from lstmlab.cli.demo import demo_command
 from lstmlab.cli.diagnose import diagnose_command
+from lstmlab.cli.reproduce import reproduce_command
 from lstmlab.cli.study import study_group
 from lstmlab.cli.train import train_command
 from lstmlab.kernels.build import fused_disabled
@@ -34,6 +35,7 @@ cli.add_command(app_group)
 cli.add_command(data_group)
 cli.add_command(study_group)
 cli.add_command(build_command)
+cli.add_command(reproduce_command)
 
 
 if __name__ == "__main__":
