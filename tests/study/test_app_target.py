@@ -47,6 +47,7 @@ def test_forecast_study_trains_the_apps_model_with_the_sampled_values(tmp_path):
     ]
     args = ["study", "run", "--app", "forecast", *options, "--variants", "peephole,cifg"]
     args += ["--trials", "3", "--steps-per-trial", "20", "--max-seconds-per-trial", "30"]
+    args += ["--workers", "1"]  # in this process (the default is one worker per core)
     done = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "study"), "--quiet"])
     assert done.exit_code == 0, done.output
     study = optuna.load_study(

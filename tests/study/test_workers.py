@@ -110,7 +110,7 @@ def test_a_killed_worker_loses_no_finished_trial_and_its_trial_is_retried(tmp_pa
             # the survivor finished before the grace period: a new worker fails and retries it
             time.sleep(GRACE_PERIOD + 1)
             extra = subprocess.run(
-                _study_cmd(*common), env=_env(), capture_output=True, timeout=600
+                _study_cmd(*common, "--workers", "1"), env=_env(), capture_output=True, timeout=600
             )
             assert extra.returncode == 0, extra.stderr[-2000:]
             study = optuna.load_study(study_name="pg", storage=url)

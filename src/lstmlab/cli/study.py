@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -66,7 +67,11 @@ _BY_HAND = ("space", "app", "app_options")
     "Folder for the trials' run folders (and the default SQLite storage).",
     default_out="runs/study",
 )
-@count_option("--workers", 1, "Local worker processes (one thread each).")
+@count_option(
+    "--workers",
+    None,
+    "Local worker processes, one thread each [default: one per CPU core this process may use].",
+)
 @count_option("--worker-index", None, "This worker's number.", minimum=0, hidden=True)
 @quiet_option
 def run_command(storage, name, out, workers, worker_index, quiet, **values) -> None:
@@ -84,7 +89,9 @@ def run_command(storage, name, out, workers, worker_index, quiet, **values) -> N
     except StudyMismatchError as err:
         raise click.BadParameter(str(err), param_hint="--study") from err
     console = Console(quiet=quiet)
-    if workers == 1:
+    if workers is None:
+        workers = 1 if worker_index is not None else _cores()
+    if workers == 1 or worker_index is not None:
         if not quiet:
             console.print(f"study {name!r} in {url}: trials until {settings.trials} have finished")
         study = run_worker(url, name, settings, out, worker=worker_index or 0)
@@ -96,6 +103,13 @@ def run_command(storage, name, out, workers, worker_index, quiet, **values) -> N
         f"study {name!r}: {finished} finished trials; report with "
         f"`lstmlab study report --storage {url} --study {name} --out DIR`"
     )
+
+
+def _cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _run_local_workers(console, url, name, out, workers, quiet, settings) -> None:
