@@ -3,6 +3,7 @@
     python benchmarks/speed.py [--quick] [--sizes "64,100,128,256;..."] [--repeats 7]
                                [--threads 2] [--reference-sizes 0] [--json PATH] [--no-memory]
 
+The timing is ``lstmlab.bench`` (shared with the performance section of ``lstmlab reproduce``).
 For each size (B, T, I, H) every contender runs forward+backward ("train": output.sum() backward,
 the input requiring grad) and forward alone under no_grad ("infer"). The contenders of a group
 are timed round-robin (one run of each in turn, after two warm-up runs each), so a slow patch of
@@ -33,120 +34,25 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import torch
-from torch import nn
 
-import lstmlab
+from lstmlab.bench import (
+    QUICK,
+    SIZES,
+    Result,
+    fmt_size,
+    load_average,
+    make,
+    matmul_gflops,
+    runner,
+    time_round_robin,
+)
 from lstmlab.cells.options import VARIANTS
-
-SIZES = [(32, 100, 64, 64), (64, 100, 128, 256), (128, 200, 256, 512)]  # (B, T, I, H)
-QUICK = [(32, 100, 64, 64)]
-GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
-
-
-@dataclass
-class Result:
-    size: tuple[int, int, int, int]
-    name: str
-    mode: str  # "train" or "infer"
-    group: str
-    times_ms: list[float] = field(default_factory=list)
-    gflop: float = 0.0  # per call
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def gflops(self) -> float:
-        return self.gflop / (self.median_ms / 1e3)
-
-
-def forward_gflop(kind: str, B: int, T: int, I: int, H: int, variant: str = "vanilla") -> float:
-    if kind != "LSTM":
-        return 2 * T * B * (I + H) * GATES[kind] * H / 1e9
-    opts = VARIANTS[variant]
-    G, S = len(opts.gates), len(opts.sigmoid_gates)
-    flops = 2 * T * B * (I + H) * G * H
-    if opts.gate_recurrence:
-        flops += 2 * T * B * (S * H) ** 2
-    return flops / 1e9
-
-
-def make(name: str, I: int, H: int) -> nn.Module:
-    """A contender by name: "torch.LSTM", "lstmlab.LSTM", "lstmlab.LSTM[peephole]",
-    "reference.LSTM[fgr]" (backend="reference"), "torch.GRU", ..."""
-    torch.manual_seed(0)
-    lib, kind = name.split(".")
-    variant = "vanilla"
-    if "[" in kind:
-        kind, variant = kind.rstrip("]").split("[")
-    if lib == "torch":
-        return getattr(nn, kind)(I, H)
-    backend = "reference" if lib == "reference" else "auto"
-    if kind == "LSTM":
-        return lstmlab.LSTM(I, H, variant=variant, backend=backend)
-    return getattr(lstmlab, kind)(I, H, backend=backend)
-
-
-def runner(model: nn.Module, x: torch.Tensor, mode: str):
-    if mode == "infer":
-
-        def infer():
-            with torch.no_grad():
-                model(x)
-
-        return infer
-
-    def train():
-        model.zero_grad(set_to_none=True)
-        x.grad = None
-        out, _ = model(x)
-        out.sum().backward()
-
-    return train
-
-
-def time_round_robin(size, names, repeats: int, group: str, modes=("train", "infer")):
-    B, T, I, H = size
-    x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(1), requires_grad=True)
-    results, calls = [], []
-    for name in names:
-        model = make(name, I, H)
-        kind = name.split(".")[1].split("[")[0]
-        variant = name.split("[")[1].rstrip("]") if "[" in name else "vanilla"
-        fwd = forward_gflop(kind, B, T, I, H, variant)
-        for mode in modes:
-            flop = fwd * (3 if mode == "train" else 1)
-            results.append(Result(size, name, mode, group, gflop=flop))
-            calls.append(runner(model, x, mode))
-    for call in calls:  # warm-up: builds, JIT-compiled kernels, allocator
-        call()
-        call()
-    for _ in range(repeats):
-        for result, call in zip(results, calls, strict=True):
-            t0 = time.perf_counter()
-            call()
-            result.times_ms.append((time.perf_counter() - t0) * 1e3)
-    return results
-
-
-def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        torch.mm(a, b)
-        times.append(time.perf_counter() - t0)
-    return 2 * n**3 / statistics.median(times) / 1e9
-
 
 # -- memory ----------------------------------------------------------------------------------
 
@@ -205,10 +111,6 @@ def peak_rss_mib(name: str, size, mode: str, threads: int) -> float:
 # -- report ----------------------------------------------------------------------------------
 
 
-def fmt_size(size) -> str:
-    return "B={} T={} I={} H={}".format(*size)
-
-
 def table(rows: list[list[str]], head: list[str]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -244,7 +146,7 @@ def main() -> None:
     repeats = args.repeats or (5 if args.quick else 7)
     ref_sizes = {int(k) for k in args.reference_sizes.split(",") if k != ""}
     threads = torch.get_num_threads()
-    load0 = os.getloadavg()[0]
+    load0 = load_average()[0]
     print(
         f"# lstmlab speed — torch {torch.__version__}, {threads} threads, float32, "
         f"{platform.processor() or platform.machine()}, load average {load0:.2f}\n"
@@ -397,7 +299,7 @@ def main() -> None:
         )
 
     peak_end = matmul_gflops()
-    load1 = os.getloadavg()[0]
+    load1 = load_average()[0]
     print(
         f"\nAt the end: matmul rate {peak_end:.0f} GFLOP/s, load average {load1:.2f} (a load "
         f"above {threads} means other processes shared the cores: treat the numbers as noisy)."

@@ -1,0 +1,62 @@
+"""lstmlab.bench: the timing core of benchmarks/speed.py and of the report's performance
+section (tiny sizes: these check what is timed and returned, never how fast)."""
+
+import math
+
+import pytest
+import torch
+
+from lstmlab import bench
+
+
+def test_make_builds_each_contender_from_seed_0_and_leaves_the_global_rng_alone():
+    state = torch.get_rng_state()
+    a, b = bench.make("lstmlab.LSTM", 3, 5), bench.make("lstmlab.LSTM", 3, 5)
+    assert torch.equal(torch.get_rng_state(), state)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert isinstance(bench.make("torch.GRU", 3, 5), torch.nn.GRU)
+    assert bench.make("lstmlab.LSTM[cifg]", 3, 5).variant == "cifg"
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_torch_vs_lstmlab_times_every_pair_and_gives_finite_positive_ratios(packed):
+    results = bench.torch_vs_lstmlab((3, 6, 2, 4), ["LSTM", "GRU"], repeats=2, packed=packed)
+    assert len(results) == 2 * 2 * 2  # layers × libraries × modes
+    assert all(len(r.times_ms) == 2 and r.median_ms > 0 and r.gflop > 0 for r in results)
+    rows = bench.pairs(results)
+    assert {(r["layer"], r["mode"]) for r in rows} == {
+        (k, m) for k in ("LSTM", "GRU") for m in ("train", "infer")
+    }
+    for r in rows:
+        assert r["group"] == ("packed" if packed else "torch")
+        assert math.isfinite(r["ratio"]) and r["ratio"] > 0
+        assert r["ratio"] == pytest.approx(r["torch_ms"] / r["lstmlab_ms"])
+
+
+def test_packed_lengths_are_uniform_in_1_to_T_and_deterministic():
+    lengths = bench.packed_lengths(200, 7)
+    assert min(lengths) >= 1 and max(lengths) <= 7 and len(set(lengths)) == 7
+    assert lengths == bench.packed_lengths(200, 7)
+
+
+def test_packed_train_call_reaches_the_input_gradient():
+    model = bench.make("lstmlab.LSTM", 2, 3)
+    x = torch.randn(5, 4, 2)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, [5, 3, 2, 1], enforce_sorted=False)
+    leaf = packed.data.requires_grad_()
+    bench.runner(model, packed, "train", leaf=leaf)()
+    assert leaf.grad is not None and leaf.grad.abs().sum() > 0
+
+
+def test_num_threads_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with bench.num_threads(1) as n:
+        assert n == torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_load_average_and_matmul_rate_are_positive_numbers():
+    load = bench.load_average()
+    assert len(load) == 3 and all(x >= 0 for x in load)
+    assert bench.matmul_gflops(n=64, repeats=2) > 0
