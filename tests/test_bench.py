@@ -34,7 +34,7 @@ def test_torch_vs_lstmlab_times_every_pair_and_gives_finite_positive_ratios(pack
         assert r["ratio"] == pytest.approx(r["torch_ms"] / r["lstmlab_ms"])
 
 
-def test_packed_lengths_are_uniform_in_1_to_T_and_deterministic():
+def test_packed_lengths_are_uniform_in_1_to_t_and_deterministic():
     lengths = bench.packed_lengths(200, 7)
     assert min(lengths) >= 1 and max(lengths) <= 7 and len(set(lengths)) == 7
     assert lengths == bench.packed_lengths(200, 7)

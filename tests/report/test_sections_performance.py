@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
+from lstmlab.bench import SIZES
 from lstmlab.report.part import Figure, Paragraph, PartContext, Table
-from lstmlab.report.sections import SECTIONS
-from lstmlab.report.sections import performance
+from lstmlab.report.sections import SECTIONS, performance
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,6 @@ def test_the_module_is_the_registered_section_with_both_languages():
 def test_levels_grow_and_full_is_the_speed_benchmark_sizes():
     cases = {level: performance.plan(level)["cases"] for level in ("ci", "quick", "full")}
     full_dense = [c["size"] for c in cases["full"] if not c["packed"]]
-    from lstmlab.bench import SIZES
-
     assert full_dense == [list(s) for s in SIZES]
     for level in cases:
         assert any(c["packed"] for c in cases[level]) and any(not c["packed"] for c in cases[level])
