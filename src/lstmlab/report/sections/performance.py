@@ -87,7 +87,8 @@ def parts(level: str) -> list[Part]:
             config=config,
             compute=lambda ctx: compute(ctx, config),
             render=render,
-            command="lstmlab reproduce --only performance" + (" --full" if level == "full" else ""),
+            command="lstmlab reproduce --only performance"
+            + {"ci": " --level ci", "quick": "", "full": " --full"}[level],
             title={"en": "lstmlab against torch.nn", "fr": "lstmlab face à torch.nn"},
         )
     ]
