@@ -50,3 +50,18 @@ def test_safetensors_and_csv(tmp_path):
         assert torch.equal(f.get_tensor("w"), t["w"])
     atomic.write_csv_atomic(tmp_path / "r.csv", [{"a": 1, "b": "x"}], ["a", "b"])
     assert (tmp_path / "r.csv").read_text() == "a,b\n1,x\n"
+
+
+def test_a_written_file_gets_the_mode_open_would_give_not_mkstemps_private_one(tmp_path):
+    old = os.umask(0o027)
+    try:
+        atomic.write_text_atomic(tmp_path / "new.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
+    existing = tmp_path / "kept.txt"
+    existing.write_text("old")
+    existing.chmod(0o604)
+    atomic.write_text_atomic(existing, "new")
+    assert existing.stat().st_mode & 0o777 == 0o604
+    assert existing.read_text() == "new"
