@@ -16,6 +16,10 @@ runs). Contenders:
 - every LSTM variant (fused) vs lstmlab vanilla, and vs the same variant on backend="reference"
   (the cell's equations step by step, autograd through the loop) at the sizes of
   ``--reference-sizes`` (the loop is slow at large sizes).
+- lstmlab.SLSTM (fused) vs the authors' xLSTM package (PyPI ``xlstm``) with its CPU backend
+  ("vanilla": their sLSTM cell in torch ops, step by step), at the sizes of ``--slstm-sizes``
+  (B, T, H, heads; input size H), the same weights, after asserting equal outputs. Ratio =
+  xlstm time / lstmlab time. ``--slstm-only`` runs this section alone.
 
 GFLOP/s counts the GEMM flops (2·M·N·K): forward 2·T·B·(I + P)·G·H (+ 2·T·B·H·P with a
 projection, + 2·T·B·(S·H)² with FGR), backward twice that, for the gate count G of the layer;
@@ -40,7 +44,9 @@ import time
 from dataclasses import asdict
 
 import torch
+from torch import nn
 
+import lstmlab
 from lstmlab.bench import (
     QUICK,
     SIZES,
@@ -53,6 +59,9 @@ from lstmlab.bench import (
     time_round_robin,
 )
 from lstmlab.cells.options import VARIANTS
+
+#: (B, T, H, heads): the sLSTM of a small xLSTM block (embedding 128, 4 heads), and a wider one.
+SLSTM_SIZES = [(16, 128, 128, 4), (32, 256, 256, 4)]
 
 # -- memory ----------------------------------------------------------------------------------
 
@@ -117,6 +126,101 @@ def table(rows: list[list[str]], head: list[str]) -> str:
     return "\n".join(lines)
 
 
+# -- sLSTM vs the authors' xlstm package ------------------------------------------------------
+
+
+class XlstmVanilla(nn.Module):
+    """The authors' sLSTM on CPU: W·x (one Linear) then their cell with the "vanilla" backend,
+    holding the weights of ``layer`` (an lstmlab.SLSTM with one layer); x (B, T, I) → (B, T, H).
+    The weight mapping is tests/compat/test_xlstm_official.py's."""
+
+    def __init__(self, layer: lstmlab.SLSTM) -> None:
+        super().__init__()
+        from xlstm.blocks.slstm.cell import sLSTMCell, sLSTMCellConfig
+
+        H, NH, d = layer.hidden_size, layer.num_heads, layer.hidden_size // layer.num_heads
+        cfg = sLSTMCellConfig(hidden_size=H, num_heads=NH, backend="vanilla", dtype="float32")
+        self.cell = sLSTMCell(cfg)
+        self.proj = nn.Linear(layer.input_size, 4 * H, bias=False)
+        with torch.no_grad():
+            self.proj.weight.copy_(layer.weight_ih_l0)
+            R = layer.weight_hh_l0.view(4, NH, d, d).permute(1, 0, 2, 3).reshape(NH, 4 * d, d)
+            self.cell._recurrent_kernel_.copy_(R)
+            self.cell._bias_.copy_(layer.bias_l0)
+
+    def forward(self, x: torch.Tensor):
+        B, T, _ = x.shape
+        out, state = self.cell(self.proj(x))  # (B, NH, T, d), (4, B, H)
+        return out.permute(0, 2, 1, 3).reshape(B, T, -1), state
+
+
+def fmt_slstm(size) -> str:
+    return "B={} T={} H={} heads={}".format(*size)
+
+
+def slstm_pair(size) -> tuple[nn.Module, nn.Module, torch.Tensor]:
+    """lstmlab.SLSTM (fused) and the xlstm vanilla twin with the same weights, and an input
+    (B, T, H) requiring grad; their outputs are checked equal here, before any timing."""
+    B, T, H, heads = size
+    torch.manual_seed(0)
+    ours = lstmlab.SLSTM(H, H, num_heads=heads, batch_first=True)
+    with torch.no_grad():  # a non-trivial recurrence, as in the equality test
+        ours.weight_hh_l0.normal_(0, 0.5 / (H // heads) ** 0.5)
+    theirs = XlstmVanilla(ours)
+    x = torch.randn(B, T, H, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    with torch.no_grad():
+        a, b = ours(x)[0], theirs(x)[0]
+    err = (a - b).abs().max().item()
+    if not torch.allclose(a, b, rtol=1e-4, atol=1e-5):
+        raise AssertionError(f"sLSTM: lstmlab and xlstm outputs differ by up to {err:.3g}")
+    print(f"sLSTM {fmt_slstm(size)}: outputs equal to xlstm's (max |Δ| {err:.1e})", file=sys.stderr)
+    return ours, theirs, x
+
+
+def time_slstm(size, repeats: int) -> list[Result]:
+    """Round-robin medians (as lstmlab.bench) of xlstm vanilla and lstmlab.SLSTM, both modes."""
+    ours, theirs, x = slstm_pair(size)
+    B, T, H, heads = size
+    fwd = 2 * T * B * (H + H // heads) * 4 * H / 1e9  # W·x and the block-diagonal R·h
+    results, calls = [], []
+    for name, model in (("xlstm.sLSTM[vanilla]", theirs), ("lstmlab.SLSTM", ours)):
+        for mode in ("train", "infer"):
+            flop = fwd * (3 if mode == "train" else 1)
+            results.append(Result((B, T, H, H), name, mode, "slstm", gflop=flop))
+            calls.append(runner(model, x, mode))
+    for call in calls:  # warm-up
+        call()
+        call()
+    for _ in range(repeats):
+        for result, call in zip(results, calls, strict=True):
+            t0 = time.perf_counter()
+            call()
+            result.times_ms.append((time.perf_counter() - t0) * 1e3)
+    return results
+
+
+def slstm_section(sizes, repeats: int) -> list[Result]:
+    """Time and print the sLSTM comparison; returns its results."""
+    results, rows = [], []
+    for size in sizes:
+        t0 = time.perf_counter()
+        res = time_slstm(size, repeats)
+        took = time.perf_counter() - t0
+        print(f"timed sLSTM at {fmt_slstm(size)} in {took:.0f} s", file=sys.stderr)
+        results += res
+        for mode in ("train", "infer"):
+            theirs, ours = (next(r for r in res if r.name == n and r.mode == mode)
+                            for n in ("xlstm.sLSTM[vanilla]", "lstmlab.SLSTM"))  # fmt: skip
+            rows.append([fmt_slstm(size), mode, f"{theirs.median_ms:.1f}", f"{ours.median_ms:.2f}",
+                         f"**{theirs.median_ms / ours.median_ms:.1f}×**"])  # fmt: skip
+    print(
+        "\n## sLSTM: lstmlab (fused) vs xlstm's CPU backend (vanilla), same weights, outputs "
+        "equal (median ms; ratio = xlstm / lstmlab)\n"
+    )
+    print(table(rows, ["size", "mode", "xlstm vanilla ms", "lstmlab ms", "ratio"]))
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the small size, 5 repeats")
@@ -130,6 +234,12 @@ def main() -> None:
         "autograd loop (backend='reference') for every variant; default: the first",
     )
     ap.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    ap.add_argument(
+        "--slstm-sizes",
+        default=";".join(",".join(map(str, z)) for z in SLSTM_SIZES),
+        help="B,T,H,heads;... for the sLSTM vs xlstm section ('' skips it)",
+    )
+    ap.add_argument("--slstm-only", action="store_true", help="only the sLSTM vs xlstm section")
     ap.add_argument("--json", default=None, help="write every number here")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -153,6 +263,11 @@ def main() -> None:
     )
     peak = matmul_gflops()
     print(f"float32 matmul rate (torch.mm 2048², median of 7): {peak:.0f} GFLOP/s\n")
+
+    slstm_sizes = [tuple(int(v) for v in z.split(",")) for z in args.slstm_sizes.split(";") if z]
+    if args.slstm_only:
+        finish(args, slstm_section(slstm_sizes, repeats), [], peak, load0, threads)
+        return
 
     results: list[Result] = []
     for i, size in enumerate(sizes):
@@ -298,6 +413,13 @@ def main() -> None:
             )
         )
 
+    # 4. sLSTM vs the authors' xlstm package
+    results += slstm_section(slstm_sizes, repeats)
+    finish(args, results, memory, peak, load0, threads)
+
+
+def finish(args, results: list[Result], memory: list, peak: float, load0: float, threads: int):
+    """The closing line (machine rate and load at the end) and the JSON file."""
     peak_end = matmul_gflops()
     load1 = load_average()[0]
     print(

@@ -83,11 +83,36 @@ LSTMLAB_INLINE float tanh(float x) {
 }
 LSTMLAB_INLINE double tanh(double x) { return std::tanh(x); }
 
+// log(1 + y) for y in [0, 1] (Cephes logf, Moshier 1989): u = 1 + y = 2^e·(1 + r) with e ∈ {0, 1}
+// and r in [−0.29, 0.42), log(1 + r) by a degree-9 polynomial (~1 ulp), plus the rounding of
+// 1 + y given back ((y − (u − 1))/u, as in Goldberg 1991's log1p), so tiny y keep their relative
+// accuracy. Branch-free, so that loops over it vectorise (libm's log1pf does not).
+LSTMLAB_INLINE float log1p_unit(float y) {
+  const float u = 1.0f + y;
+  const bool big = u >= 1.41421356f;
+  const float r = big ? u * 0.5f - 1.0f : u - 1.0f;
+  const float e = big ? 1.0f : 0.0f;
+  const float z = r * r;
+  float p = 7.0376836292e-2f;
+  p = p * r - 1.1514610310e-1f;
+  p = p * r + 1.1676998740e-1f;
+  p = p * r - 1.2420140846e-1f;
+  p = p * r + 1.4249322787e-1f;
+  p = p * r - 1.6668057665e-1f;
+  p = p * r + 2.0000714765e-1f;
+  p = p * r - 2.4999993993e-1f;
+  p = p * r + 3.3333331174e-1f;
+  const float lg = (p * r * z + e * -2.12194440e-4f - 0.5f * z + r) + e * 0.693359375f;
+  return lg + (y - (u - 1.0f)) / u;
+}
+
 // log σ(x) = min(x, 0) − log1p(e^{−|x|}), ATen's log_sigmoid formula (finite for every finite
-// x; a polynomial log1p is not worth it yet: libm's, scalar, is a small part of the sLSTM step).
-template <typename T>
-LSTMLAB_INLINE T log_sigmoid(T x) {
-  return std::min(x, T(0)) - std::log1p(std::exp(-std::fabs(x)));
+// x). float: the polynomials above; double: std::, for float64 gradcheck.
+LSTMLAB_INLINE float log_sigmoid(float x) {
+  return std::min(x, 0.0f) - log1p_unit(exp(-std::fabs(x)));
+}
+LSTMLAB_INLINE double log_sigmoid(double x) {
+  return std::min(x, 0.0) - std::log1p(std::exp(-std::fabs(x)));
 }
 
 // g·σ'(z) and g·tanh'(z) from y = σ(z) or tanh(z), in ATen's order.

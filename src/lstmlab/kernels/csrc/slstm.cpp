@@ -123,30 +123,41 @@ struct Fwd {
   int64_t N, B, H, d;
   bool exp_forget, save;
   T* A;         // (N, 4H) head-major: W·x, then + R·h_{t-1} step by step
-  const T* b;   // (4H) head-major, or null
+  const T* b;   // (4H) head-major (zeros without a bias)
   const T* RT;  // (heads, d, 4d)
   T *h, *c, *n, *m;  // the state (B, H), updated in place
   T* out;            // (N, H)
   T *G, *C, *Nn, *M;  // saved, when `save`
 };
 
-template <typename T>
+// Rows [lo, hi) of step s, head k: gates, stabiliser and the new state, in place. A plain loop
+// over the head's units with restrict pointers and compile-time options, so that GCC vectorises
+// it (activations.h's float functions are branch-free polynomials).
+template <typename T, bool SAVE, bool EXP_FORGET>
 void forward_rows(const Fwd<T>& f, const Step& s, int64_t k, int64_t lo, int64_t hi) {
   const int64_t H = f.H, d = f.d, H4 = 4 * H;
+  const T* __restrict__ bk = f.b + k * 4 * d;
   for (int64_t r = lo; r < hi; ++r) {
     const int64_t row = s.off + r;
-    const T* p = f.A + row * H4 + k * 4 * d;
-    const T* bk = f.b ? f.b + k * 4 * d : nullptr;
+    const T* __restrict__ p = f.A + row * H4 + k * 4 * d;
     const int64_t j0 = r * H + k * d, q0 = row * H + k * d;
-    T* g = f.save ? f.G + row * SLOTS * H + k * SLOTS * d : nullptr;
+    T* __restrict__ h = f.h + j0;
+    T* __restrict__ c = f.c + j0;
+    T* __restrict__ n = f.n + j0;
+    T* __restrict__ m = f.m + j0;
+    T* __restrict__ out = f.out + q0;
+    T* __restrict__ g = SAVE ? f.G + row * SLOTS * H + k * SLOTS * d : nullptr;
+    T* __restrict__ Cs = SAVE ? f.C + q0 : nullptr;
+    T* __restrict__ Ns = SAVE ? f.Nn + q0 : nullptr;
+    T* __restrict__ Ms = SAVE ? f.M + q0 : nullptr;
+#pragma GCC ivdep
     for (int64_t a = 0; a < d; ++a) {
-      const T it = p[a] + (bk ? bk[a] : T(0));
-      const T ft = p[d + a] + (bk ? bk[d + a] : T(0));
-      const T zt = p[2 * d + a] + (bk ? bk[2 * d + a] : T(0));
-      const T ot = p[3 * d + a] + (bk ? bk[3 * d + a] : T(0));
-      const int64_t j = j0 + a;
-      const T cp = f.c[j], np = f.n[j], mp = f.m[j];
-      const T lf = f.exp_forget ? ft : act::log_sigmoid(ft);
+      const T it = p[a] + bk[a];
+      const T ft = p[d + a] + bk[d + a];
+      const T zt = p[2 * d + a] + bk[2 * d + a];
+      const T ot = p[3 * d + a] + bk[3 * d + a];
+      const T cp = c[a], np = n[a], mp = m[a];
+      const T lf = EXP_FORGET ? ft : act::log_sigmoid(ft);
       const T mn = np == T(0) ? it : nan_max(lf + mp, it);
       const T u = lf + mp - mn;
       const T iv = act::exp(it - mn);
@@ -156,21 +167,21 @@ void forward_rows(const Fwd<T>& f, const Step& s, int64_t k, int64_t lo, int64_t
       const T cn = fv * cp + iv * zv;
       const T nn = fv * np + iv;
       const T hv = ov * cn / nn;
-      f.h[j] = hv;
-      f.c[j] = cn;
-      f.n[j] = nn;
-      f.m[j] = mn;
-      f.out[q0 + a] = hv;
-      if (g) {
+      h[a] = hv;
+      c[a] = cn;
+      n[a] = nn;
+      m[a] = mn;
+      out[a] = hv;
+      if (SAVE) {
         g[SI * d + a] = iv;
         g[SF * d + a] = fv;
         g[SZ * d + a] = zv;
         g[SO * d + a] = ov;
         g[SFM * d + a] = u <= T(0) ? fv : T(0);
-        g[SDF * d + a] = f.exp_forget ? T(1) : act::sigmoid(-ft);
-        f.C[q0 + a] = cn;
-        f.Nn[q0 + a] = nn;
-        f.M[q0 + a] = mn;
+        g[SDF * d + a] = EXP_FORGET ? T(1) : act::sigmoid(-ft);
+        Cs[a] = cn;
+        Ns[a] = nn;
+        Ms[a] = mn;
       }
     }
   }
@@ -189,7 +200,13 @@ void forward_loop(const Fwd<T>& f) {
         T* a = f.A + (s.off + r0) * H4 + k * 4 * d;
         gemm_nn<T>(hi - r0, 4 * d, d, f.h + r0 * H + k * d, H, f.RT + k * d * 4 * d, 4 * d, a, H4,
                    true);
-        forward_rows(f, s, k, r0, hi);
+        if (f.save) {
+          f.exp_forget ? forward_rows<T, true, true>(f, s, k, r0, hi)
+                       : forward_rows<T, true, false>(f, s, k, r0, hi);
+        } else {
+          f.exp_forget ? forward_rows<T, false, true>(f, s, k, r0, hi)
+                       : forward_rows<T, false, false>(f, s, k, r0, hi);
+        }
       }
     }
   });
@@ -221,7 +238,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   // A = x·W_ihᵀ, head-major columns (N, 4H); the bias is added in the element-wise pass.
   Tensor A = empty_rows({s.N, 4 * H}, opt);
   at::mm_out(A, x, to_heads(w_ih, heads).t());
-  const Tensor b = bias.defined() ? to_heads(bias.view({4 * H, 1}), heads) : Tensor();
+  const Tensor b = bias.defined() ? to_heads(bias.view({4 * H, 1}), heads) : at::zeros({4 * H}, opt);
   // RT[k][b][g·d + a] = R[g·H + k·d + a][b]
   const Tensor RT = w_hh.reshape({4, heads, d, d}).permute({1, 3, 0, 2}).contiguous();
   Tensor h = h0.clone(at::MemoryFormat::Contiguous), c = c0.clone(at::MemoryFormat::Contiguous);
@@ -235,7 +252,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "slstm_forward", [&] {
     using T = scalar_t;
     Fwd<T> f{steps,        s.N,      s.B,       H,          d,          exp_forget,
-             save,         ptr<T>(A), ptr_or_null<T>(b), ptr<T>(RT), ptr<T>(h), ptr<T>(c),
+             save,         ptr<T>(A), ptr<T>(b), ptr<T>(RT), ptr<T>(h), ptr<T>(c),
              ptr<T>(n),    ptr<T>(m), ptr<T>(out), ptr_or_null<T>(G), ptr_or_null<T>(C),
              ptr_or_null<T>(Nn), ptr_or_null<T>(M)};
     forward_loop<T>(f);
@@ -259,34 +276,43 @@ struct Bwd {
   T *dh, *dc, *dn, *dm;  // carries (B, H): in, the final state's gradient; out, the initial's
 };
 
-template <typename T>
+template <typename T, bool EXP_FORGET>
 void backward_rows(const Bwd<T>& f, const Step& s, int64_t k, int64_t lo, int64_t hi) {
   const int64_t H = f.H, d = f.d, H4 = 4 * H;
   for (int64_t r = lo; r < hi; ++r) {
     const int64_t row = s.off + r, q0 = row * H + k * d, j0 = r * H + k * d;
     const bool first = r >= s.m;  // the previous state is the initial one
-    const T* cp = first ? f.c0 + j0 : f.C + (s.off_prev + r) * H + k * d;
-    const T* np = first ? f.n0 + j0 : f.Nn + (s.off_prev + r) * H + k * d;
-    const T* g = f.G + row * SLOTS * H + k * SLOTS * d;
-    const T* dy = f.dout + row * f.ldo + k * d;
-    T* da = f.dA + row * H4 + k * 4 * d;
+    const T* __restrict__ cp = first ? f.c0 + j0 : f.C + (s.off_prev + r) * H + k * d;
+    const T* __restrict__ np = first ? f.n0 + j0 : f.Nn + (s.off_prev + r) * H + k * d;
+    const T* __restrict__ g = f.G + row * SLOTS * H + k * SLOTS * d;
+    const T* __restrict__ dy = f.dout + row * f.ldo + k * d;
+    const T* __restrict__ Cs = f.C + q0;
+    const T* __restrict__ Ns = f.Nn + q0;
+    const T* __restrict__ hs = f.out + q0;
+    T* __restrict__ da = f.dA + row * H4 + k * 4 * d;
+    T* __restrict__ dh = f.dh + j0;
+    T* __restrict__ dc = f.dc + j0;
+    T* __restrict__ dn = f.dn + j0;
+    // dm: only the initial m_0 has a gradient (a later m is detached). Every visit writes it,
+    // and a row's last visit in the backward is its first step, whose value stays.
+    T* __restrict__ dm = f.dm + j0;
+#pragma GCC ivdep
     for (int64_t a = 0; a < d; ++a) {
-      const int64_t j = j0 + a;
       const T iv = g[SI * d + a], fv = g[SF * d + a], zv = g[SZ * d + a], ov = g[SO * d + a];
       const T fm = g[SFM * d + a], sf = g[SDF * d + a];
-      const T cn = f.C[q0 + a], nn = f.Nn[q0 + a], hv = f.out[q0 + a];
-      const T gh = dy[a] + f.dh[j];
+      const T cn = Cs[a], nn = Ns[a], hv = hs[a];
+      const T gh = dy[a] + dh[a];
       const T gph = gh / nn;  // the gradient of o·c'
-      const T gc = f.dc[j] + gph * ov;
-      const T gn = f.dn[j] - gh * (hv / nn);
+      const T gc = dc[a] + gph * ov;
+      const T gn = dn[a] - gh * (hv / nn);
       const T du = (gc * cp[a] + gn * np[a]) * fm;
       da[a] = (gc * zv + gn) * iv;
-      da[d + a] = f.exp_forget ? du : du * sf;
+      da[d + a] = EXP_FORGET ? du : du * sf;
       da[2 * d + a] = act::dtanh(gc * iv, zv);
       da[3 * d + a] = act::dsigmoid(gph * cn, ov);
-      f.dc[j] = gc * fv;
-      f.dn[j] = gn * fv;
-      if (first) f.dm[j] = du;
+      dc[a] = gc * fv;
+      dn[a] = gn * fv;
+      dm[a] = du;
     }
   }
 }
@@ -302,7 +328,8 @@ void backward_loop(const Bwd<T>& f) {
         const Step& s = *it;
         const int64_t hi = std::min(r1, s.n);
         if (hi <= r0) continue;
-        backward_rows(f, s, k, r0, hi);
+        f.exp_forget ? backward_rows<T, true>(f, s, k, r0, hi)
+                     : backward_rows<T, false>(f, s, k, r0, hi);
         // dh_{t-1} = dA_t·R for this head (its columns of h_{t-1}: nothing else reads them)
         gemm_nn<T>(hi - r0, d, 4 * d, f.dA + (s.off + r0) * H4 + k * 4 * d, H4,
                    f.R + k * 4 * d * d, d, f.dh + r0 * H + k * d, H, false);
