@@ -44,7 +44,7 @@ from lstmlab.training.distributed import from_rank0
 from lstmlab.training.loop import RunFolderError
 from lstmlab.training.result import RunResult
 
-__all__ = ["group"]
+__all__ = ["group", "last_test_forecasts", "load_trained"]
 
 APP = "forecast"
 FITTED = "forecast.json"  # what predict needs besides the weights: normalisation, period, lags
@@ -129,6 +129,13 @@ def _fitted_state(prep: Prepared) -> dict[str, Any]:
     }
 
 
+def load_trained(out: str) -> tuple[ForecastConfig, Prepared, torch.nn.Module]:
+    """The config, the prepared data and the tested model of the run folder ``out``."""
+    cfg, path = _load_run(out)
+    prep = _prepare(cfg)
+    return cfg, prep, _load_model(cfg, prep.data, path)
+
+
 def _load_run(out: str) -> tuple[ForecastConfig, Path]:
     try:
         cfg = ForecastConfig.from_dict(check_app_folder(out, APP))
@@ -185,8 +192,25 @@ def evaluate_command(out: str) -> None:
 
 
 def _plot_test(out: str, cfg: ForecastConfig, prep: Prepared, model: torch.nn.Module) -> Path:
-    """test_forecast.png: the last test forecasts against what happened. With origins one
-    horizon apart the last (up to) 7 forecasts tile the end of the series; else the last one."""
+    """test_forecast.png: the last test forecasts against what happened."""
+    t = last_test_forecasts(cfg, prep, model)
+    path = Path(out) / "test_forecast.png"
+    plot_forecast(
+        path, t["history_time"], t["history"], t["time"], t["quantiles"], actual=t["actual"],
+        value_name=prep.series.value_name, interval=cfg.interval,
+        title=f"{prep.series.value_name}: the last {t['forecasts']} test forecasts "
+        f"({cfg.horizon} steps each, from origins {prep.layout.every} steps apart) "
+        "against the actual values",
+    )  # fmt: skip
+    return path
+
+
+def last_test_forecasts(
+    cfg: ForecastConfig, prep: Prepared, model: torch.nn.Module
+) -> dict[str, Any]:
+    """The last test forecasts and what happened: with origins one horizon apart the last (up
+    to) 7 forecasts tile the end of the series; else the last one. Times as pandas indexes,
+    values as arrays: ``quantiles`` (k·H, Q), ``actual`` (k·H,), two horizons of history."""
     lo, s = prep.layout, prep.series
     k = min(lo.origins, 7) if lo.every == lo.horizon else 1
     origins = lo.test_origins[-k:]
@@ -194,14 +218,14 @@ def _plot_test(out: str, cfg: ForecastConfig, prep: Prepared, model: torch.nn.Mo
     start = int(origins[0])
     steps = start + np.arange(len(q))
     before = slice(max(0, start - 2 * cfg.horizon), start)
-    path = Path(out) / "test_forecast.png"
-    plot_forecast(
-        path, s.time[before], s.values[before], s.time[steps], q, actual=s.values[steps],
-        value_name=s.value_name, interval=cfg.interval,
-        title=f"{s.value_name}: the last {k} test forecasts ({cfg.horizon} steps each, from "
-        f"origins {lo.every} steps apart) against the actual values",
-    )  # fmt: skip
-    return path
+    return {
+        "forecasts": k,
+        "history_time": s.time[before],
+        "history": s.values[before],
+        "time": s.time[steps],
+        "quantiles": q,
+        "actual": s.values[steps],
+    }
 
 
 def _cycle_name(prep: Prepared, lag: int) -> str:

@@ -10,13 +10,22 @@ from rich.text import Text
 
 from lstmlab.apps.sentiment.trace import Trace
 
-__all__ = ["trace_png", "trace_text"]
+__all__ = ["trace_png", "trace_figure", "trace_text"]
 
 _CMAP = "RdYlGn"  # red = negative, green = positive
 
 
 def trace_png(trace: Trace, title: str | None = None) -> bytes:
     """p(positive | w_1..w_k) against k, each word on the axis, points coloured by p."""
+    buf = io.BytesIO()
+    trace_figure(trace, title).savefig(buf, format="png", dpi=120)
+    return buf.getvalue()
+
+
+def trace_figure(
+    trace: Trace, title: str | None = None, ylabel: str = "p(positive | prefix)"
+) -> Figure:
+    """The figure of ``trace_png`` (``ylabel`` and ``title`` in another language if need be)."""
     k = list(range(1, len(trace.tokens) + 1))
     width = min(max(4.0, 0.45 * len(k) + 1.5), 24.0)
     fig = Figure(figsize=(width, 3.4), layout="constrained")
@@ -41,13 +50,11 @@ def trace_png(trace: Trace, title: str | None = None) -> bytes:
     ax.set_xticks(k, labels, rotation=45, ha="right")
     ax.set_xlim(0.5, len(k) + 0.5)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("p(positive | prefix)")
+    ax.set_ylabel(ylabel)
     ax.set_title(
         title or f"{trace.label} ({trace.probability:.2f}); * = not in the vocabulary", fontsize=10
     )
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    return buf.getvalue()
+    return fig
 
 
 def trace_text(trace: Trace) -> Text:

@@ -15,8 +15,14 @@ from lstmlab.training.atomic import write_bytes_atomic
 __all__ = ["attention_figure", "save_attention_png"]
 
 
-def attention_figure(alpha: Tensor, source: Sequence[str], target: Sequence[str]) -> Figure:
-    """α (T, S): row t is how much target word t read each source word (rows sum to 1)."""
+def attention_figure(
+    alpha: Tensor,
+    source: Sequence[str],
+    target: Sequence[str],
+    labels: tuple[str, str, str] = ("English (source)", "French (output)", "attention α"),
+) -> Figure:
+    """α (T, S): row t is how much target word t read each source word (rows sum to 1).
+    ``labels``: the x axis, the y axis and the colour bar."""
     T, S = alpha.shape
     if (len(target), len(source)) != (T, S):
         raise ValueError(
@@ -29,9 +35,9 @@ def attention_figure(alpha: Tensor, source: Sequence[str], target: Sequence[str]
     image = ax.imshow(alpha.detach().cpu().numpy(), cmap="Greys", vmin=0.0, vmax=1.0)
     ax.set_xticks(range(S), list(source), rotation=60, ha="right")
     ax.set_yticks(range(T), list(target))
-    ax.set_xlabel("English (source)")
-    ax.set_ylabel("French (output)")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="attention α")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    fig.colorbar(image, ax=ax, shrink=0.8, label=labels[2])
     return fig
 
 
