@@ -61,7 +61,7 @@ from lstmlab.bench import (
 from lstmlab.cells.options import VARIANTS
 
 #: (B, T, H, heads): the sLSTM of a small xLSTM block (embedding 128, 4 heads), and a wider one.
-SLSTM_SIZES = [(16, 128, 128, 4), (32, 256, 256, 4)]
+SLSTM_SIZES = [(16, 128, 128, 4), (32, 128, 256, 4)]
 
 # -- memory ----------------------------------------------------------------------------------
 
