@@ -95,12 +95,12 @@ def _op_cases():
     w = (r(16, 2), r(16, 2), r(16), r(2, H), r(3, H), None)  # w_ih, w_hh (P=2), b, w_hr, peep, gr
     h0p = r(3, 2)
     for save in (False, True):
-        cases.append((ops.lstm_forward, (x, h0p, h0, *w, bs, [0, H], flags, False, save)))
-    out, AT, CT, MT, _, _ = ops.lstm_forward(x, h0p, h0, *w, bs, [0, H], flags, False, True)
+        cases.append((ops.lstm_forward, (x, h0p, h0, *w, None, bs, [0, H], flags, False, save)))
+    out, AT, CT, MT, _, _ = ops.lstm_forward(x, h0p, h0, *w, None, bs, [0, H], flags, False, True)
     for need in (False, True):
         cases.append((ops.lstm_backward, (x, out, h0p, AT, CT, h0, w[0], w[1], w[3], w[4], None,
-                                          r(6, 2), r(3, 2), r(3, 4), bs, [0, H], flags, False,
-                                          need, need)))  # fmt: skip
+                                          r(6, 2), r(3, 2), r(3, 4), None, bs, [0, H], flags,
+                                          False, need, need)))  # fmt: skip
     # sLSTM, two heads of 2 units (H = 4), packed, with and without the saved gates.
     st = [r(3, H), r(3, H), r(3, H).abs(), r(3, H)]
     ws = (r(16, 2), r(16, 2), r(16))

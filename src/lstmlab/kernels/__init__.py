@@ -114,15 +114,20 @@ def lstm_sequence(
     reverse: bool = False,
     return_gates: bool = False,
     backend: str = "auto",
-) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
-    """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H)."""
+    s0: Tensor | None = None,
+) -> tuple:
+    """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H),
+    the gates in the autograd graph on every kernel. FGR: ``s0`` (B, S·H) the previous sigmoid
+    activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     plain = opts == LSTMOptions() and not return_gates
     kernel = select(x.device, x.dtype, backend=backend, plain=plain)
     if kernel == "torch":
         return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
-    run = fused_lstm.lstm_fused if kernel == "fused" else reference.lstm_reference
-    return run(x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+    args = (x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+    if kernel == "fused":
+        return fused_lstm.lstm_fused(*args, s0=s0, graph_gates=True)
+    return reference.lstm_reference(*args, s0=s0)
 
 
 def gru_sequence(
@@ -142,8 +147,10 @@ def gru_sequence(
     kernel = select(x.device, x.dtype, backend=backend, plain=plain)
     if kernel == "torch":
         return (*torch_op.gru_torch(x, batch_sizes, h0, weights, reverse), None)
-    run = fused_gru_rnn.gru_fused if kernel == "fused" else reference.gru_reference
-    return run(x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+    args = (x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+    if kernel == "fused":
+        return fused_gru_rnn.gru_fused(*args, graph_gates=True)
+    return reference.gru_reference(*args)
 
 
 def rnn_sequence(

@@ -17,8 +17,8 @@ def _empty(like: Tensor) -> Tensor:
     return like.new_empty(0)
 
 
-def lstm_forward(x, h0, c0, w_ih, w_hh, bias, w_hr, w_peep, w_gr, batch_sizes, chunks, flags,
-                 reverse, save):  # fmt: skip
+def lstm_forward(x, h0, c0, w_ih, w_hh, bias, w_hr, w_peep, w_gr, s0, batch_sizes, chunks,
+                 flags, reverse, save):  # fmt: skip
     N, (B, P), H, GH = x.shape[0], h0.shape, c0.shape[1], w_ih.shape[0]
     AT = x.new_empty(GH, N) if save else _empty(x)  # (G·H, N)
     CT = x.new_empty(H, N) if save else _empty(x)  # (H, N)
@@ -27,7 +27,7 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, bias, w_hr, w_peep, w_gr, batch_sizes, c
 
 
 def lstm_backward(x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
-                  batch_sizes, chunks, flags, reverse, need_dx, keep_dz):  # fmt: skip
+                  d_sn, batch_sizes, chunks, flags, reverse, need_dx, keep_dz):  # fmt: skip
     (GH, N), (B, H), (_, P), I = AT.shape, c0.shape, w_hh.shape, x.shape[1]
     S = w_peep.shape[0] if w_peep is not None else 0
     return (
@@ -40,6 +40,7 @@ def lstm_backward(x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out,
         AT.new_empty(S, H) if w_peep is not None else _empty(AT),  # dpeep
         AT.new_empty(GH, N) if keep_dz else _empty(AT),  # dZ (G·H, N)
         AT.new_empty(P, N) if w_hr is not None else _empty(AT),  # dH (P, N)
+        AT.new_empty(B, w_gr.shape[0]) if w_gr is not None else _empty(AT),  # ds0 (B, S·H)
     )
 
 

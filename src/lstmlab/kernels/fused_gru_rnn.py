@@ -51,13 +51,18 @@ def gru_fused(
     reset_after: bool = True,
     reverse: bool = False,
     return_gates: bool = False,
+    *,
+    graph_gates: bool = False,
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I) packed, h0 (B, H), weights (W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,))
-    → out (N, H), h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None."""
+    → out (N, H), h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None: r, z, n detached, or
+    in the autograd graph with ``graph_gates`` (what the layers ask for)."""
     w_ih, w_hh, b_ih, b_hh = weights
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    save = return_gates or _needs_graph(x, h0, *weights)
-    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, reset_after, reverse, save)
+    needs_graph = _needs_graph(x, h0, *weights)
+    save = return_gates or needs_graph
+    graph = graph_gates and return_gates and needs_graph
+    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, reset_after, reverse, save, graph)
     if not return_gates:
         return out, h, None
     H = h.shape[1]
@@ -92,35 +97,40 @@ class _GRU(torch.autograd.Function):
     backward is ``recompute.vjp`` through the reference recurrence (exact second derivatives)."""
 
     @staticmethod
-    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save):
+    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save, _graph):
         return torch.ops.lstmlab.gru_forward(
             x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save
         )  # (N, H), (B, H), (N, 4H) or empty
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, _ = inputs
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, _, graph = inputs
         out, _, gates = output
-        ctx.mark_non_differentiable(gates)
+        if not graph:
+            ctx.mark_non_differentiable(gates)
         ctx.set_materialize_grads(False)  # no (N, 4H) zeros for the gates' gradient
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, gates)
         ctx.args = (batch_sizes, reset_after, reverse)
 
     @staticmethod
-    def backward(ctx, d_out, d_h, _d_gates):
+    def backward(ctx, d_out, d_h, d_gates):
         x, h0, w_ih, w_hh, b_ih, b_hh, out, gates = ctx.saved_tensors
         need = ctx.needs_input_grad
         batch_sizes, reset_after, reverse = ctx.args
-        if recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
+        if d_gates is not None or recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
+            # A loss of the gates (only r, z, n reach the user), or a recorded backward: the
+            # reference's vector-Jacobian product, exact and differentiable.
+            def run(x, h0, *w):
+                args = (x, batch_sizes, h0, w, reset_after, reverse, True)
+                out, h, g = reference.gru_reference(*args)
+                return out, h, torch.cat([g["r"], g["z"], g["n"]], dim=1)  # (N, 3H)
+
+            H = h0.shape[1]
+            d_rzn = d_gates[:, : 3 * H] if d_gates is not None else None
             grads = recompute.vjp(
-                lambda x, h0, *w: reference.gru_reference(
-                    x, batch_sizes, h0, w, reset_after, reverse
-                )[:2],
-                [x, h0, w_ih, w_hh, b_ih, b_hh],
-                need[:6],
-                [d_out, d_h],
+                run, [x, h0, w_ih, w_hh, b_ih, b_hh], need[:6], [d_out, d_h, d_rzn]
             )
-            return (*grads, *([None] * 4))
+            return (*grads, *([None] * 5))
         d_out, d_h = _zeros_if_none(d_out, out), _zeros_if_none(d_h, h0)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = torch.ops.lstmlab.gru_backward(
             d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
@@ -132,7 +142,7 @@ class _GRU(torch.autograd.Function):
             dw_hh if need[3] else None,
             db_ih if need[4] else None,
             db_hh if need[5] else None,
-            *([None] * 4),
+            *([None] * 5),
         )
 
 

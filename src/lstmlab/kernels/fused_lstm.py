@@ -27,8 +27,11 @@ GEMMs then write one contiguous block of gate rows and its element-wise pass rea
 those; the sigmoid gates first make FGR's s_{t-1} one block per chunk. Weight rows are permuted
 on the way in and their gradients back on the way out; nothing outside this module sees it.
 
-Gates returned with ``return_gates=True`` are detached: the fused path differentiates the
-outputs and the final states only (``h`` is the output itself, also detached in the table).
+Gates returned with ``return_gates=True`` are detached here, unless ``graph_gates`` (what the
+layers ask for: ``RecurrentBase.forward`` states the contract) keeps them in the autograd graph;
+a loss that uses them then gets its gradient from the reference recurrence (``recompute.vjp``).
+FGR's s_{t-1} can start from a given s0 and end as s_n, so truncated BPTT over FGR continues
+where the previous call stopped.
 """
 
 from __future__ import annotations
@@ -44,7 +47,13 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.kernels import recompute, reference
-from lstmlab.kernels.packing import Step, check_batch_sizes, prev_index, schedule
+from lstmlab.kernels.packing import (
+    Step,
+    check_batch_sizes,
+    final_index,
+    prev_index,
+    schedule,
+)
 
 __all__ = ["lstm_fused", "flags_of", "chunk_bounds"]
 
@@ -154,23 +163,30 @@ def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes) -> 
     return make(opts, H, tuple(chunk_bounds(H, parts)), x.device)
 
 
-def _forward(x, h0, c0, w: LSTMWeights, opts, batch_sizes, reverse, lay: _Layout, save):
-    """The whole forward; returns out, h_n, c_n, the feature-major A (G·H, N), C (H, N) and
-    M (H, N) (empty unless saved), and the weights in the internal layout."""
+def _forward(x, h0, c0, s0, w: LSTMWeights, opts, batch_sizes, reverse, lay: _Layout, save):
+    """The whole forward; returns out, h_n, c_n, FGR's s_n (B, S·H) (empty without FGR), the
+    feature-major A (G·H, N), C (H, N) and M (H, N) (empty unless saved; FGR always saves A)."""
     flags = flags_of(opts)
     w_ih = w.weight_ih.index_select(0, lay.perm)  # (G·H, I), internal rows
     w_hh = w.weight_hh.index_select(0, lay.perm)  # (G·H, P)
-    w_gr = None
+    w_gr = s0_int = None
     if opts.gate_recurrence:
         w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
+        s0_int = s0.index_select(1, lay.sperm) if s0 is not None else None  # (B, S·H)
     b = None
     if w.bias_ih is not None:
         b = (w.bias_ih + w.bias_hh).index_select(0, lay.perm)  # (G·H,), added in the loop
+    save = save or opts.gate_recurrence  # s_n is read from A
     out, AT, CT, MT, h_n, c_n = torch.ops.lstmlab.lstm_forward(
-        x, h0, c0, w_ih, w_hh, b, w.weight_hr, w.weight_peep, w_gr, batch_sizes, lay.chunks,
-        flags, reverse, save,
+        x, h0, c0, w_ih, w_hh, b, w.weight_hr, w.weight_peep, w_gr, s0_int, batch_sizes,
+        lay.chunks, flags, reverse, save,
     )  # fmt: skip
-    return out, h_n, c_n, AT, CT, MT, (w_ih, w_hh, w_gr)
+    s_n = AT.new_empty(0)
+    if opts.gate_recurrence:
+        last = torch.tensor(final_index(schedule(batch_sizes, reverse), h0.shape[0]))
+        s_int = AT.index_select(0, lay.sig_cols).index_select(1, last.to(AT.device)).t()
+        s_n = s_int.index_select(1, lay.sinv)  # (B, S·H), torch's order [i, f, o]
+    return out, h_n, c_n, s_n, AT, CT, MT
 
 
 @functools.lru_cache(maxsize=64)
@@ -200,86 +216,103 @@ class _LSTMFunction(torch.autograd.Function):
     projection (M (H, N)), and the inputs themselves (``save_for_backward`` checks their versions,
     so a weight changed in place before the backward raises as it does in torch.nn); c_{t-1} and
     h_{t-1} are read back from C and the outputs. Forward and ``setup_context`` are apart, as
-    ``torch.func`` needs. Under ``create_graph=True`` the backward is ``recompute.vjp`` through
-    the reference recurrence, so second derivatives are exact."""
+    ``torch.func`` needs. Under ``create_graph=True``, or when a loss uses the gates (A, C are
+    differentiable outputs with ``graph_gates``), the backward is ``recompute.vjp`` through the
+    reference recurrence: exact, and paid only then."""
 
     @staticmethod
-    def forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, lay):
+    def forward(x, h0, c0, s0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, lay, _):
         w = LSTMWeights(w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr)
-        out, h_n, c_n, AT, CT, MT, _ = _forward(x, h0, c0, w, opts, bs, rev, lay, save=True)
-        return out, h_n, c_n, AT, CT, MT
+        return _forward(x, h0, c0, s0, w, opts, bs, rev, lay, save=True)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        x, h0, c0, *weights, opts, bs, rev, lay = inputs
-        out, _, _, AT, CT, MT = output
+        x, h0, c0, s0, *weights, opts, bs, rev, lay, graph_gates = inputs
+        out, _, _, s_n, AT, CT, MT = output
         ctx.info = _Saved(lay, schedule(bs, rev), bs, flags_of(opts), rev)
         ctx.opts = opts
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(x, h0, c0, *weights, AT, CT, out, MT)
-        ctx.mark_non_differentiable(AT, CT, MT)
+        ctx.save_for_backward(x, h0, c0, s0, *weights, AT, CT, out, MT)
+        fixed = [MT, *(() if graph_gates else (AT, CT)), *(() if opts.gate_recurrence else (s_n,))]
+        ctx.mark_non_differentiable(*fixed)  # one call: a second one replaces the first
 
     @staticmethod
-    def backward(ctx, d_out, d_hn, d_cn, _dA, _dC, _dM):
-        x, h0, c0, *w, AT, CT, out, MT = ctx.saved_tensors
+    def backward(ctx, d_out, d_hn, d_cn, d_sn, d_A, d_C, _dM):
+        x, h0, c0, s0, *w, AT, CT, out, MT = ctx.saved_tensors
         info: _Saved = ctx.info
         need = ctx.needs_input_grad
-        if recompute.wants_graph(x, h0, c0, *w, d_out, d_hn, d_cn):
-            grads = recompute.vjp(
-                lambda x, h0, c0, *w: reference.lstm_reference(
-                    x, info.batch_sizes, h0, c0, LSTMWeights(*w), ctx.opts, info.reverse
-                )[:3],
-                [x, h0, c0, *w],
-                need[:10],
-                [d_out, d_hn, d_cn],
-            )
-            return (*grads, *[None] * 4)
+        inputs, grads = [x, h0, c0, s0, *w], [d_out, d_hn, d_cn, d_sn, d_A, d_C]
+        if d_A is not None or d_C is not None or recompute.wants_graph(*inputs, *grads):
+            fn = functools.partial(_reference_outputs, ctx.opts, info)
+            return (*recompute.vjp(fn, inputs, need[:11], grads), *[None] * 5)
         with torch.no_grad():
-            return (*_backward(info, need, x, h0, c0, LSTMWeights(*w), AT, CT, out, MT,
-                               d_out, d_hn, d_cn), *[None] * 4)  # fmt: skip
+            return (*_backward(info, need, x, h0, c0, s0, LSTMWeights(*w), AT, CT, out, MT,
+                               d_out, d_hn, d_cn, d_sn), *[None] * 5)  # fmt: skip
 
 
-def _backward(info: _Saved, need, x, h0, c0, w: LSTMWeights, AT, CT, out, MT, d_out, d_hn, d_cn):
-    """The hand-written backward: gradients of x, h0, c0 and the seven weights (None for what
-    is not needed)."""
+def _reference_outputs(opts: LSTMOptions, info: _Saved, x, h0, c0, s0, *w) -> tuple:
+    """The Function's differentiable outputs computed by the reference recurrence: out, h_n,
+    c_n, s_n and the gates as A (G·H, N) in the internal rows and C (H, N)."""
+    fgr = opts.gate_recurrence
+    out, h, c, g, *s_n = reference.lstm_reference(
+        x, info.batch_sizes, h0, c0, LSTMWeights(*w), opts, info.reverse, True,
+        s0=(s0 if s0 is not None else _zero_s(c0, opts)) if fgr else None,
+    )  # fmt: skip
+    A = torch.cat([g[k] for k in opts.gates], dim=1).t().index_select(0, info.lay.perm)
+    return out, h, c, (s_n[0] if fgr else out.new_empty(0)), A, g["c"].t()
+
+
+def _zero_s(c0: Tensor, opts: LSTMOptions) -> Tensor:
+    return c0.new_zeros(c0.shape[0], len(opts.sigmoid_gates) * c0.shape[1])  # (B, S·H)
+
+
+def _backward(
+    info: _Saved, need, x, h0, c0, s0, w: LSTMWeights, AT, CT, out, MT, d_out, d_hn, d_cn, d_sn
+):
+    """The hand-written backward: gradients of x, h0, c0, s0 and the seven weights (None for
+    what is not needed)."""
     lay = info.lay
     w_ih = w.weight_ih.index_select(0, lay.perm)  # (G·H, I), internal rows
     w_hh = w.weight_hh.index_select(0, lay.perm)  # (G·H, P)
-    w_gr = None
+    w_gr = s0_int = d_sn_int = None
     if w.weight_gr is not None:
         w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
+        s0_int = s0.index_select(1, lay.sperm) if s0 is not None else None  # (B, S·H)
+        d_sn_int = d_sn.index_select(1, lay.sperm) if d_sn is not None else None
     w_hr, w_peep = w.weight_hr, w.weight_peep
-    fgr = w_gr is not None and need[9]
-    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT = torch.ops.lstmlab.lstm_backward(
-        x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
+    fgr = w_gr is not None and need[10]
+    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT, ds0 = torch.ops.lstmlab.lstm_backward(
+        x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn, d_sn_int,
         info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
     )  # fmt: skip
     # Rows back from the internal layout to torch's gate order.
     dw_ih = dw_ih.index_select(0, lay.inv)  # (G·H, I)
     dw_hh = dw_hh.index_select(0, lay.inv)  # (G·H, P)
-    db = db.index_select(0, lay.inv) if need[5] or need[6] else None  # (G·H,)
-    dw_hr = dHT @ MT.t() if w_hr is not None and need[7] else None  # (P, H)
+    db = db.index_select(0, lay.inv) if need[6] or need[7] else None  # (G·H,)
+    dw_hr = dHT @ MT.t() if w_hr is not None and need[8] else None  # (P, H)
     dw_gr = None
     if fgr:
-        # dR = Σ dz_sig ⊗ s_prev, s_prev the previous step's sigmoid activations (0 at a
-        # row's first step): the same "previous rows" product as dW_hh, with zeros as init.
+        # dR = Σ dz_sig ⊗ s_prev, s_prev the previous step's sigmoid activations (s0 at a row's
+        # first step): the same "previous rows" product as dW_hh, with s0 as init.
         s_rows = AT.index_select(0, lay.sig_cols).t()  # (N, S·H), chunked-sig order
         dz_sig = dZT.index_select(0, lay.sig_cols).t()
-        zero = s_rows.new_zeros(h0.shape[0], s_rows.shape[1])
-        dw_gr = _prev_product(dz_sig, s_rows, zero, info)
+        init = s0_int if s0_int is not None else s_rows.new_zeros(h0.shape[0], s_rows.shape[1])
+        dw_gr = _prev_product(dz_sig, s_rows, init, info)
         dw_gr = dw_gr.index_select(0, lay.sinv).index_select(1, lay.sinv)  # (S·H, S·H)
-    d_peep = dpeep if w_peep is not None and need[8] else None
+    d_s0 = ds0.index_select(1, lay.sinv) if w_gr is not None and need[3] else None
+    d_peep = dpeep if w_peep is not None and need[9] else None
     # b_ih and b_hh enter as their sum: each gets its own tensor (autograd may keep it as .grad).
-    db_hh = db.clone() if db is not None and need[6] else None
-    return (dx if need[0] else None, dh0 if need[1] else None, dc0 if need[2] else None,
-            dw_ih if need[3] else None, dw_hh if need[4] else None, db if need[5] else None,
+    db_hh = db.clone() if db is not None and need[7] else None
+    return (dx if need[0] else None, dh0 if need[1] else None, dc0 if need[2] else None, d_s0,
+            dw_ih if need[4] else None, dw_hh if need[5] else None, db if need[6] else None,
             db_hh, dw_hr, d_peep, dw_gr)  # fmt: skip
 
 
 def _gate_table(
-    AT: Tensor, CT: Tensor, out: Tensor, lay: _Layout, opts: LSTMOptions
+    AT: Tensor, CT: Tensor, out: Tensor, lay: _Layout, opts: LSTMOptions, graph: bool
 ) -> dict[str, Tensor]:
-    """The reference's gate read-out, (N, H) each, from the internal rows of A (G·H, N)."""
+    """The reference's gate read-out, (N, H) each, from the internal rows of A (G·H, N); with
+    ``graph`` they stay in the autograd graph (A, C are then differentiable outputs)."""
     H = lay.H
     table = {}
     for k in ("f", "i", "g", "o"):
@@ -292,7 +325,7 @@ def _gate_table(
     for k in ("f", "i", "o"):
         table.setdefault(k, torch.ones_like(C))
     table = {k: table[k] for k in ("f", "i", "g", "o")}
-    return table | {"c": C, "h": out.detach()}
+    return table | {"c": C, "h": out if graph else out.detach()}
 
 
 def lstm_fused(
@@ -304,20 +337,31 @@ def lstm_fused(
     opts: LSTMOptions,
     reverse: bool = False,
     return_gates: bool = False,
-) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
+    *,
+    s0: Tensor | None = None,
+    graph_gates: bool = False,
+) -> tuple:
     """``reference.lstm_reference``, fused: x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P),
-    h_n (B, P), c_n (B, H) and, with ``return_gates``, the detached gates (N, H) each."""
+    h_n (B, P), c_n (B, H) and, with ``return_gates``, the gates (N, H) each: detached, or part
+    of the autograd graph with ``graph_gates`` (what the layers ask for). FGR: with ``s0``
+    (B, S·H) the previous sigmoid activations at the start (zeros otherwise), and then s_n (B, S·H)
+    is returned fifth."""
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     h0, c0 = h0.contiguous(), c0.contiguous()
+    carry = s0 is not None and opts.gate_recurrence
+    s0 = s0.contiguous() if carry else None
     lay = _plan(x, h0, c0, opts, bs)
-    tensors = (x, h0, c0, *w)
+    tensors = (x, h0, c0, s0, *w)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+    graph = needs_grad and graph_gates
     if needs_grad:
-        out, h_n, c_n, A, C, _ = _LSTMFunction.apply(x, h0, c0, *w, opts, bs, reverse, lay)
+        out, h_n, c_n, s_n, A, C, _ = _LSTMFunction.apply(
+            x, h0, c0, s0, *w, opts, bs, reverse, lay, graph
+        )
     else:
         with torch.no_grad():
-            out, h_n, c_n, A, C, _, _ = _forward(
-                x, h0, c0, w, opts, bs, reverse, lay, save=return_gates
+            out, h_n, c_n, s_n, A, C, _ = _forward(
+                x, h0, c0, s0, w, opts, bs, reverse, lay, save=return_gates
             )
-    gates = _gate_table(A, C, out, lay, opts) if return_gates else None
-    return out, h_n, c_n, gates
+    gates = _gate_table(A, C, out, lay, opts, graph) if return_gates else None
+    return (out, h_n, c_n, gates, s_n) if carry else (out, h_n, c_n, gates)

@@ -92,19 +92,25 @@ def lstm_reference(
     opts: LSTMOptions,
     reverse: bool = False,
     return_gates: bool = False,
-) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor] | None]:
+    *,
+    s0: Tensor | None = None,
+) -> tuple:
+    """x (N, I), h0 (B, P), c0 (B, H) → out (N, P), h_n, c_n, gates. FGR: s0 (B, S·H) the
+    previous sigmoid activations at the start (zeros if None); when given, s_n is returned fifth."""
     S, H = len(opts.sigmoid_gates), c0.shape[-1]
-    s0 = c0.new_zeros(c0.shape[0], S * H if opts.gate_recurrence else 0)  # (B, S·H)
+    carry = s0 is not None and opts.gate_recurrence
+    if not carry:
+        s0 = c0.new_zeros(c0.shape[0], S * H if opts.gate_recurrence else 0)  # (B, S·H)
 
     def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
         h, c, s = st
         y = lstm_step(opts, w, x_t, h, c, s if opts.gate_recurrence else None)
         return (y.h, y.c, sigmoid_state(opts, y) if opts.gate_recurrence else s), y
 
-    records, (h, c, _) = recurrence(step, x, batch_sizes, (h0, c0, s0), reverse)
+    records, (h, c, s) = recurrence(step, x, batch_sizes, (h0, c0, s0), reverse)
     out = torch.cat([r.h for r in records])  # (N, P)
     gates = _gate_table(records, "figoch") if return_gates else None
-    return out, h, c, gates
+    return (out, h, c, gates, s) if carry else (out, h, c, gates)
 
 
 def gru_reference(

@@ -1,5 +1,6 @@
 """Sequence layers with the interface of torch.nn.LSTM/GRU/RNN."""
 
+from lstmlab.layers.base import CarriedState
 from lstmlab.layers.gru import GRU
 from lstmlab.layers.lstm import LSTM
 from lstmlab.layers.minimal import MinGRU, MinLSTM
@@ -7,7 +8,7 @@ from lstmlab.layers.mlstm import MLSTM
 from lstmlab.layers.rnn import RNN
 from lstmlab.layers.slstm import SLSTM
 
-__all__ = ["LSTM", "GRU", "RNN", "SLSTM", "MLSTM", "MinLSTM", "MinGRU"]
+__all__ = ["LSTM", "GRU", "RNN", "SLSTM", "MLSTM", "MinLSTM", "MinGRU", "CarriedState"]
 from lstmlab.layers.long_sequences import (  # noqa: E402
     checkpointed,
     saved_activation_bytes,

@@ -23,7 +23,22 @@ from lstmlab.checks import (
 )
 from lstmlab.kernels import check_backend
 
-__all__ = ["RecurrentBase"]
+__all__ = ["RecurrentBase", "CarriedState"]
+
+
+class CarriedState(tuple):
+    """A layer's state as torch.nn returns it — ``(h_n, c_n)`` — that also carries the states
+    torch.nn has no place for, as attributes (FGR's ``s``: the last step's [i, f, o]). It
+    unpacks, indexes and compares as the plain tuple, so code written for torch.nn keeps
+    working, and given back as ``hx`` it continues every state exactly."""
+
+    def __new__(cls, states: Sequence[Tensor], extra: dict[str, Tensor]):
+        self = super().__new__(cls, states)
+        self.__dict__.update(extra)
+        return self
+
+    def __reduce__(self):
+        return (CarriedState, (tuple(self), dict(self.__dict__)))
 
 
 @dataclass
@@ -118,8 +133,12 @@ class RecurrentBase(nn.RNNBase):
     constructor is not run (it creates torch.nn's parameters); this one registers ours.
     """
 
-    #: Names of the states a layer carries ("h", "c").
+    #: Names of the states a layer carries ("h", "c"; an FGR LSTM adds "s").
     state_names: tuple[str, ...] = ("h",)
+    #: The last states, beyond torch.nn's, that the returned state carries as attributes of a
+    #: ``CarriedState`` (FGR's "s"); ``hx`` may carry them the same way, give them as extra
+    #: tuple entries, or leave them out (then they start at zero).
+    optional_states: tuple[str, ...] = ()
     #: The torch.nn class that shares this layer's maths (for from_torch / to_torch).
     torch_class: type[nn.RNNBase]
     #: torch.nn.RNNBase.mode of this layer.
@@ -315,14 +334,18 @@ class RecurrentBase(nn.RNNBase):
         names = self.state_names
         if hx is None:
             return [like.new_zeros(LD, B, self.state_size(k)) for k in names]
-        given = tuple(hx) if len(names) > 1 and isinstance(hx, tuple | list) else (hx,)
-        if len(given) != len(names):
+        given = self.state_tensors(hx)
+        required = len(names) - len(self.optional_states)
+        if not required <= len(given) <= len(names):
+            also = (
+                f" or {required} ({', '.join(names[:required])})" if required < len(names) else ""
+            )
             raise TypeError(
-                f"hx: expected a tuple of {len(names)} tensors ({', '.join(names)}), "
+                f"hx: expected a tuple of {len(names)} tensors ({', '.join(names)}){also}, "
                 f"got {type(hx).__name__} of length {len(given)}"
             )
         states = []
-        for k, s in zip(names, given, strict=True):
+        for k, s in zip(names, given, strict=False):
             arg = f"hx[{names.index(k)}] ({k}_0)" if len(names) > 1 else "hx"
             check_tensor(arg, s, like)
             expected = (LD, B, self.state_size(k)) if layout.batched else (LD, self.state_size(k))
@@ -331,7 +354,25 @@ class RecurrentBase(nn.RNNBase):
             if layout.sorted_indices is not None:
                 s = s.index_select(1, layout.sorted_indices)
             states.append(s)
-        return states
+        return states + [like.new_zeros(LD, B, self.state_size(k)) for k in names[len(given) :]]
+
+    def state_tensors(self, state: Tensor | tuple) -> tuple[Tensor, ...]:
+        """Every tensor of a state as the layer returns or accepts it, in ``state_names`` order
+        (those a ``CarriedState`` holds as attributes last)."""
+        if not isinstance(state, tuple | list) or len(self.state_names) == 1:
+            return (state,)
+        extra = [getattr(state, k) for k in self.optional_states if hasattr(state, k)]
+        return (*state, *extra)
+
+    def state_result(self, states: Sequence[Tensor]) -> Tensor | tuple:
+        """The state to return from the tensors in ``state_names`` order: one tensor, a tuple,
+        or a ``CarriedState`` holding the ``optional_states`` as attributes."""
+        if len(states) == 1:
+            return states[0]
+        n = len(states) - len(self.optional_states)
+        if not self.optional_states:
+            return tuple(states)
+        return CarriedState(states[:n], dict(zip(self.optional_states, states[n:], strict=True)))
 
     def forward(
         self,
@@ -344,6 +385,13 @@ class RecurrentBase(nn.RNNBase):
         """Run the layers; returns ``(output, state)`` as torch.nn does, and the gates third
         when ``return_gates=True``. ``lengths`` (B,) marks padding of a padded batch: each
         sequence's final state is taken at its own last step, and the output is zero after it.
+
+        The gates are part of the autograd graph on every backend, like the output: a loss may
+        use them (a gate penalty, an attribution) and gets the same gradient as from the
+        reference recurrence. Detaching them everywhere would take that from users; attaching
+        them costs the fused kernels nothing unless a loss does use a gate, and then that
+        backward runs through the reference recurrence (exact, as slow as the reference).
+        Under ``torch.no_grad()`` they are plain tensors.
 
         Inside ``torch.autocast`` a float32 layer computes in the autocast dtype (bfloat16 on
         CPU), as torch.nn's recurrent layers do there: input, states and weights are cast (the
@@ -417,8 +465,7 @@ class RecurrentBase(nn.RNNBase):
             x = torch.cat(outs, dim=1) if len(outs) > 1 else outs[0]  # (N, D·P)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
-        state = [layout.state(torch.stack(f)) for f in finals]
-        result_state = tuple(state) if len(state) > 1 else state[0]
+        result_state = self.state_result([layout.state(torch.stack(f)) for f in finals])
         if not return_gates:
             return layout.output(x), result_state
         return layout.output(x), result_state, self._gate_readout(gates, layout)

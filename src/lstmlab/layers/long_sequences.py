@@ -38,8 +38,8 @@ def _time_major(layer: RecurrentBase, input: object, what: str) -> Tensor:
     return input.transpose(0, 1) if layer.batch_first else input  # (T, B, I)
 
 
-def _detach(state: State) -> State:
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+def _detach(layer: RecurrentBase, state: State) -> State:
+    return layer.state_result([s.detach() for s in layer.state_tensors(state)])
 
 
 def checkpointed(
@@ -52,20 +52,19 @@ def checkpointed(
     x = _time_major(layer, input, "checkpointed")
     T = x.shape[0]
     k = check_int("chunk", chunk, 1) if chunk is not None else max(1, math.isqrt(T - 1) + 1)
-    n_state = len(layer.state_names)
 
     def run(piece: Tensor, *state: Tensor) -> tuple[Tensor, ...]:
-        h = None if not state else (state if n_state > 1 else state[0])
+        h = None if not state else (state if len(state) > 1 else state[0])
         out, new = layer(piece.transpose(0, 1) if layer.batch_first else piece, h)
-        return (out, *(new if n_state > 1 else (new,)))
+        return (out, *layer.state_tensors(new))
 
-    state: tuple[Tensor, ...] = () if hx is None else (tuple(hx) if n_state > 1 else (hx,))
+    state: tuple[Tensor, ...] = () if hx is None else layer.state_tensors(hx)
     outs = []
     for s in range(0, T, k):
         out, *state = checkpoint(run, x[s : s + k], *state, use_reentrant=False)
         outs.append(out)
     output = torch.cat(outs, dim=1 if layer.batch_first else 0)
-    return output, (tuple(state) if n_state > 1 else state[0])
+    return output, layer.state_result(state)
 
 
 def truncated_bptt(
@@ -80,7 +79,7 @@ def truncated_bptt(
         piece = x[s : s + k]
         out, state = layer(piece.transpose(0, 1) if layer.batch_first else piece, state)
         yield out, state
-        state = _detach(state)
+        state = _detach(layer, state)
 
 
 def saved_activation_bytes(fn: Callable[[], object]) -> int:

@@ -56,7 +56,11 @@ class LSTM(RecurrentBase):
             - ``"niaf"``: no input activation, g_t = W_ig x_t + ... (linear).
             - ``"noaf"``: no output activation, h_t = o_t ⊙ c_t.
             - ``"cifg"``: coupled input and forget gate, i_t = 1 − f_t.
-            - ``"fgr"``: full gate recurrence, the R s_{t-1} terms (s_0 = 0 at every call).
+            - ``"fgr"``: full gate recurrence, the R s_{t-1} terms. s is part of the state:
+              the returned ``(h_n, c_n)`` is a ``CarriedState`` that also holds ``.s`` (s_n,
+              (L·D, B, S·H): [i, f, o] of each sequence's last step), and given back as
+              ``hx`` (or as ``(h_0, c_0, s_0)``) it continues there, so a sequence cut into
+              calls (truncated BPTT) equals one call; a plain ``(h_0, c_0)`` starts s at 0.
 
         forget_bias: if given, b_f = forget_bias (b_hf = 0) in every layer; Jozefowicz et al.
             2015 recommend 1.0. Default None keeps torch.nn's U(−1/√H, 1/√H).
@@ -83,16 +87,18 @@ class LSTM(RecurrentBase):
     Call ``lstm(input, hx=None, *, lengths=None, return_gates=False)``:
         input: (T, B, I), (B, T, I) with batch_first, (T, I) unbatched, or a PackedSequence.
         hx: (h_0, c_0), shapes (L·D, B, P) and (L·D, B, H) (no B when unbatched); zeros if None.
+            FGR also takes s_0 (L·D, B, S·H): as ``hx.s`` or third (zeros if left out).
         lengths: for a padded batch, each sequence's length in [1, T]; padded steps never change
             its final state and their outputs are zero.
         return_gates: also return a dict of the per-step f, i, g, o, c, h, each (T, B, H) for
             one unidirectional layer (batch first / unbatched like the output), else stacked as
             (L·D, T, B, H) in h_n's order. A removed gate reads as ones. Zero past each length.
-            The fused kernel returns them detached; backend="reference" gives differentiable
-            gates.
+            The gates are part of the autograd graph on every backend, like the output (see
+            ``RecurrentBase.forward``).
 
     Returns:
-        ``output, (h_n, c_n)`` exactly as torch.nn.LSTM (and ``gates`` when asked).
+        ``output, (h_n, c_n)`` exactly as torch.nn.LSTM (FGR: the pair carries ``.s`` too),
+        and ``gates`` when asked.
     """
 
     state_names = ("h", "c")
@@ -120,6 +126,8 @@ class LSTM(RecurrentBase):
     ) -> None:
         self.options = resolve_variant(variant)
         self.variant = variant if isinstance(variant, str) else "custom"
+        if self.options.gate_recurrence:  # FGR carries s_t = [i_t, f_t, o_t] to the next call
+            self.state_names, self.optional_states = ("h", "c", "s"), ("s",)
         check_bias_init(forget_bias, chrono, bias)
         self.forget_bias, self.chrono = forget_bias, chrono
         common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
@@ -127,6 +135,11 @@ class LSTM(RecurrentBase):
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(self.options, input_size, self.hidden_size, self.proj_size, self.bias)
+
+    def state_size(self, name: str) -> int:
+        if name == "s":
+            return len(self.options.sigmoid_gates) * self.hidden_size  # S·H
+        return super().state_size(name)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
@@ -137,8 +150,8 @@ class LSTM(RecurrentBase):
                 lstm_biases_(w.get("bias_ih"), w.get("bias_hh"), self.options, H, fb, chrono)
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
-        h0, c0 = state
-        out, h, c, gates = kernels.lstm_sequence(
+        h0, c0, *s0 = state  # s0: FGR's [i, f, o] of the previous call's last step
+        out, h, c, gates, *s = kernels.lstm_sequence(
             x,
             batch_sizes,
             h0,
@@ -148,8 +161,9 @@ class LSTM(RecurrentBase):
             reverse=reverse,
             return_gates=return_gates,
             backend=self.backend,
+            s0=s0[0] if s0 else None,
         )
-        return out, [h, c], gates
+        return out, [h, c, *s], gates
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

@@ -449,7 +449,7 @@ struct Fwd {
   const std::vector<int64_t>& ch;
   int64_t N, B, I, H, P;
   bool save;
-  const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R, *s0T;  // s0T: FGR's s_{-1} = 0
+  const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R, *s0T;  // s0T: FGR's s_{-1}
   T *out, *AT, *ZS, *HS, *CT, *CS, *MT, *MS;  // save: AT, CT, MT (·, N); else ZS, CS, MS (·, B)
 };
 
@@ -503,8 +503,8 @@ void forward_loop(const Fwd<T>& f) {
                        ldz, zc, ldz, true);
           }
         }
-        // Rows that start read s_{-1} = 0, as the reference does: R·0 is 0, or NaN where R holds
-        // ±inf or NaN (torch's 0·inf), so a non-finite R reaches them from their first step.
+        // Rows that start read s_{-1} (the caller's, else 0, as the reference does: R·0 is 0, or
+        // NaN where R holds ±inf or NaN, torch's 0·inf, so a non-finite R reaches them too).
         if (gt.fgr && s.n > s.m)
           gemm_nn<T>(S * hc, s.n - s.m, SH, f.R + S * j0 * SH, SH, f.s0T + s.m, B, zc + s.m, ldz,
                      true);
@@ -567,7 +567,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
     const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih_, const Tensor& w_hh_,
     const std::optional<Tensor>& bias_, const std::optional<Tensor>& w_hr_,
     const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
-    at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse, bool save) {
+    const std::optional<Tensor>& s0_, at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
+    int64_t flags, bool reverse, bool save) {
   const Gates gt(flags);
   const int64_t N = x.size(0), I = x.size(1), B = h0.size(0), P = h0.size(1), H = c0.size(1);
   TORCH_CHECK(w_ih_.size(0) == gt.G * H && w_hh_.size(0) == gt.G * H,
@@ -588,7 +589,12 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   Tensor CS = save ? Tensor() : c0T.clone();
   Tensor MT = proj && save ? at::empty({H, N}, opt) : at::empty({0}, opt);
   Tensor MS = proj && !save ? at::empty({H, B}, opt) : Tensor();
-  const Tensor S0T = gt.fgr ? at::zeros({gt.S * H, B}, opt) : Tensor();
+  // FGR's s_{-1} (B, S·H) in the chunked sigmoid-gate order, feature-major; zeros if not given.
+  const Tensor s0 = opt_or_empty(s0_);
+  TORCH_CHECK(!s0.defined() || (s0.dim() == 2 && s0.size(0) == B && s0.size(1) == gt.S * H),
+              "s0: expected shape (", B, ", ", gt.S * H, "), got ", s0.sizes());
+  const Tensor S0T =
+      !gt.fgr ? Tensor() : (s0.defined() ? s0.t().contiguous() : at::zeros({gt.S * H, B}, opt));
   const Packed packed(batch_sizes, reverse, N, B);
   check_chunks(chunks, H);
   const auto steps = packed.order();
@@ -729,11 +735,11 @@ void backward_loop(const Bwd<T>& f) {
         const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0;
         if (!proj)
           gemm_nn<T>(hc, s.n, GH, f.WhhT + j0 * GH, GH, dZs, ldd, f.dhT + j0 * B, B, false);
-        // FGR: ds_{t-1} = Rᵀ·dz_sig,t, only for rows that continue from a previous step.
-        if (gt.fgr && s.m > 0) {
+        // FGR: ds_{t-1} = Rᵀ·dz_sig,t; for rows that start here it is the gradient of s_{-1}.
+        if (gt.fgr) {
           for (int64_t k = 0; k < nc; ++k) {
             const int64_t k0 = f.ch[k], hk = f.ch[k + 1] - k0;
-            gemm_nn<T>(S * hc, s.m, S * hk, f.RT + S * j0 * SH + S * k0, SH, dZs + G * k0 * ldd,
+            gemm_nn<T>(S * hc, s.n, S * hk, f.RT + S * j0 * SH + S * k0, SH, dZs + G * k0 * ldd,
                        ldd, f.dsT + S * j0 * B, B, k > 0);
           }
         }
@@ -753,8 +759,9 @@ std::vector<Tensor> lstm_backward(
     const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh, const std::optional<Tensor>& w_hr_,
     const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
     const std::optional<Tensor>& d_out_, const std::optional<Tensor>& d_hn_,
-    const std::optional<Tensor>& d_cn_, at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
-    int64_t flags, bool reverse, bool need_dx, bool keep_dz) {
+    const std::optional<Tensor>& d_cn_, const std::optional<Tensor>& d_sn_,
+    at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse,
+    bool need_dx, bool keep_dz) {
   const Gates gt(flags);
   const Tensor x = x_.contiguous(), out = out_.contiguous(), h0 = h0_.contiguous();
   const Tensor AT = AT_.contiguous(), CT = CT_.contiguous(), c0T = c0.t().contiguous();
@@ -771,7 +778,11 @@ std::vector<Tensor> lstm_backward(
   const Tensor d_hn = opt_or_empty(d_hn_), d_cn = opt_or_empty(d_cn_);
   Tensor dhT = d_hn.defined() ? d_hn.t().contiguous() : at::zeros({P, B}, opt);
   Tensor dcT = d_cn.defined() ? d_cn.t().contiguous() : at::zeros({H, B}, opt);
-  Tensor dsT = gt.fgr ? at::zeros({gt.S * H, B}, opt) : Tensor();
+  // FGR: the gradient of s flowing backwards, from that of the final s_n (chunked order); at
+  // the end it holds the gradient of s_{-1}.
+  const Tensor d_sn = opt_or_empty(d_sn_);
+  Tensor dsT = !gt.fgr ? Tensor()
+                       : (d_sn.defined() ? d_sn.t().contiguous() : at::zeros({gt.S * H, B}, opt));
   Tensor dpeep = gt.peep ? at::zeros({gt.S, H}, opt) : at::empty({0}, opt);
   Tensor dx = need_dx ? at::empty({N, I}, opt) : at::empty({0}, opt);
   Tensor dWih = at::zeros({GH, I}, opt), dWhh = at::zeros({GH, P}, opt), db = at::zeros({GH}, opt);
@@ -795,7 +806,8 @@ std::vector<Tensor> lstm_backward(
                    ptr(dHT),   ptr(dmT)};
     backward_loop<T>(f);
   });
-  return {dx, dWih, dWhh, db, dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT};
+  Tensor ds0 = gt.fgr ? dsT.t().contiguous() : at::empty({0}, opt);
+  return {dx, dWih, dWhh, db, dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT, ds0};
 }
 
 }  // namespace
@@ -803,14 +815,14 @@ std::vector<Tensor> lstm_backward(
 TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
   m.def(
       "lstm_forward(Tensor x, Tensor h0, Tensor c0, Tensor w_ih, Tensor w_hh, Tensor? bias, "
-      "Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, int[] batch_sizes, int[] chunks, int flags, "
-      "bool reverse, bool save) -> (Tensor out, Tensor AT, Tensor CT, Tensor MT, Tensor h_n, "
-      "Tensor c_n)");
+      "Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? s0, int[] batch_sizes, int[] chunks, "
+      "int flags, bool reverse, bool save) -> (Tensor out, Tensor AT, Tensor CT, Tensor MT, "
+      "Tensor h_n, Tensor c_n)");
   m.def(
       "lstm_backward(Tensor x, Tensor out, Tensor h0, Tensor AT, Tensor CT, Tensor c0, "
       "Tensor w_ih, Tensor w_hh, Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? d_out, "
-      "Tensor? d_hn, Tensor? d_cn, int[] batch_sizes, int[] chunks, int flags, bool reverse, "
-      "bool need_dx, bool keep_dz) -> Tensor[]");
+      "Tensor? d_hn, Tensor? d_cn, Tensor? d_sn, int[] batch_sizes, int[] chunks, int flags, "
+      "bool reverse, bool need_dx, bool keep_dz) -> Tensor[]");
 }
 
 TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
