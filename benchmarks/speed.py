@@ -52,6 +52,7 @@ from lstmlab.bench import (
     SIZES,
     Result,
     fmt_size,
+    interleave,
     load_average,
     make,
     matmul_gflops,
@@ -188,15 +189,7 @@ def time_slstm(size, repeats: int) -> list[Result]:
             flop = fwd * (3 if mode == "train" else 1)
             results.append(Result((B, T, H, H), name, mode, "slstm", gflop=flop))
             calls.append(runner(model, x, mode))
-    for call in calls:  # warm-up
-        call()
-        call()
-    for _ in range(repeats):
-        for result, call in zip(results, calls, strict=True):
-            t0 = time.perf_counter()
-            call()
-            result.times_ms.append((time.perf_counter() - t0) * 1e3)
-    return results
+    return interleave(results, calls, repeats)
 
 
 def slstm_section(sizes, repeats: int) -> list[Result]:

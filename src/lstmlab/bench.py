@@ -42,6 +42,7 @@ __all__ = [
     "runner",
     "packed_lengths",
     "time_round_robin",
+    "interleave",
     "torch_vs_lstmlab",
     "pairs",
     "matmul_gflops",
@@ -173,6 +174,14 @@ def time_round_robin(
             flop = fwd * (3 if mode == "train" else 1)
             results.append(Result(size, name, mode, group, gflop=flop))
             calls.append(runner(model, inp, mode, leaf=x))
+    return interleave(results, calls, repeats)
+
+
+def interleave(
+    results: list[Result], calls: Sequence[Callable[[], None]], repeats: int
+) -> list[Result]:
+    """Two warm-up runs of each call, then ``repeats`` rounds of one run of each in turn, the
+    times appended to the matching result (a slow patch of the machine hits all alike)."""
     for call in calls:  # warm-up: builds, JIT-compiled kernels, allocator
         call()
         call()

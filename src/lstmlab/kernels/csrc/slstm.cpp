@@ -114,6 +114,26 @@ struct Items {
   int64_t row1(int64_t item) const { return B * (item / heads + 1) / blocks; }
 };
 
+// body(step, head k, rows [r0, hi)) for the active rows of every item at every step, in
+// processing order (reversed for the backward); the items are shared among the team's threads,
+// each running its own over the whole sequence.
+template <typename F>
+void for_items(const std::vector<Step>& steps, int64_t H, int64_t d, int64_t B, bool backward,
+               const F& body) {
+  const Items items(H / d, B, B * 4 * H * d);
+  const int64_t T = int64_t(steps.size());
+  team(items.threads, [&](int tid, int nthr, Barrier&) {
+    for (int64_t item = tid; item < items.count(); item += nthr) {
+      const int64_t k = items.head(item), r0 = items.row0(item), r1 = items.row1(item);
+      for (int64_t q = 0; q < T; ++q) {
+        const Step& s = steps[backward ? T - 1 - q : q];
+        const int64_t hi = std::min(r1, s.n);  // rows ended (or, in reverse, not begun): none
+        if (hi > r0) body(s, k, r0, hi);
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // slstm_forward
 
@@ -189,25 +209,17 @@ void forward_rows(const Fwd<T>& f, const Step& s, int64_t k, int64_t lo, int64_t
 
 template <typename T>
 void forward_loop(const Fwd<T>& f) {
-  const Items items(f.H / f.d, f.B, f.B * 4 * f.H * f.d);
-  const int64_t H = f.H, d = f.d, H4 = 4 * H;
-  team(items.threads, [&](int tid, int nthr, Barrier&) {
-    for (int64_t item = tid; item < items.count(); item += nthr) {
-      const int64_t k = items.head(item), r0 = items.row0(item), r1 = items.row1(item);
-      for (const Step& s : f.steps) {
-        const int64_t hi = std::min(r1, s.n);
-        if (hi <= r0) continue;  // this block's rows have ended (or, in reverse, not begun)
-        T* a = f.A + (s.off + r0) * H4 + k * 4 * d;
-        gemm_nn<T>(hi - r0, 4 * d, d, f.h + r0 * H + k * d, H, f.RT + k * d * 4 * d, 4 * d, a, H4,
-                   true);
-        if (f.save) {
-          f.exp_forget ? forward_rows<T, true, true>(f, s, k, r0, hi)
-                       : forward_rows<T, true, false>(f, s, k, r0, hi);
-        } else {
-          f.exp_forget ? forward_rows<T, false, true>(f, s, k, r0, hi)
-                       : forward_rows<T, false, false>(f, s, k, r0, hi);
-        }
-      }
+  const int64_t H4 = 4 * f.H, d = f.d;
+  for_items(f.steps, f.H, d, f.B, false, [&](const Step& s, int64_t k, int64_t r0, int64_t hi) {
+    T* a = f.A + (s.off + r0) * H4 + k * 4 * d;
+    gemm_nn<T>(hi - r0, 4 * d, d, f.h + r0 * f.H + k * d, f.H, f.RT + k * d * 4 * d, 4 * d, a,
+               H4, true);
+    if (f.save) {
+      f.exp_forget ? forward_rows<T, true, true>(f, s, k, r0, hi)
+                   : forward_rows<T, true, false>(f, s, k, r0, hi);
+    } else {
+      f.exp_forget ? forward_rows<T, false, true>(f, s, k, r0, hi)
+                   : forward_rows<T, false, false>(f, s, k, r0, hi);
     }
   });
 }
@@ -238,7 +250,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   // A = x·W_ihᵀ, head-major columns (N, 4H); the bias is added in the element-wise pass.
   Tensor A = empty_rows({s.N, 4 * H}, opt);
   at::mm_out(A, x, to_heads(w_ih, heads).t());
-  const Tensor b = bias.defined() ? to_heads(bias.view({4 * H, 1}), heads) : at::zeros({4 * H}, opt);
+  const Tensor b =
+      bias.defined() ? to_heads(bias.view({4 * H, 1}), heads) : at::zeros({4 * H}, opt);
   // RT[k][b][g·d + a] = R[g·H + k·d + a][b]
   const Tensor RT = w_hh.reshape({4, heads, d, d}).permute({1, 3, 0, 2}).contiguous();
   Tensor h = h0.clone(at::MemoryFormat::Contiguous), c = c0.clone(at::MemoryFormat::Contiguous);
@@ -319,22 +332,13 @@ void backward_rows(const Bwd<T>& f, const Step& s, int64_t k, int64_t lo, int64_
 
 template <typename T>
 void backward_loop(const Bwd<T>& f) {
-  const Items items(f.H / f.d, f.B, f.B * 4 * f.H * f.d);
-  const int64_t H = f.H, d = f.d, H4 = 4 * H;
-  team(items.threads, [&](int tid, int nthr, Barrier&) {
-    for (int64_t item = tid; item < items.count(); item += nthr) {
-      const int64_t k = items.head(item), r0 = items.row0(item), r1 = items.row1(item);
-      for (auto it = f.steps.rbegin(); it != f.steps.rend(); ++it) {
-        const Step& s = *it;
-        const int64_t hi = std::min(r1, s.n);
-        if (hi <= r0) continue;
-        f.exp_forget ? backward_rows<T, true>(f, s, k, r0, hi)
-                     : backward_rows<T, false>(f, s, k, r0, hi);
-        // dh_{t-1} = dA_t·R for this head (its columns of h_{t-1}: nothing else reads them)
-        gemm_nn<T>(hi - r0, d, 4 * d, f.dA + (s.off + r0) * H4 + k * 4 * d, H4,
-                   f.R + k * 4 * d * d, d, f.dh + r0 * H + k * d, H, false);
-      }
-    }
+  const int64_t H4 = 4 * f.H, d = f.d;
+  for_items(f.steps, f.H, d, f.B, true, [&](const Step& s, int64_t k, int64_t r0, int64_t hi) {
+    f.exp_forget ? backward_rows<T, true>(f, s, k, r0, hi)
+                 : backward_rows<T, false>(f, s, k, r0, hi);
+    // dh_{t-1} = dA_t·R for this head (its columns of h_{t-1}: nothing else reads them)
+    gemm_nn<T>(hi - r0, d, 4 * d, f.dA + (s.off + r0) * H4 + k * 4 * d, H4, f.R + k * 4 * d * d,
+               d, f.dh + r0 * f.H + k * d, f.H, false);
   });
 }
 
