@@ -19,6 +19,6 @@ def test_quick_start_has_two_commands_and_ci_runs_the_test_one():
     section = README[start : README.index("\n## ", start + 1)]
     commands = re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)
     assert len(commands) == 2 and all("\n" not in c for c in commands), commands
-    assert "lstmlab demo" in commands[0] and "pytest" in commands[1]
+    assert "lstmlab reproduce" in commands[0] and "pytest" in commands[1]
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci.splitlines()

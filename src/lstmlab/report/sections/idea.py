@@ -105,11 +105,13 @@ def compute_for(config: dict[str, Any]):
         # The units whose final cell state tells the countries apart: the share of its
         # variance over the probe sentences that the country explains (η²).
         final_c = torch.stack([gate_traces(model, x)["c"][-1] for x in probe.x])  # (N, H)
-        total = final_c.var(dim=0, unbiased=False) + 1e-12  # (H,)
-        means = torch.stack(
-            [final_c[probe.y == k].mean(0) for k in range(len(COUNTRIES)) if (probe.y == k).any()]
-        )  # (countries present, H)
-        eta2 = means.var(dim=0, unbiased=False) / total  # (H,) between / total, roughly
+        grand = final_c.mean(0)  # (H,)
+        between = sum(
+            (probe.y == k).sum() * (final_c[probe.y == k].mean(0) - grand) ** 2
+            for k in range(len(COUNTRIES))
+            if (probe.y == k).any()
+        ) / len(final_c)  # (H,)
+        eta2 = between / (final_c.var(dim=0, unbiased=False) + 1e-12)  # (H,) in [0, 1]
         units = eta2.argsort(descending=True)[: config["units"]]
         # One real sentence: the first French one about France.
         french = [
@@ -130,10 +132,10 @@ def compute_for(config: dict[str, Any]):
             xk = x.clone()
             xk[at] = 0
             xk[at, task.vocab.index(COUNTRIES[k].fr)] = 1
-            ck = gate_traces(model, xk)["c"][:, units[0]]  # (T,)
+            distance = (gate_traces(model, xk)["c"] - traces["c"]).norm(dim=1)  # (T,)
             with torch.no_grad():
                 pk = int(model(xk.unsqueeze(0))[0, -1].argmax())
-            swaps[str(k)] = {"c": [round(float(v), 4) for v in ck], "predicted": pk}
+            swaps[str(k)] = {"distance": [round(float(v), 4) for v in distance], "predicted": pk}
         return {
             "words": words,
             "country_step": at,
@@ -198,8 +200,10 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
     ax = fig2.subplots()
     for j, (k, swap) in enumerate(data["swaps"].items()):
         k = int(k)
+        if k == data["label"]:
+            continue  # the sentence itself: distance 0 everywhere
         ax.plot(
-            swap["c"],
+            swap["distance"],
             color=f"C{j}",
             marker=".",
             label=f"{_country(k, lang)} → {_language(swap['predicted'], lang)}",
@@ -207,13 +211,17 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
     ax.axvline(data["country_step"], color="grey", linestyle=":")
     ax.set_xticks(range(T), words, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel(
-        pick(lang, en=f"cell state of unit {units[0]}", fr=f"état de la cellule, unité {units[0]}")
+        pick(
+            lang,
+            en=f"‖c_t − c_t({_country(data['label'], lang)})‖",
+            fr=f"‖c_t − c_t({_country(data['label'], lang)})‖",
+        )
     )
     ax.legend(
         fontsize=7,
         title=pick(lang, en="country → predicted", fr="pays → prédiction"),
         title_fontsize=7,
-        loc="best",
+        loc="upper left",
     )
     ax.grid(True, alpha=0.3)
     swap_png = figure_png(fig2)
@@ -224,11 +232,9 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
         if data["solved"]
         else pick(lang, en="not solved", fr="non résolue")
     )
-    flat = [data["swaps"][str(k)]["c"] for k in map(int, data["swaps"])]
-    spread_after = [
-        max(row[t] for row in flat) - min(row[t] for row in flat)
-        for t in range(data["country_step"], T)
-    ]
+    others = [v["distance"] for k, v in data["swaps"].items() if int(k) != data["label"]]
+    held = min(min(d[data["country_step"] :]) for d in others) if others else 0.0
+    before = max(max(d[: data["country_step"]], default=0.0) for d in others) if others else 0.0
     return [
         Paragraph(
             pick(
@@ -261,27 +267,32 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
         Paragraph(
             pick(
                 lang,
-                en="The same sentence, with only the country's word changed: the cell of unit "
-                f"{units[0]} takes a different value for each country at that word and keeps it "
-                "to the end, where the answer is read. The spread between countries after the "
-                f"country's word stays between {min(spread_after):.2f} and "
-                f"{max(spread_after):.2f}.",
-                fr="La même phrase, où seul le mot du pays change : la cellule de l'unité "
-                f"{units[0]} prend une valeur différente pour chaque pays à ce mot et la garde "
-                "jusqu'à la fin, où la réponse est lue. L'écart entre pays après le mot du pays "
-                f"reste entre {min(spread_after):.2f} et {max(spread_after):.2f}.",
+                en="The same sentence, with only the country's word changed: the distance between "
+                "the cell state of each new sentence and that of the original one, over all "
+                f"{data['hidden']} units. It is {before:.2f} before the country's word (the "
+                "sentences are the same), jumps at it, and stays at least "
+                f"{held:.2f} until the last word, where the answer is read: the cell holds the "
+                "country across the clauses in between.",
+                fr="La même phrase, où seul le mot du pays change : la distance entre l'état de "
+                "la cellule de chaque nouvelle phrase et celui de la phrase d'origine, sur les "
+                f"{data['hidden']} unités. Elle vaut {before:.2f} avant le mot du pays (les "
+                f"phrases sont identiques), saute à ce mot, et reste d'au moins {held:.2f} "
+                "jusqu'au dernier mot, où la réponse est lue : la cellule garde le pays à "
+                "travers les propositions intercalées.",
             )
         ),
         Figure(
             swap_png,
             caption=pick(
                 lang,
-                en="Cell state of one unit over the sentence, one line per country put in "
-                "France's place; the legend gives the network's answer for each.",
-                fr="État de la cellule d'une unité le long de la phrase, une courbe par pays mis "
-                "à la place de la France ; la légende donne la réponse du réseau pour chacun.",
+                en="Distance of the cell state from the original sentence's, word by word, one "
+                "line per country put in France's place; the legend gives the network's answer "
+                "for each.",
+                fr="Distance de l'état de la cellule à celui de la phrase d'origine, mot par mot, "
+                "une courbe par pays mis à la place de la France ; la légende donne la réponse "
+                "du réseau pour chacun.",
             ),
-            alt=pick(lang, en="cell state per country", fr="état de la cellule par pays"),
+            alt=pick(lang, en="cell-state distance per country", fr="distance par pays"),
         ),
         Table(
             [
@@ -306,7 +317,7 @@ def parts(level: Level) -> list[Part]:
         Part(
             section="idea",
             name="gates",
-            config={"task": "language", **config, "probe_seed": PROBE_SEED},
+            config={"task": "language", **config, "probe_seed": PROBE_SEED, "figure": "distance"},
             compute=compute_for(config),
             render=render,
             command=(

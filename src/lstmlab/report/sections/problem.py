@@ -75,8 +75,8 @@ GRADIENT_BUDGETS: dict[str, dict[str, Any]] = {
 LAG_BUDGETS: dict[str, dict[str, Any]] = {
     "ci": {"models": ["rnn", "lstm"], "lags": [5, 10], "hidden": 16, "steps": 60,
            "eval_every": 30, "n_val": 100, "n_test": 100},
-    "quick": {"models": ["rnn", "lstm"], "lags": [10, 25, 50, 100], "hidden": 64,
-              "steps": 1200, "eval_every": 100, "n_val": 500, "n_test": 500},
+    "quick": {"models": ["rnn", "lstm"], "lags": [10, 20, 40, 60], "hidden": 64,
+              "steps": 1000, "eval_every": 100, "n_val": 500, "n_test": 500},
     "full": {"models": ["rnn", "lstm"], "lags": [50, 100, 200, 400], "hidden": 64,
              "steps": 4000, "eval_every": 100, "n_val": 500, "n_test": 1000},
 }  # fmt: skip
