@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,17 +183,19 @@ def parts(level: str) -> list[Part]:
 
 
 class _Lines(io.TextIOBase):
-    """A stdout that hands each finished run's line to the part's progress."""
+    """A stdout that hands each finished run's line to the part's progress, which itself may
+    print: it runs with the real stdout back in place."""
 
     def __init__(self, progress) -> None:
-        self.progress, self.buffer = progress, ""
+        self.progress, self.buffer, self.real = progress, "", sys.stdout
 
     def write(self, text: str) -> int:
         self.buffer += text
         *lines, self.buffer = self.buffer.split("\n")
         for line in lines:
             if " seed " in line:
-                self.progress(line.strip())
+                with contextlib.redirect_stdout(self.real):
+                    self.progress(line.strip())
         return len(text)
 
 
