@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from lstmlab.cli.main import cli
 from lstmlab.report.sections import SECTIONS
+
 from .pages import external, read_page
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from lstmlab.report.html import write_report
 from lstmlab.report.run import build_plan, run_plan
+
 from .pages import external, read_page
 
 QUIET = Console(stderr=True, quiet=True)

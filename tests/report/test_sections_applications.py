@@ -114,3 +114,30 @@ def test_budgets_and_commands():
         "lstmlab app forecast train --out runs/forecast && "
         "lstmlab app forecast evaluate --out runs/forecast"
     )
+
+
+def test_baseline_names_are_said_in_each_language():
+    from lstmlab.apps.speech.models import BASELINE_KINDS
+
+    written = [
+        "seasonal naive (daily, 48 steps)",
+        "seasonal naive (weekly, 336 steps)",
+        "seasonal naive (period 12)",
+        "ETS (Holt-Winters, period 336)",
+        "majority",
+        "tfidf_lr",
+        "kneser_ney_5gram",
+        "unigram",
+        "no attention",
+        *BASELINE_KINDS,
+    ]
+    for name in written:
+        fr = applications.baseline_name(name, "fr")
+        assert fr != name, name
+        assert applications.baseline_name(name, "en") != fr, name
+    assert applications.baseline_name("seasonal naive (weekly, 336 steps)", "fr") == (
+        "naïve saisonnière (hebdomadaire, 336 pas)"
+    )
+    assert applications.baseline_name("kneser_ney_7gram", "en") == "Kneser-Ney 7-gram"
+    assert applications.baseline_name("transformer", "fr") == "Transformer"
+    assert applications.baseline_name("something new", "fr") == "something new"

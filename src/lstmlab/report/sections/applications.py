@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import time
 from contextlib import redirect_stderr, redirect_stdout
@@ -267,13 +268,43 @@ def _where(data: dict[str, Any], lang: Lang) -> str:
     )
 
 
+#: The baselines' names as the applications' ``evaluate`` writes them (a full match), and how
+#: the page says them in each language (``\\1`` is the number in the name).
+BASELINE_NAMES: list[tuple[str, str, str]] = [
+    (r"seasonal naive \(daily, (\d+) steps\)", r"seasonal naive (daily, \1 steps)",
+     r"naïve saisonnière (quotidienne, \1 pas)"),
+    (r"seasonal naive \(weekly, (\d+) steps\)", r"seasonal naive (weekly, \1 steps)",
+     r"naïve saisonnière (hebdomadaire, \1 pas)"),
+    (r"seasonal naive \(period (\d+)\)", r"seasonal naive (period \1)",
+     r"naïve saisonnière (période \1)"),
+    (r"ETS \(Holt-Winters, period (\d+)\)", r"ETS (Holt-Winters, period \1)",
+     r"ETS (Holt-Winters, période \1)"),
+    (r"majority", "majority class", "classe majoritaire"),
+    (r"tfidf_lr", "TF-IDF + logistic regression", "TF-IDF + régression logistique"),
+    (r"lstm_unidirectional", "unidirectional LSTM", "LSTM unidirectionnel"),
+    (r"rnn_unidirectional", "unidirectional RNN", "RNN unidirectionnel"),
+    (r"kneser_ney_(\d+)gram", r"Kneser-Ney \1-gram", r"Kneser-Ney, \1-grammes"),
+    (r"unigram", "unigram", "unigrammes"),
+    (r"no attention", "no attention", "sans attention"),
+    (r"transformer", "Transformer", "Transformer"),
+]  # fmt: skip
+
+
+def baseline_name(name: str, lang: Lang) -> str:
+    """A baseline's name on the page in ``lang`` (a name not in BASELINE_NAMES is kept)."""
+    for pattern, en, fr in BASELINE_NAMES:
+        if re.fullmatch(pattern, name):
+            return re.sub(pattern, en if lang == "en" else fr, name)
+    return name
+
+
 def _baseline_table(data: dict[str, Any], lang: Lang, keys: list[tuple[str, Text]]) -> Table:
     """The model's and the baselines' metrics of ``evaluate`` (columns ``keys``)."""
     metrics = data["evaluated"]
     columns = [pick(lang, en="model", fr="modèle"), *[label[lang] for _, label in keys]]
     rows = [["lstmlab", *[_num(metrics["model"].get(k), lang) for k, _ in keys]]]
     for name, m in metrics["baselines"].items():
-        rows.append([name, *[_num(m.get(k), lang) for k, _ in keys]])
+        rows.append([baseline_name(name, lang), *[_num(m.get(k), lang) for k, _ in keys]])
     return Table(
         columns=columns,
         rows=rows,
