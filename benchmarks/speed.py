@@ -2,6 +2,7 @@
 
     python benchmarks/speed.py [--quick] [--sizes "64,100,128,256;..."] [--repeats 7]
                                [--threads 2] [--reference-sizes 0] [--json PATH] [--no-memory]
+                               [--no-dense] [--no-packed] [--no-wlm] [--slstm-sizes ...]
 
 The timing is ``lstmlab.bench`` (shared with the performance section of ``lstmlab reproduce``).
 For each size (B, T, I, H) every contender runs forward+backward ("train": output.sum() backward,
@@ -16,6 +17,11 @@ runs). Contenders:
 - every LSTM variant (fused) vs lstmlab vanilla, and vs the same variant on backend="reference"
   (the cell's equations step by step, autograd through the loop) at the sizes of
   ``--reference-sizes`` (the loop is slow at large sizes).
+- packed (variable-length) input: torch.nn.LSTM/GRU and lstmlab's on the same PackedSequence of
+  B sequences with lengths uniform in [1, T] (``lstmlab.bench.PACKED_SIZES``); torch.nn's packed
+  path steps through autograd once per time step (PyTorch issue #149194).
+- small batches as PyTorch's ``word_language_model`` example runs them: 2 stacked layers,
+  H = 200, T = 35, batch 10 and 20 (``lstmlab.bench.WLM_SIZES``), LSTM, GRU and RNN.
 - lstmlab.SLSTM (fused) vs the authors' xLSTM package (PyPI ``xlstm``) with its CPU backend
   ("vanilla": their sLSTM cell in torch ops, step by step), at the sizes of ``--slstm-sizes``
   (B, T, H, heads; input size H), the same weights, after asserting equal outputs. Ratio =
@@ -48,16 +54,21 @@ from torch import nn
 
 import lstmlab
 from lstmlab.bench import (
+    PACKED_SIZES,
     QUICK,
     SIZES,
+    WLM_LAYERS,
+    WLM_SIZES,
     Result,
     fmt_size,
     interleave,
     load_average,
     make,
     matmul_gflops,
+    pairs,
     runner,
     time_round_robin,
+    torch_vs_lstmlab,
 )
 from lstmlab.cells.options import VARIANTS
 
@@ -227,6 +238,9 @@ def main() -> None:
         "autograd loop (backend='reference') for every variant; default: the first",
     )
     ap.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    ap.add_argument("--no-dense", action="store_true", help="skip the dense sizes (and memory)")
+    ap.add_argument("--no-packed", action="store_true", help="skip the packed-input section")
+    ap.add_argument("--no-wlm", action="store_true", help="skip the word_language_model sizes")
     ap.add_argument(
         "--slstm-sizes",
         default=";".join(",".join(map(str, z)) for z in SLSTM_SIZES),
@@ -247,7 +261,6 @@ def main() -> None:
     if args.sizes:
         sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes.split(";")]
     repeats = args.repeats or (5 if args.quick else 7)
-    ref_sizes = {int(k) for k in args.reference_sizes.split(",") if k != ""}
     threads = torch.get_num_threads()
     load0 = load_average()[0]
     print(
@@ -262,6 +275,50 @@ def main() -> None:
         finish(args, slstm_section(slstm_sizes, repeats), [], peak, load0, threads)
         return
 
+    results: list[Result] = []
+    memory: list = []
+    if not args.no_dense:
+        results, memory = dense_section(args, sizes, repeats, peak, threads)
+    if not args.no_packed:
+        results += client_section(
+            "packed", PACKED_SIZES, ("LSTM", "GRU"), max(3, repeats // 2), packed=True
+        )
+    if not args.no_wlm:
+        results += client_section("wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats)
+    results += slstm_section(slstm_sizes, repeats)
+    finish(args, results, memory, peak, load0, threads)
+
+
+def client_section(group: str, sizes, kinds, repeats: int, packed: bool = False) -> list[Result]:
+    """torch.nn vs lstmlab as clients call them: packed input, or word_language_model's
+    stacked small-batch layers; prints the table and returns the results."""
+    layers = 1 if packed else WLM_LAYERS
+    results: list[Result] = []
+    for size in sizes:
+        t0 = time.perf_counter()
+        results += torch_vs_lstmlab(
+            size, kinds, repeats, packed=packed, num_layers=layers, group=group
+        )
+        print(f"timed {group} at {fmt_size(size)} in {time.perf_counter() - t0:.0f} s",
+              file=sys.stderr)  # fmt: skip
+    rows = [
+        [fmt_size(tuple(r["size"])), r["layer"], r["mode"], f"{r['torch_ms']:.2f}",
+         f"{r['lstmlab_ms']:.2f}", f"**{r['ratio']:.2f}**"]
+        for r in pairs(results)
+    ]  # fmt: skip
+    title = (
+        "packed input, lengths uniform in [1, T], 1 layer"
+        if packed
+        else f"word_language_model sizes, {layers} stacked layers"
+    )
+    print(f"\n## lstmlab vs torch.nn, {title} (median ms; ratio = torch / lstmlab)\n")
+    print(table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio"]))
+    return results
+
+
+def dense_section(args, sizes, repeats: int, peak: float, threads: int):
+    """The dense sizes: lstmlab vs torch.nn, the variants, memory; prints the tables."""
+    ref_sizes = {int(k) for k in args.reference_sizes.split(",") if k != ""}
     results: list[Result] = []
     for i, size in enumerate(sizes):
         layers = ["torch.LSTM", "lstmlab.LSTM", "torch.GRU", "lstmlab.GRU", "torch.RNN"]
@@ -360,7 +417,7 @@ def main() -> None:
     )
 
     # 3. memory
-    memory = []
+    memory: list = []
     if not args.no_memory:
         rows = []
         for size in sizes:
@@ -406,9 +463,7 @@ def main() -> None:
             )
         )
 
-    # 4. sLSTM vs the authors' xlstm package
-    results += slstm_section(slstm_sizes, repeats)
-    finish(args, results, memory, peak, load0, threads)
+    return results, memory
 
 
 def finish(args, results: list[Result], memory: list, peak: float, load0: float, threads: int):

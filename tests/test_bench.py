@@ -60,3 +60,17 @@ def test_load_average_and_matmul_rate_are_positive_numbers():
     load = bench.load_average()
     assert len(load) == 3 and all(x >= 0 for x in load)
     assert bench.matmul_gflops(n=64, repeats=2) > 0
+
+
+def test_stacked_contenders_have_the_same_weights_and_count_every_layers_work():
+    ours, theirs = bench.make("lstmlab.LSTM", 3, 5, 2), bench.make("torch.LSTM", 3, 5, 2)
+    assert ours.num_layers == theirs.num_layers == 2
+    for name, p in theirs.named_parameters():
+        assert torch.equal(getattr(ours, name), p), name
+    one = bench.torch_vs_lstmlab((2, 4, 3, 5), ["GRU"], repeats=1, modes=("infer",))
+    two = bench.torch_vs_lstmlab(
+        (2, 4, 3, 5), ["GRU"], repeats=1, modes=("infer",), num_layers=2, group="wlm"
+    )
+    assert {r.group for r in two} == {"wlm"}
+    extra = bench.forward_gflop("GRU", 2, 4, 5, 5)
+    assert two[0].gflop == pytest.approx(one[0].gflop + extra)

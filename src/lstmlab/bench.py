@@ -36,6 +36,8 @@ __all__ = [
     "SIZES",
     "QUICK",
     "PACKED_SIZES",
+    "WLM_SIZES",
+    "WLM_LAYERS",
     "GATES",
     "forward_gflop",
     "make",
@@ -59,6 +61,10 @@ SIZES: list[Size] = [(32, 100, 64, 64), (64, 100, 128, 256), (128, 200, 256, 512
 QUICK: list[Size] = [(32, 100, 64, 64)]
 #: Packed input, lengths uniform in [1, T]: where torch.nn's per-step packed path costs most.
 PACKED_SIZES: list[Size] = [(32, 100, 64, 128), (32, 1000, 64, 64)]
+#: PyTorch's ``word_language_model`` example as its users run it: 2 stacked layers, embedding
+#: and hidden size 200, BPTT length 35, batch 10 (its eval batch) and 20 (its training batch).
+WLM_SIZES: list[Size] = [(10, 35, 200, 200), (20, 35, 200, 200)]
+WLM_LAYERS = 2
 GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
@@ -104,17 +110,18 @@ def _parse(name: str) -> tuple[str, str, str]:
     return lib, kind, variant
 
 
-def make(name: str, I: int, H: int) -> nn.Module:
-    """A contender by name, initialised from seed 0 (torch's global RNG is left as it was)."""
+def make(name: str, I: int, H: int, num_layers: int = 1) -> nn.Module:
+    """A contender by name, ``num_layers`` stacked, initialised from seed 0 (torch's global RNG
+    is left as it was)."""
     lib, kind, variant = _parse(name)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         if lib == "torch":
-            return getattr(nn, kind)(I, H)
+            return getattr(nn, kind)(I, H, num_layers)
         backend = "reference" if lib == "reference" else "auto"
         if kind == "LSTM":
-            return lstmlab.LSTM(I, H, variant=variant, backend=backend)
-        return getattr(lstmlab, kind)(I, H, backend=backend)
+            return lstmlab.LSTM(I, H, num_layers, variant=variant, backend=backend)
+        return getattr(lstmlab, kind)(I, H, num_layers, backend=backend)
 
 
 def runner(model: nn.Module, x: Tensor | PackedSequence, mode: str, leaf: Tensor | None = None):
@@ -151,9 +158,10 @@ def time_round_robin(
     group: str,
     modes: Sequence[str] = MODES,
     packed: bool = False,
+    num_layers: int = 1,
 ) -> list[Result]:
-    """Time every contender of ``names`` in every mode at ``size``, round-robin; with
-    ``packed`` on one PackedSequence of lengths ``packed_lengths(B, T)``."""
+    """Time every contender of ``names`` (``num_layers`` stacked) in every mode at ``size``,
+    round-robin; with ``packed`` on one PackedSequence of lengths ``packed_lengths(B, T)``."""
     B, T, I, H = size
     x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(1), requires_grad=True)
     inp: Tensor | PackedSequence = x
@@ -167,9 +175,10 @@ def time_round_robin(
     results: list[Result] = []
     calls: list[Callable[[], None]] = []
     for name in names:
-        model = make(name, I, H)
+        model = make(name, I, H, num_layers)
         _, kind, variant = _parse(name)
         fwd = forward_gflop(kind, B, mean_t, I, H, variant)
+        fwd += (num_layers - 1) * forward_gflop(kind, B, mean_t, H, H, variant)
         for mode in modes:
             flop = fwd * (3 if mode == "train" else 1)
             results.append(Result(size, name, mode, group, gflop=flop))
@@ -199,11 +208,14 @@ def torch_vs_lstmlab(
     repeats: int,
     modes: Sequence[str] = MODES,
     packed: bool = False,
+    num_layers: int = 1,
+    group: str | None = None,
 ) -> list[Result]:
     """torch.nn against lstmlab for each layer kind ("LSTM", "GRU", "RNN") at ``size``, all in
-    one round-robin (group "packed" or "torch")."""
+    one round-robin (group ``group``, by default "packed" or "torch")."""
     names = [f"{lib}.{kind}" for kind in kinds for lib in ("torch", "lstmlab")]
-    return time_round_robin(size, names, repeats, "packed" if packed else "torch", modes, packed)
+    group = group or ("packed" if packed else "torch")
+    return time_round_robin(size, names, repeats, group, modes, packed, num_layers)
 
 
 def pairs(results: Sequence[Result]) -> list[dict]:
