@@ -68,7 +68,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "train": "--steps 3 --eval-every 3 --hidden 8 --mlp 8 --origins 2",
             "evaluate": True,
         },
-        "quick": {"train": "--max-seconds 25 --eval-every 50", "evaluate": True},
+        "quick": {"train": "--max-seconds 20 --eval-every 50", "evaluate": True},
         "full": {"train": "", "evaluate": True},
     },
     "text": {
@@ -79,7 +79,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "length": 80,
         },
         "quick": {
-            "train": "--max-seconds 25 --hidden 128 --eval-rows 64 --eval-every 250 "
+            "train": "--max-seconds 20 --hidden 128 --eval-rows 64 --eval-every 250 "
             "--transformer-layers 0",
             "evaluate": False,
             "length": 200,
@@ -88,7 +88,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "sentiment": {
         "ci": {"train": "--steps 3 --eval-every 3 --embed 16 --hidden 8", "evaluate": False},
-        "quick": {"train": "--max-seconds 20 --eval-every 40", "evaluate": False},
+        "quick": {"train": "--max-seconds 15 --eval-every 40", "evaluate": False},
         "full": {"train": "", "evaluate": True},
     },
     "translate": {
@@ -98,7 +98,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "evaluate": False,
         },
         "quick": {
-            "train": "--no-baselines --max-seconds 30 --eval-every 100 --threads 1",
+            "train": "--no-baselines --max-seconds 20 --eval-every 100 --threads 1",
             "evaluate": False,
         },
         "full": {"train": "--threads 1", "evaluate": True},
@@ -111,7 +111,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         },
         "quick": {
             "train": "--part words --n-train 4 --n-val 2 --n-test 2 --n-words-train 216 "
-            "--n-words-test 72 --max-seconds 20 --eval-every 25 --threads 1",
+            "--n-words-test 72 --max-seconds 15 --eval-every 25 --threads 1",
             "evaluate": False,
         },
         "full": {"train": "", "evaluate": True},

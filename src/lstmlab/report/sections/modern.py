@@ -113,7 +113,7 @@ BUDGETS: dict[str, dict[str, list[str]]] = {
         ],
         "formal": [
             "--tasks",
-            "parity,modular_arithmetic",
+            "parity",
             "--seeds",
             "1",
             "--steps",

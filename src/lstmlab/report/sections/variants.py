@@ -77,7 +77,7 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "variants": list(VARIANTS),
         "trials": 30,
         "steps_per_trial": 400,
-        "max_seconds_per_trial": 6.0,
+        "max_seconds_per_trial": 5.0,
         "workers": 2,
     },
     "full": {
