@@ -16,6 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 #: (the lab's commands and ``cli.main``, which mounts the applications and the study). The study
 #: sits above the applications: it trains its trials on their data sets.
 LAYERS: list[tuple[str, ...]] = [
+    ("files",),
     ("checks", "data", "fields"),
     ("cells",),
     ("kernels",),

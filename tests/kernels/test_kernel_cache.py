@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from lstmlab.files import sha256_of
 from lstmlab.kernels import cache
 
 TINY = 'extern "C" int lstmlab_tiny_answer() { return 42; }\n'
@@ -83,7 +84,7 @@ def test_build_records_size_and_hash_and_reuses_without_rebuilding(tmp_path, cap
     assert built and lib.exists()
     record = json.loads((lib.parent / cache.MANIFEST).read_text())
     assert record["size"] == lib.stat().st_size
-    assert record["sha256"] == cache._sha256(lib)
+    assert record["sha256"] == sha256_of(lib)
     assert "compiling the fused C++ kernels" in capsys.readouterr().err  # progress is shown
     mtime = lib.stat().st_mtime_ns
     again, built = cache.ensure_built(ext, tmp_path / "cache")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from lstmlab.data.source import DataSource
+from lstmlab.files import sha256_of
 
 __all__ = ["cache_dir", "source_path", "is_cached", "sha256_of"]
 
@@ -19,14 +19,6 @@ def cache_dir() -> Path:
 
 def source_path(source: DataSource) -> Path:
     return cache_dir() / source.name / source.filename
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_cached(source: DataSource) -> bool:

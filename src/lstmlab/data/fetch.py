@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lstmlab.data.cache import sha256_of, source_path
 from lstmlab.data.source import DataError, DataSource, get_source
+from lstmlab.files import fsync_dir
 
 __all__ = ["fetch"]
 
@@ -63,13 +64,5 @@ def fetch(source: DataSource | str, *, timeout: float = 600.0) -> Path:
                 "pinned one: do not use it unless you trust it and update the pin."
             )
         os.replace(got, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     return dest
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from lstmlab.files import sha256_of, write_bytes_atomic
 
 __all__ = [
     "Extension",
@@ -90,14 +91,6 @@ def extension_dir(ext: Extension, root: Path | None = None) -> Path:
     return (root or cache_root()) / ext.name
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify(ext: Extension, root: Path | None = None) -> tuple[Path | None, str]:
     """(library path, "") when the cached library matches its manifest, else (None, why)."""
     folder = extension_dir(ext, root)
@@ -114,7 +107,7 @@ def verify(ext: Extension, root: Path | None = None) -> tuple[Path | None, str]:
     actual = lib.stat().st_size
     if actual != size:
         return None, f"{lib} is damaged: {actual} bytes, the build recorded {size}"
-    if _sha256(lib) != digest:
+    if sha256_of(lib) != digest:
         return None, f"{lib} is damaged: its sha256 differs from the one the build recorded"
     return lib, ""
 
@@ -302,29 +295,16 @@ def ensure_built(
             record = {
                 "library": ext.library,
                 "size": built.stat().st_size,
-                "sha256": _sha256(built),
+                "sha256": sha256_of(built),
                 "build_seconds": round(progress.seconds, 1),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             os.replace(built, target)
-            _write_json_atomic(folder / MANIFEST, record)
+            manifest = json.dumps(record, indent=1).encode()
+            # 0o644: readable by everyone who shares the cache
+            write_bytes_atomic(folder / MANIFEST, manifest, mode=0o644)
         finally:
             shutil.rmtree(build_dir, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             (folder / "build-error.log").unlink()
         return target, True
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fchmod(f.fileno(), 0o644)  # readable by everyone who shares the cache
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

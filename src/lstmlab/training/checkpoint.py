@@ -20,7 +20,6 @@ recorded hash, keeps every path inside the run folder, and reports damage by fil
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import torch
 
+from lstmlab.files import sha256_of
 from lstmlab.training.atomic import TEMP_SUFFIX, write_json_atomic, write_safetensors_atomic
 from lstmlab.training.run_folder import CHECKPOINTS, confined, damaged, read_json, read_tensors
 
@@ -47,14 +47,6 @@ class Checkpoint:
     state: dict[str, Any]  # JSON-able: loop, schedule, python/numpy RNG
     carry: tuple[torch.Tensor, ...] | None = None  # the loop's carry (truncated BPTT)
     folder: Path | None = None  # where it was loaded from (for messages)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fresh_folder(root: Path, step: int) -> tuple[str, Path]:
@@ -83,7 +75,7 @@ def save_checkpoint(run_dir: str | Path, step: int, ckpt: Checkpoint) -> Path:
     write_json_atomic(
         folder / "train_state.json", {"optimizer": opt_json, "carried": carried, **ckpt.state}
     )
-    files = {f.name: _sha256(f) for f in sorted(folder.iterdir()) if f.is_file()}
+    files = {f.name: sha256_of(f) for f in sorted(folder.iterdir()) if f.is_file()}
     write_json_atomic(root / _LATEST, {"step": step, "folder": name, "files": files})
     for old in root.iterdir():  # earlier checkpoints, and any a crash left unfinished
         if old.is_dir() and old.name != name:
@@ -116,7 +108,7 @@ def _latest(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
             path = confined(folder, name, latest)
             if not path.is_file():
                 raise damaged(path, "the file is missing")
-            if _sha256(path) != digest:
+            if sha256_of(path) != digest:
                 raise damaged(path, f"its sha256 differs from the one recorded in {latest}")
     return folder, record
 
