@@ -24,6 +24,8 @@ __all__ = [
     "check_nonnegative",
     "check_fraction",
     "check_choice",
+    "check_proj_size",
+    "check_heads",
     "check_tensor",
     "check_shape",
     "check_lengths",
@@ -108,6 +110,28 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ArgumentError(f"{name}: expected one of {', '.join(choices)}, got {value!r}", name)
     return value  # type: ignore[return-value]
+
+
+def check_proj_size(proj_size: object, hidden_size: int) -> int:
+    """The LSTM's projection size P (Sak et al. 2014): 0 for none, else a size < hidden_size."""
+    size = check_int("proj_size", proj_size, 0)
+    if size >= hidden_size:
+        raise ArgumentError(
+            f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}",
+            "proj_size",
+        )
+    return size
+
+
+def check_heads(num_heads: object, hidden_size: object) -> int:
+    """A number of heads that divides ``hidden_size`` (xLSTM's sLSTM and mLSTM: d = H / NH)."""
+    n = check_int("num_heads", num_heads, 1)
+    if check_int("hidden_size", hidden_size, 1) % n:
+        raise ArgumentError(
+            f"num_heads: expected a divisor of hidden_size={hidden_size}, got {num_heads}",
+            "num_heads",
+        )
+    return n
 
 
 def check_tensor(name: str, value: object, like: Tensor) -> Tensor:

@@ -20,7 +20,7 @@ from lstmlab.cells.options import (
     resolve_variant,
 )
 from lstmlab.cells.rnn import check_nonlinearity, rnn_shapes, rnn_step
-from lstmlab.checks import check_flag, check_int, check_shape, check_tensor
+from lstmlab.checks import check_flag, check_int, check_proj_size, check_shape, check_tensor
 
 __all__ = ["LSTMCell", "GRUCell", "RNNCell"]
 
@@ -86,11 +86,7 @@ class LSTMCell(_Cell):
         chrono: int | None = None,
     ) -> None:
         self.options = resolve_variant(variant)
-        self.proj_size = check_int("proj_size", proj_size, 0)
-        if self.proj_size >= check_int("hidden_size", hidden_size, 1):
-            raise ValueError(
-                f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
-            )
+        self.proj_size = check_proj_size(proj_size, check_int("hidden_size", hidden_size, 1))
         check_bias_init(forget_bias, chrono, bias)
         self.forget_bias, self.chrono = forget_bias, chrono
         shapes = lstm_shapes(

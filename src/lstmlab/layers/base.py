@@ -4,7 +4,7 @@ A subclass says which parameters a layer/direction has and runs one of them thro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -18,6 +18,7 @@ from lstmlab.checks import (
     check_int,
     check_lengths,
     check_packed_layout,
+    check_proj_size,
     check_shape,
     check_tensor,
 )
@@ -171,11 +172,7 @@ class RecurrentBase(nn.RNNBase):
         self.bias = check_flag("bias", bias)
         self.batch_first = check_flag("batch_first", batch_first)
         self.bidirectional = check_flag("bidirectional", bidirectional)
-        self.proj_size = check_int("proj_size", proj_size, 0)
-        if self.proj_size >= hidden_size:
-            raise ValueError(
-                f"proj_size: expected 0 or a size < hidden_size={hidden_size}, got {proj_size}"
-            )
+        self.proj_size = check_proj_size(proj_size, self.hidden_size)
         if isinstance(dropout, bool) or not isinstance(dropout, int | float):
             raise TypeError(f"dropout: expected a float in [0, 1], got {type(dropout).__name__}")
         if not 0 <= dropout <= 1:
@@ -235,6 +232,13 @@ class RecurrentBase(nn.RNNBase):
     def layer_weights(self, layer: int, direction: int = 0) -> dict[str, Tensor | None]:
         names = self.parameter_shapes(1).keys()
         return {k: getattr(self, self._name(k, layer, direction)) for k in names}
+
+    def each_layer_weights(self) -> Iterator[dict[str, Tensor | None]]:
+        """``layer_weights`` of every layer and direction, in h_n's order (layer·D + direction):
+        what a subclass's ``reset_parameters`` walks to set its biases."""
+        for layer in range(self.num_layers):
+            for d in range(self.num_directions):
+                yield self.layer_weights(layer, d)
 
     def _weights(self, layer: int, direction: int, cast: torch.dtype | None):
         w = self.layer_weights(layer, direction)

@@ -143,11 +143,9 @@ class LSTM(RecurrentBase):
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        for layer in range(self.num_layers):
-            for d in range(self.num_directions):
-                w = self.layer_weights(layer, d)
-                H, fb, chrono = self.hidden_size, self.forget_bias, self.chrono
-                lstm_biases_(w.get("bias_ih"), w.get("bias_hh"), self.options, H, fb, chrono)
+        H, fb, chrono = self.hidden_size, self.forget_bias, self.chrono
+        for w in self.each_layer_weights():
+            lstm_biases_(w.get("bias_ih"), w.get("bias_hh"), self.options, H, fb, chrono)
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         h0, c0, *s0 = state  # s0: FGR's [i, f, o] of the previous call's last step

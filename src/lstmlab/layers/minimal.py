@@ -86,9 +86,8 @@ class _MinBase(NoTorchTwin, RecurrentBase):
         super().reset_parameters()
         if self.chrono is None:
             return
-        for layer in range(self.num_layers):
-            for d in range(self.num_directions):
-                self._chrono_(self.layer_weights(layer, d)["bias_ih"])
+        for w in self.each_layer_weights():
+            self._chrono_(w["bias_ih"])
 
     @torch.no_grad()
     def _chrono_(self, bias: torch.Tensor) -> None:
@@ -225,9 +224,8 @@ class MinLSTM(_MinBase):
         if self.forget_bias is None:
             return
         with torch.no_grad():
-            for layer in range(self.num_layers):
-                for d in range(self.num_directions):
-                    self.layer_weights(layer, d)["bias_ih"][self._block("f")] = self.forget_bias
+            for w in self.each_layer_weights():
+                w["bias_ih"][self._block("f")] = self.forget_bias
 
     @torch.no_grad()
     def _chrono_(self, bias: torch.Tensor) -> None:

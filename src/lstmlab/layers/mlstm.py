@@ -14,9 +14,9 @@ from lstmlab.cells.mlstm import (
     mlstm_shapes,
     mlstm_step,
 )
+from lstmlab.checks import check_heads, check_int
 from lstmlab.kernels.reference import recurrence
 from lstmlab.layers.base import RecurrentBase
-from lstmlab.layers.checks import check_int
 from lstmlab.layers.modern import NoTorchTwin
 
 __all__ = ["MLSTM", "FORMS"]
@@ -86,11 +86,7 @@ class MLSTM(NoTorchTwin, RecurrentBase):
         chunk_size: int = 64,
         forget_bias: float | None = None,
     ) -> None:
-        self.num_heads = check_int("num_heads", num_heads, 1)
-        if check_int("hidden_size", hidden_size, 1) % num_heads:
-            raise ValueError(
-                f"num_heads: expected a divisor of hidden_size={hidden_size}, got {num_heads}"
-            )
+        self.num_heads = check_heads(num_heads, hidden_size)
         if form not in FORMS:
             raise ValueError(f"form: expected one of {FORMS}, got {form!r}")
         self.form = form
@@ -118,11 +114,10 @@ class MLSTM(NoTorchTwin, RecurrentBase):
             return
         H, NH = self.hidden_size, self.num_heads
         f_bias = torch.linspace(3.0, 6.0, NH) if self.forget_bias is None else self.forget_bias
-        for layer in range(self.num_layers):
-            for direction in range(self.num_directions):
-                b = self.layer_weights(layer, direction)["bias"]
-                b[3 * H : 3 * H + NH] = 0.0  # ĩ
-                b[3 * H + NH : 3 * H + 2 * NH] = f_bias  # f̃
+        for w in self.each_layer_weights():
+            b = w["bias"]
+            b[3 * H : 3 * H + NH] = 0.0  # ĩ
+            b[3 * H + NH : 3 * H + 2 * NH] = f_bias  # f̃
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         NH, d = self.num_heads, self.head_dim

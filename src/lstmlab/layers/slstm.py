@@ -7,8 +7,8 @@ import torch
 from lstmlab import kernels
 from lstmlab.cells.init import check_forget_bias
 from lstmlab.cells.slstm import FORGET_GATES, SLSTMWeights, slstm_shapes
+from lstmlab.checks import check_heads
 from lstmlab.layers.base import RecurrentBase
-from lstmlab.layers.checks import check_int
 from lstmlab.layers.modern import NoTorchTwin
 
 __all__ = ["SLSTM"]
@@ -79,11 +79,7 @@ class SLSTM(NoTorchTwin, RecurrentBase):
         forget_bias: float | None = None,
         backend: str = "auto",
     ) -> None:
-        self.num_heads = check_int("num_heads", num_heads, 1)
-        if check_int("hidden_size", hidden_size, 1) % num_heads:
-            raise ValueError(
-                f"num_heads: expected a divisor of hidden_size={hidden_size}, got {num_heads}"
-            )
+        self.num_heads = check_heads(num_heads, hidden_size)
         if forget_gate not in FORGET_GATES:
             raise ValueError(f"forget_gate: expected one of {FORGET_GATES}, got {forget_gate!r}")
         self.forget_gate = forget_gate
@@ -103,11 +99,10 @@ class SLSTM(NoTorchTwin, RecurrentBase):
         # xLSTM's "powerlaw_blockdependent" forget bias for one block: 5 − 12·(j/(d−1))^0.3.
         j = torch.arange(d, dtype=torch.float64) / max(d - 1, 1)
         powerlaw = (5.0 - 12.0 * j**0.3).repeat(self.num_heads)  # (H,)
-        for layer in range(self.num_layers):
-            for direction in range(self.num_directions):
-                b = self.layer_weights(layer, direction)["bias"]
-                b.zero_()
-                b[H : 2 * H] = self.forget_bias if self.forget_bias is not None else powerlaw
+        for w in self.each_layer_weights():
+            b = w["bias"]
+            b.zero_()
+            b[H : 2 * H] = self.forget_bias if self.forget_bias is not None else powerlaw
 
     def run(self, x, batch_sizes, state, weights, reverse, return_gates):
         out, final, gates = kernels.slstm_sequence(
