@@ -15,8 +15,8 @@ normalised f, i, then h_tilde, h (minLSTM).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
-import torch
 from torch import Tensor
 
 from lstmlab.cells.minimal import (
@@ -27,7 +27,7 @@ from lstmlab.cells.minimal import (
     min_lstm_log_coefficients,
     min_lstm_step,
 )
-from lstmlab.kernels.reference import State, recurrence
+from lstmlab.kernels.reference import gate_table, h_recurrence
 from lstmlab.kernels.scan import Schedule, log_scan
 
 __all__ = ["CELLS", "min_sequential", "min_scan"]
@@ -48,18 +48,11 @@ def min_sequential(
     reverse: bool = False,
     return_gates: bool = False,
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    step_fn, _, _, names = CELLS[cell]
-
-    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
-        y = step_fn(*weights, x_t, st[0])
-        return (y.h,), y
-
-    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
-    out = torch.cat([r.h for r in records])  # (N, H)
+    step, _, _, names = CELLS[cell]
+    records, out, h = h_recurrence(partial(step, *weights), x, batch_sizes, h0, reverse)
     if not return_gates:
         return out, h, None
-    gates = {k: torch.cat([getattr(r, k) for r in records]) for k in names}
-    return out, h, gates | {"h": out}
+    return out, h, gate_table(records, names) | {"h": out}
 
 
 def min_scan(

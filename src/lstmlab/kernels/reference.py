@@ -10,8 +10,10 @@ keep theirs. A full (T, B, I) batch is the case ``batch_sizes = [B] * T``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
+from functools import partial
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -25,6 +27,8 @@ from lstmlab.kernels.packing import schedule
 
 __all__ = [
     "recurrence",
+    "h_recurrence",
+    "gate_table",
     "StepHook",
     "stepwise",
     "lstm_reference",
@@ -73,10 +77,29 @@ def recurrence(
     return records, state
 
 
-def _gate_table(records: list[tuple], names: str) -> dict[str, Tensor]:
+def h_recurrence(
+    step: Callable[[Tensor, Tensor], Any],
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    h0: Tensor,
+    reverse: bool = False,
+) -> tuple[list[Any], Tensor, Tensor]:
+    """``recurrence`` for a cell whose state is h alone (GRU, RNN, minGRU, minLSTM):
+    ``step(x_t, h)`` returns a record with ``.h``. Returns the records, the output (N, H) and
+    the final h (B, H)."""
+
+    def h_step(x_t: Tensor, st: State) -> tuple[State, Any]:
+        y = step(x_t, st[0])
+        return (y.h,), y
+
+    records, (h,) = recurrence(h_step, x, batch_sizes, (h0,), reverse)
+    return records, torch.cat([r.h for r in records]), h  # (N, H), (B, H)
+
+
+def gate_table(records: list[Any], names: Iterable[str]) -> dict[str, Tensor]:
     """Stack each named quantity of the records into (N, H); a constant gate (1.0) is filled."""
 
-    def col(r: tuple, k: str) -> Tensor:
+    def col(r: Any, k: str) -> Tensor:
         v = getattr(r, k)
         return v if isinstance(v, Tensor) else torch.full_like(r.c, v)
 
@@ -109,7 +132,7 @@ def lstm_reference(
 
     records, (h, c, s) = recurrence(step, x, batch_sizes, (h0, c0, s0), reverse)
     out = torch.cat([r.h for r in records])  # (N, P)
-    gates = _gate_table(records, "figoch") if return_gates else None
+    gates = gate_table(records, "figoch") if return_gates else None
     return (out, h, c, gates, s) if carry else (out, h, c, gates)
 
 
@@ -122,13 +145,9 @@ def gru_reference(
     reverse: bool = False,
     return_gates: bool = False,
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
-        y = gru_step(*weights, x_t, st[0], reset_after=reset_after)
-        return (y.h,), y
-
-    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
-    out = torch.cat([r.h for r in records])
-    return out, h, (_gate_table(records, "rznh") if return_gates else None)
+    step = partial(gru_step, *weights, reset_after=reset_after)  # step(x_t, h)
+    records, out, h = h_recurrence(step, x, batch_sizes, h0, reverse)
+    return out, h, (gate_table(records, "rznh") if return_gates else None)
 
 
 def rnn_reference(
@@ -140,12 +159,8 @@ def rnn_reference(
     reverse: bool = False,
     return_gates: bool = False,
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
-        y = rnn_step(*weights, x_t, st[0], nonlinearity=nonlinearity)
-        return (y.h,), y
-
-    records, (h,) = recurrence(step, x, batch_sizes, (h0,), reverse)
-    out = torch.cat([r.h for r in records])
+    step = partial(rnn_step, *weights, nonlinearity=nonlinearity)  # step(x_t, h)
+    _, out, h = h_recurrence(step, x, batch_sizes, h0, reverse)
     return out, h, ({"h": out} if return_gates else None)
 
 
@@ -166,5 +181,4 @@ def slstm_reference(
 
     records, final = recurrence(step, x, batch_sizes, state, reverse)
     out = torch.cat([r.h for r in records])  # (N, H)
-    gates = {k: torch.cat([getattr(r, k) for r in records]) for k in "ifzocnmh"}
-    return out, final, (gates if return_gates else None)
+    return out, final, (gate_table(records, "ifzocnmh") if return_gates else None)
