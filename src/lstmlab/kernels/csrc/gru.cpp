@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "activations.h"
+#include "registration.h"
 #include "schedule.h"
 #include "tensors.h"
 
@@ -372,9 +373,6 @@ TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
       "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
-TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
-  m.impl("gru_forward", &gru_forward);
-  m.impl("gru_backward", &gru_backward);
-}
+LSTMLAB_REGISTER_CPU_PASSES(gru)
 
 }  // namespace lstmlab::gru

@@ -45,6 +45,7 @@
 
 #include "activations.h"
 #include "gemm.h"
+#include "registration.h"
 #include "schedule.h"
 #include "team.h"
 #include "tensors.h"
@@ -825,9 +826,6 @@ TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
       "bool reverse, bool need_dx, bool keep_dz) -> Tensor[]");
 }
 
-TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
-  m.impl("lstm_forward", &lstm_forward);
-  m.impl("lstm_backward", &lstm_backward);
-}
+LSTMLAB_REGISTER_CPU_PASSES(lstm)
 
 }  // namespace lstmlab::lstm

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "activations.h"
+#include "registration.h"
 #include "schedule.h"
 #include "tensors.h"
 
@@ -165,9 +166,6 @@ TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
       "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
-TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
-  m.impl("rnn_forward", &rnn_forward);
-  m.impl("rnn_backward", &rnn_backward);
-}
+LSTMLAB_REGISTER_CPU_PASSES(rnn)
 
 }  // namespace lstmlab::rnn

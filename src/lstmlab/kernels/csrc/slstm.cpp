@@ -67,6 +67,7 @@
 
 #include "activations.h"
 #include "gemm.h"
+#include "registration.h"
 #include "schedule.h"
 #include "team.h"
 #include "tensors.h"
@@ -408,9 +409,6 @@ TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
       "Tensor)");
 }
 
-TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
-  m.impl("slstm_forward", &slstm_forward);
-  m.impl("slstm_backward", &slstm_backward);
-}
+LSTMLAB_REGISTER_CPU_PASSES(slstm)
 
 }  // namespace lstmlab::slstm
