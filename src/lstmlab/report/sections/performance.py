@@ -234,33 +234,28 @@ def _summary(rows: list[dict[str, Any]], lang: Lang) -> str:
     slower = [r for r in rows if r["ratio"] < 1]
     dense = [r["ratio"] for r in rows if not r["packed"]]
     packed = [r["ratio"] for r in rows if r["packed"]]
+    cases = "; ".join(f"{_label(r, lang)} ({_num(r['ratio'], lang)}×)" for r in slower)
     if lang == "fr":
-        text = (
+        verdict = (
+            f"lstmlab est plus lent ici : {cases}."
+            if slower
+            else "lstmlab n'est plus lent dans aucun des cas mesurés ici."
+        )
+        return (
             f"Le plus grand écart : {_num(best['ratio'], lang)}× ({_label(best, lang)}). Moyenne "
             f"géométrique des rapports : {_num(geo(dense), lang)}× sur les entrées denses, "
-            f"{_num(geo(packed), lang)}× sur les entrées empaquetées. "
+            f"{_num(geo(packed), lang)}× sur les entrées empaquetées. {verdict}"
         )
-        if slower:
-            text += "lstmlab est plus lent ici : " + "; ".join(
-                f"{_label(r, lang)} ({_num(r['ratio'], lang)}×)" for r in slower
-            )
-            text += "."
-        else:
-            text += "lstmlab n'est plus lent dans aucun des cas mesurés ici."
-        return text
-    text = (
+    verdict = (
+        f"lstmlab is slower here: {cases}."
+        if slower
+        else "lstmlab was slower in none of the cases measured here."
+    )
+    return (
         f"The largest gap: {_num(best['ratio'], lang)}× ({_label(best, lang)}). Geometric mean of "
         f"the ratios: {_num(geo(dense), lang)}× on dense input, {_num(geo(packed), lang)}× on "
-        "packed input. "
+        f"packed input. {verdict}"
     )
-    if slower:
-        text += "lstmlab is slower here: " + "; ".join(
-            f"{_label(r, lang)} ({_num(r['ratio'], lang)}×)" for r in slower
-        )
-        text += "."
-    else:
-        text += "lstmlab was slower in none of the cases measured here."
-    return text
 
 
 def render(data: dict[str, Any], lang: Lang) -> list[Block]:
