@@ -7,57 +7,47 @@ behind other jobs), and on an idle one a single thread loses little at this size
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lstmlab.cells.options import resolve_variant
 from lstmlab.checks import ArgumentError, check_int
+from lstmlab.fields import config_field
 from lstmlab.training.config import LoopConfig
 
 __all__ = ["ForecastConfig"]
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
 class ForecastConfig(LoopConfig):
     """A forecasting run (the loop's knobs: ``LoopConfig``, with defaults for this app)."""
 
-    data: str = field(
-        default="elecdemand",
-        metadata=_help("Packaged data set: elecdemand, statsmodels:sunspots|elec_equip|co2."),
+    data: str = config_field(
+        "elecdemand", "Packaged data set: elecdemand, statsmodels:sunspots|elec_equip|co2."
     )
-    csv: str | None = field(default=None, metadata=_help("Your CSV instead of --data."))
-    time_column: str = field(default="time", metadata=_help("The CSV's timestamp column."))
-    value_column: str = field(default="value", metadata=_help("The CSV's column to forecast."))
-    covariates: str = field(
-        default="",
-        metadata=_help("The CSV's covariate columns, comma-separated (observed, past only)."),
+    csv: str | None = config_field(None, "Your CSV instead of --data.")
+    time_column: str = config_field("time", "The CSV's timestamp column.")
+    value_column: str = config_field("value", "The CSV's column to forecast.")
+    covariates: str = config_field(
+        "", "The CSV's covariate columns, comma-separated (observed, past only)."
     )
-    use_covariates: bool = field(
-        default=True, metadata=_help("Feed the covariates to the model (off: the target only).")
+    use_covariates: bool = config_field(
+        True, "Feed the covariates to the model (off: the target only)."
     )
-    horizon: int = field(default=48, metadata=_help("Steps forecast at once (48 = one day)."))
-    window: int = field(default=336, metadata=_help("History steps the LSTM reads (336 = 1 week)."))
-    period: int | None = field(
-        default=None,
-        metadata=_help("Seasonal period in steps (MASE scale, seasonal naive); none = inferred."),
+    horizon: int = config_field(48, "Steps forecast at once (48 = one day).")
+    window: int = config_field(336, "History steps the LSTM reads (336 = 1 week).")
+    period: int | None = config_field(
+        None, "Seasonal period in steps (MASE scale, seasonal naive); none = inferred."
     )
-    origins: int = field(
-        default=28, metadata=_help("Rolling forecast origins in each of validation and test.")
+    origins: int = config_field(28, "Rolling forecast origins in each of validation and test.")
+    origin_every: int | None = config_field(None, "Steps between origins; none = the horizon.")
+    interval: float = config_field(
+        0.8, "Prediction interval's nominal coverage (quantile outputs)."
     )
-    origin_every: int | None = field(
-        default=None, metadata=_help("Steps between origins; none = the horizon.")
-    )
-    interval: float = field(
-        default=0.8, metadata=_help("Prediction interval's nominal coverage (quantile outputs).")
-    )
-    variant: str = field(default="vanilla", metadata=_help("lstmlab LSTM variant."))
-    hidden: int = field(default=64, metadata=_help("LSTM hidden size."))
-    layers: int = field(default=1, metadata=_help("LSTM layers."))
-    dropout: float = field(default=0.0, metadata=_help("Dropout between LSTM layers."))
-    mlp: int = field(default=64, metadata=_help("Width of the per-step output network."))
+    variant: str = config_field("vanilla", "lstmlab LSTM variant.")
+    hidden: int = config_field(64, "LSTM hidden size.")
+    layers: int = config_field(1, "LSTM layers.")
+    dropout: float = config_field(0.0, "Dropout between LSTM layers.")
+    mlp: int = config_field(64, "Width of the per-step output network.")
     # The loop, with defaults for this app.
     steps: int = 4000
     max_seconds: float | None = 540.0

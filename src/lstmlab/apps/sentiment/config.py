@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from lstmlab.apps.sentiment.corpus import CORPORA
 from lstmlab.apps.sentiment.model import POOLINGS
 from lstmlab.cells.options import resolve_variant
 from lstmlab.checks import ArgumentError, check_int
+from lstmlab.fields import config_field
 from lstmlab.training import LoopConfig
 
 __all__ = ["SentimentConfig"]
-
-
-def _f(default: Any, text: str) -> Any:
-    return field(default=default, metadata={"help": text})
 
 
 @dataclass(frozen=True)
@@ -42,20 +39,26 @@ class SentimentConfig(LoopConfig):
     AdamW weight decay 0.05 reached 0.811 (README, "Applications").
     """
 
-    corpus: Literal["rotten-tomatoes", "movie-snippets"] = _f(
+    corpus: Literal["rotten-tomatoes", "movie-snippets"] = config_field(
         "rotten-tomatoes", "The labelled sentences to train on."
     )
-    val_fraction: float = _f(0.1, "Share of the corpus held out for validation.")
-    test_fraction: float = _f(0.1, "Share of the corpus held out for the test.")
-    min_count: int = _f(2, "Training-split occurrences a token needs to join the vocabulary.")
-    max_len: int = _f(100, "Tokens read per sentence (longer ones are cut).")
-    embed: int = _f(96, "Embedding size.")
-    hidden: int = _f(64, "LSTM units per direction.")
-    layers: int = _f(1, "Stacked bidirectional LSTM layers.")
-    variant: str = _f("vanilla", "LSTM variant: vanilla, peephole, nig, nfg, nog, niaf, noaf, ...")
-    pooling: Literal["max", "mean", "last"] = _f("max", "Pooling of the outputs over time.")
-    dropout: float = _f(0.5, "Dropout on embeddings, pooled vector and between layers.")
-    eval_batch_size: int = _f(512, "Sentences per forward pass when evaluating.")
+    val_fraction: float = config_field(0.1, "Share of the corpus held out for validation.")
+    test_fraction: float = config_field(0.1, "Share of the corpus held out for the test.")
+    min_count: int = config_field(
+        2, "Training-split occurrences a token needs to join the vocabulary."
+    )
+    max_len: int = config_field(100, "Tokens read per sentence (longer ones are cut).")
+    embed: int = config_field(96, "Embedding size.")
+    hidden: int = config_field(64, "LSTM units per direction.")
+    layers: int = config_field(1, "Stacked bidirectional LSTM layers.")
+    variant: str = config_field(
+        "vanilla", "LSTM variant: vanilla, peephole, nig, nfg, nog, niaf, noaf, ..."
+    )
+    pooling: Literal["max", "mean", "last"] = config_field(
+        "max", "Pooling of the outputs over time."
+    )
+    dropout: float = config_field(0.5, "Dropout on embeddings, pooled vector and between layers.")
+    eval_batch_size: int = config_field(512, "Sentences per forward pass when evaluating.")
     # The loop's knobs with this app's defaults.
     steps: int = 1600
     batch_size: int = 64

@@ -3,19 +3,16 @@ frozen dataclass that the CLI turns into options field by field."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lstmlab.apps.speech.corpus import CorpusConfig
 from lstmlab.apps.speech.model import CoreConfig
 from lstmlab.checks import ArgumentError, check_int
+from lstmlab.fields import config_field
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
 
 __all__ = ["SpeechConfig"]
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
@@ -34,32 +31,25 @@ class SpeechConfig(LoopConfig):
     patience: int | None = 8
     threads: int = 2
     # the model
-    variant: str = field(
-        default="lstm",
-        metadata=_help(
-            "The recurrent core: lstm, an LSTM variant (peephole, cifg, ...), gru or rnn."
-        ),
+    variant: str = config_field(
+        "lstm", "The recurrent core: lstm, an LSTM variant (peephole, cifg, ...), gru or rnn."
     )
-    hidden: int = field(default=64, metadata=_help("Units per direction and layer."))
-    layers: int = field(default=2, metadata=_help("Stacked recurrent layers."))
-    dropout: float = field(default=0.1, metadata=_help("Dropout between stacked layers."))
-    baselines: bool = field(
-        default=True, metadata=_help("Also train the unidirectional LSTM and RNN baselines.")
-    )
-    words: bool = field(
-        default=True, metadata=_help("Also train the isolated-word (digits and letters) model.")
-    )
-    beam: int = field(default=8, metadata=_help("Beam width of the CTC prefix beam search."))
+    hidden: int = config_field(64, "Units per direction and layer.")
+    layers: int = config_field(2, "Stacked recurrent layers.")
+    dropout: float = config_field(0.1, "Dropout between stacked layers.")
+    baselines: bool = config_field(True, "Also train the unidirectional LSTM and RNN baselines.")
+    words: bool = config_field(True, "Also train the isolated-word (digits and letters) model.")
+    beam: int = config_field(8, "Beam width of the CTC prefix beam search.")
     # the synthetic corpora
-    n_train: int = field(default=3000, metadata=_help("Training digit strings."))
-    n_val: int = field(default=200, metadata=_help("Validation digit strings (unseen variants)."))
-    n_test: int = field(default=600, metadata=_help("Test digit strings (unseen speakers)."))
-    n_words_train: int = field(default=2600, metadata=_help("Training isolated words."))
-    n_words_test: int = field(default=540, metadata=_help("Test isolated words."))
-    snr_db: float = field(default=20.0, metadata=_help("White noise at this SNR, in dB."))
-    data_seed: int = field(default=0, metadata=_help("Seed of the synthesised corpora."))
-    workers: int | None = field(
-        default=None, metadata=_help("Parallel synthesis processes; none = the usable CPUs.")
+    n_train: int = config_field(3000, "Training digit strings.")
+    n_val: int = config_field(200, "Validation digit strings (unseen variants).")
+    n_test: int = config_field(600, "Test digit strings (unseen speakers).")
+    n_words_train: int = config_field(2600, "Training isolated words.")
+    n_words_test: int = config_field(540, "Test isolated words.")
+    snr_db: float = config_field(20.0, "White noise at this SNR, in dB.")
+    data_seed: int = config_field(0, "Seed of the synthesised corpora.")
+    workers: int | None = config_field(
+        None, "Parallel synthesis processes; none = the usable CPUs."
     )
 
     def __post_init__(self) -> None:

@@ -3,18 +3,15 @@ are generated from its fields)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lstmlab.checks import ArgumentError, check_int
+from lstmlab.fields import config_field
 from lstmlab.models import ModelConfig
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
 
 __all__ = ["TextConfig"]
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
@@ -47,24 +44,18 @@ class TextConfig(LoopConfig):
             barrier between two threads cost 3–6× in throughput (measured at load ~14 on 2 cores).
     """
 
-    corpus: str | None = field(default=None, metadata=_help("Folder of .txt works or one .txt."))
-    val_works: str | None = field(default=None, metadata=_help("Held-out validation works."))
-    test_works: str | None = field(default=None, metadata=_help("Held-out test works."))
-    variant: str = field(
-        default="lstm", metadata=_help(f"Recurrent core: {', '.join(RECURRENT_KINDS)}.")
-    )
-    hidden: int = field(default=256, metadata=_help("Hidden units of the recurrent core."))
-    layers: int = field(default=1, metadata=_help("Stacked recurrent layers."))
-    embedding: int = field(default=64, metadata=_help("Width of the character vectors."))
-    dropout: float = field(default=0.0, metadata=_help("Dropout between stacked layers."))
-    bptt: int = field(default=64, metadata=_help("Truncated-BPTT span of the recurrent model."))
-    context: int = field(default=128, metadata=_help("The Transformer's context window."))
-    transformer_layers: int = field(
-        default=4, metadata=_help("Layers of the same-budget Transformer; 0 = none.")
-    )
-    val_chars: int | None = field(
-        default=32768, metadata=_help("Validation characters read during training.")
-    )
+    corpus: str | None = config_field(None, "Folder of .txt works or one .txt.")
+    val_works: str | None = config_field(None, "Held-out validation works.")
+    test_works: str | None = config_field(None, "Held-out test works.")
+    variant: str = config_field("lstm", f"Recurrent core: {', '.join(RECURRENT_KINDS)}.")
+    hidden: int = config_field(256, "Hidden units of the recurrent core.")
+    layers: int = config_field(1, "Stacked recurrent layers.")
+    embedding: int = config_field(64, "Width of the character vectors.")
+    dropout: float = config_field(0.0, "Dropout between stacked layers.")
+    bptt: int = config_field(64, "Truncated-BPTT span of the recurrent model.")
+    context: int = config_field(128, "The Transformer's context window.")
+    transformer_layers: int = config_field(4, "Layers of the same-budget Transformer; 0 = none.")
+    val_chars: int | None = config_field(32768, "Validation characters read during training.")
     eval_rows: int = 16
     eval_warmup: int = 256
     ngram_min_order: int = 5

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from lstmlab.apps.translate.messages import CATALOGS
 from lstmlab.apps.translate.numbers import NumberSettings
 from lstmlab.apps.translate.recurrent import ATTENTIONS
 from lstmlab.checks import ArgumentError, check_choice, check_int
+from lstmlab.fields import config_field
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training.config import LoopConfig
 
@@ -16,10 +17,6 @@ __all__ = ["TranslateConfig", "DATASETS", "ARCHITECTURES"]
 
 DATASETS = ("numbers", "messages")
 ARCHITECTURES = ("recurrent", "transformer")
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
@@ -30,43 +27,31 @@ class TranslateConfig(LoopConfig):
     attention model on the number phrases in a few minutes on two cores.
     """
 
-    data: Literal["numbers", "messages"] = field(
-        default="numbers",
-        metadata=_help("numbers: num2words phrases; messages: gettext catalog sentences."),
+    data: Literal["numbers", "messages"] = config_field(
+        "numbers", "numbers: num2words phrases; messages: gettext catalog sentences."
     )
-    max_number: int = field(
-        default=99999, metadata=_help("numbers: phrases of 0..max_number (>= 1000).")
+    max_number: int = config_field(99999, "numbers: phrases of 0..max_number (>= 1000).")
+    n_val: int = config_field(300, "numbers: validation phrases.")
+    catalogs: str = config_field(
+        ",".join(CATALOGS), "messages: comma-separated gettext domains of /usr/share/locale/fr."
     )
-    n_val: int = field(default=300, metadata=_help("numbers: validation phrases."))
-    catalogs: str = field(
-        default=",".join(CATALOGS),
-        metadata=_help("messages: comma-separated gettext domains of /usr/share/locale/fr."),
+    architecture: Literal["recurrent", "transformer"] = config_field(
+        "recurrent", "recurrent encoder-decoder or the Transformer."
     )
-    architecture: Literal["recurrent", "transformer"] = field(
-        default="recurrent", metadata=_help("recurrent encoder-decoder or the Transformer.")
+    variant: str = config_field("lstm", f"recurrent core: one of {', '.join(RECURRENT_KINDS)}.")
+    attention: Literal["none", "bahdanau", "luong"] = config_field(
+        "bahdanau", "none (Sutskever 2014), bahdanau (additive) or luong (multiplicative)."
     )
-    variant: str = field(
-        default="lstm",
-        metadata=_help(f"recurrent core: one of {', '.join(RECURRENT_KINDS)}."),
+    embedding: int = config_field(64, "word embedding size.")
+    hidden: int = config_field(128, "recurrent hidden size H.")
+    d_model: int | None = config_field(
+        None,
+        "Transformer width; none = the width whose parameter count is closest "
+        "to the recurrent model of the same config.",
     )
-    attention: Literal["none", "bahdanau", "luong"] = field(
-        default="bahdanau",
-        metadata=_help("none (Sutskever 2014), bahdanau (additive) or luong (multiplicative)."),
-    )
-    embedding: int = field(default=64, metadata=_help("word embedding size."))
-    hidden: int = field(default=128, metadata=_help("recurrent hidden size H."))
-    d_model: int | None = field(
-        default=None,
-        metadata=_help(
-            "Transformer width; none = the width whose parameter count is closest "
-            "to the recurrent model of the same config."
-        ),
-    )
-    transformer_layers: int = field(
-        default=2, metadata=_help("Transformer encoder and decoder layers.")
-    )
-    dropout: float = field(default=0.0, metadata=_help("dropout on embeddings and outputs."))
-    eval_batch_size: int = field(default=500, metadata=_help("sentences per evaluation batch."))
+    transformer_layers: int = config_field(2, "Transformer encoder and decoder layers.")
+    dropout: float = config_field(0.0, "dropout on embeddings and outputs.")
+    eval_batch_size: int = config_field(500, "sentences per evaluation batch.")
     steps: int = 2000
     batch_size: int = 64
     lr: float = 3e-3
