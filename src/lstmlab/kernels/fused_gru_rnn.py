@@ -33,11 +33,6 @@ __all__ = ["gru_fused", "rnn_fused"]
 Weights = Sequence[Tensor | None]  # W_ih, W_hh, b_ih or None, b_hh or None
 
 
-def _zeros_if_none(grad: Tensor | None, like: Tensor) -> Tensor:
-    """The gradient of an output the loss did not use is None (materialize_grads off)."""
-    return torch.zeros_like(like) if grad is None else grad
-
-
 def _needs_graph(*tensors: Tensor | None) -> bool:
     return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
 
@@ -131,19 +126,12 @@ class _GRU(torch.autograd.Function):
                 run, [x, h0, w_ih, w_hh, b_ih, b_hh], need[:6], [d_out, d_h, d_rzn]
             )
             return (*grads, *([None] * 5))
-        d_out, d_h = _zeros_if_none(d_out, out), _zeros_if_none(d_h, h0)
+        d_out, d_h = recompute.zeros_if_none(d_out, out), recompute.zeros_if_none(d_h, h0)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = torch.ops.lstmlab.gru_backward(
             d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
         )
-        return (
-            dx if need[0] else None,
-            dh0 if need[1] else None,
-            dw_ih if need[2] else None,
-            dw_hh if need[3] else None,
-            db_ih if need[4] else None,
-            db_hh if need[5] else None,
-            *([None] * 5),
-        )
+        grads = (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
+        return (*recompute.asked(need, grads), *([None] * 5))
 
 
 class _RNN(torch.autograd.Function):
@@ -182,12 +170,6 @@ class _RNN(torch.autograd.Function):
             d_out, d_h, x, h0, w_ih, w_hh, out, *ctx.args, need[0], any(need[2:6])
         )
         # db_ih = db_hh; each parameter gets its own tensor (autograd may keep it as .grad).
-        return (
-            dx if need[0] else None,
-            dh0 if need[1] else None,
-            dw_ih if need[2] else None,
-            dw_hh if need[3] else None,
-            db if need[4] else None,
-            db.clone() if need[5] else None,
-            *([None] * 3),
-        )
+        db_hh = db.clone() if need[5] else None
+        grads = (dx, dh0, dw_ih, dw_hh, db, db_hh)
+        return (*recompute.asked(need, grads), *([None] * 3))

@@ -117,12 +117,11 @@ class _SLSTM(torch.autograd.Function):
                 run, [x, h0, c0, n0, m0, w_ih, w_hh, bias], need[:8], [d_out, d_h, d_c, d_n]
             )
             return (*grads, *([None] * 4))
-        zeros = torch.zeros_like
-        d_out = zeros(out) if d_out is None else d_out
-        d_h, d_c, d_n = (zeros(h0) if g is None else g for g in (d_h, d_c, d_n))
+        d_out = recompute.zeros_if_none(d_out, out)
+        d_h, d_c, d_n = (recompute.zeros_if_none(g, h0) for g in (d_h, d_c, d_n))
         dx, dh0, dc0, dn0, dm0, dw_ih, dw_hh, db = torch.ops.lstmlab.slstm_backward(
             d_out, d_h, d_c, d_n, x, h0, c0, n0, w_ih, w_hh, out, G, C, Nn, batch_sizes,
             exp_forget, reverse, need[0], any(need[5:8]),
         )  # fmt: skip
         grads = (dx, dh0, dc0, dn0, dm0, dw_ih, dw_hh, db)
-        return (*(g if need[k] else None for k, g in enumerate(grads)), *([None] * 4))
+        return (*recompute.asked(need, grads), *([None] * 4))

@@ -7,6 +7,9 @@ products, gradient penalties, MAML, ``torch.func.grad``), the fused ``autograd.F
 step by step — on the saved inputs and takes its vector-Jacobian product with autograd, so the
 result is the exact first derivative *and* has a graph for the next one. It costs one reference
 forward and backward, paid only when higher derivatives are asked for.
+
+Also the two chores every fused backward shares: zeros for an output the loss did not use, and
+handing autograd only the gradients it asked for.
 """
 
 from __future__ import annotations
@@ -16,13 +19,25 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["wants_graph", "vjp"]
+__all__ = ["wants_graph", "vjp", "zeros_if_none", "asked"]
 
 
 def wants_graph(*tensors: Tensor | None) -> bool:
     """True inside a backward that autograd records (``create_graph=True``) and that has
     something to record: a saved input or an incoming gradient that requires grad."""
     return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def zeros_if_none(grad: Tensor | None, like: Tensor) -> Tensor:
+    """The incoming gradient of an output, zeros (shaped as ``like``) if the loss did not use it
+    (``ctx.set_materialize_grads(False)`` passes None): the C++ backward takes tensors."""
+    return torch.zeros_like(like) if grad is None else grad
+
+
+def asked(needs: Sequence[bool], grads: Sequence[Tensor | None]) -> tuple[Tensor | None, ...]:
+    """``grads[j]`` where ``needs[j]`` (``ctx.needs_input_grad``), None elsewhere: a kernel
+    computes some gradients together, and autograd must get only those it asked for."""
+    return tuple(g if n else None for g, n in zip(grads, needs, strict=False))
 
 
 def vjp(
