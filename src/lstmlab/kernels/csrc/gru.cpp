@@ -73,11 +73,21 @@ void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
   }
 }
 
-// reset_after backward, G rows (stride 4H) = [r, z, n, hn], dh = dy + carry:
-//   dn = dh − dh·z, da_n = dn·(1 − n²), dhn = da_n·r, da_r = da_n·hn·(1 − r)·r,
-//   da_z = dh·(h_{t-1} − n)·(1 − z)·z, and the direct part dh·z of dh_{t-1} into carry.
-// dn is dh·(1 − z) written as torch's autograd sums it for (h_{t-1} − n)·z + n: the two differ
-// for an infinite dh (inf − inf·z is NaN, inf·(1 − z) is not), and torch.nn is the reference.
+// What both placements of the reset gate share in the backward of one unit, from h = (h_{t-1} −
+// n)·z + n: dh = dy + carry, da_z = dh·(h_{t-1} − n)·(1 − z)·z, dn = dh − dh·z, da_n = dn·(1 − n²),
+// and the direct part dh·z of dh_{t-1} into carry. dn is dh·(1 − z) written as torch's autograd
+// sums it for (h_{t-1} − n)·z + n: the two differ for an infinite dh (inf − inf·z is NaN,
+// inf·(1 − z) is not), and torch.nn is the reference.
+template <typename T>
+LSTMLAB_INLINE void gru_zn_backward(T dy, T& carry, T z, T n, T hp, T& da_z, T& da_n) {
+  const T dh = dy + carry;
+  da_z = act::dsigmoid(dh * (hp - n), z);
+  da_n = act::dtanh(dh - dh * z, n);
+  carry = dh * z;
+}
+
+// reset_after backward, G rows (stride 4H) = [r, z, n, hn]: gru_zn_backward, then
+//   dhn = da_n·r, da_r = da_n·hn·(1 − r)·r.
 // d rows (stride 4H) = [dhn, da_r, da_z, da_n]: [:3H] is the gradient of h_{t-1}·W'ᵀ with
 // W' = [W_hn; W_hr; W_hz], [H:] that of the input pre-activations in W_ih's order r, z, n.
 template <typename T>
@@ -92,14 +102,13 @@ void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__
     const int64_t o = i * H;
 #pragma GCC ivdep
     for (int64_t j = 0; j < H; ++j) {
-      const T dh = dyi[j] + carry[o + j];
-      const T r = r_[j], z = z_[j], n = n_[j];
-      const T da_n = act::dtanh(dh - dh * z, n);
+      const T r = r_[j];
+      T da_z, da_n;
+      gru_zn_backward(dyi[j], carry[o + j], z_[j], n_[j], hp[o + j], da_z, da_n);
       di[j] = da_n * r;
       di[H + j] = act::dsigmoid(da_n * hn_[j], r);
-      di[2 * H + j] = act::dsigmoid(dh * (hp[o + j] - n), z);
+      di[2 * H + j] = da_z;
       di[3 * H + j] = da_n;
-      carry[o + j] = dh * z;
     }
   }
 }
@@ -147,8 +156,7 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
 }
 
 // reset_before backward, first pass, G rows (stride 4H) = [r, z, n, rh], d rows (stride 3H) =
-// [da_r, da_z, da_n]:  da_n = (dh − dh·z)·(1 − n²), da_z = dh·(h_{t-1} − n)·(1 − z)·z,
-// carry = dh·z (see gru_after_backward).
+// [da_r, da_z, da_n]: gru_zn_backward (da_r needs W_hn first: the second pass).
 template <typename T>
 void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
                             int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
@@ -160,13 +168,8 @@ void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restri
     T* di = d + i * 3 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
-      const T dh = dyi[j] + carry[o + j];
-      const T z = z_[j], n = n_[j];
-      di[H + j] = act::dsigmoid(dh * (hp[o + j] - n), z);
-      di[2 * H + j] = act::dtanh(dh - dh * z, n);
-      carry[o + j] = dh * z;
-    }
+    for (int64_t j = 0; j < H; ++j)
+      gru_zn_backward(dyi[j], carry[o + j], z_[j], n_[j], hp[o + j], di[H + j], di[2 * H + j]);
   }
 }
 
