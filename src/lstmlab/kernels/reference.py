@@ -69,8 +69,11 @@ def recurrence(
     ``hook`` (else the one of an enclosing ``stepwise``) sees every step's new state rows."""
     hook = hook if hook is not None else _STEP_HOOK.get()
     records: list[tuple] = [()] * len(batch_sizes)
+    # One split, not a slice per step: a slice's backward writes a gradient the size of all of
+    # x, so T slices cost O(T²) in backward; split's backward concatenates the step gradients.
+    xs = torch.split(x, [int(n) for n in batch_sizes])
     for s in schedule(batch_sizes, reverse):
-        new, records[s.t] = step(x[s.off : s.off + s.n], tuple(v[: s.n] for v in state))
+        new, records[s.t] = step(xs[s.t], tuple(v[: s.n] for v in state))
         if hook is not None:
             hook(s.t, new)
         state = tuple(torch.cat([a, v[s.n :]]) for a, v in zip(new, state, strict=True))
