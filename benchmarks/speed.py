@@ -281,18 +281,19 @@ def main() -> None:
         results, memory = dense_section(args, sizes, repeats, peak, threads)
     if not args.no_packed:
         results += client_section(
-            "packed", PACKED_SIZES, ("LSTM", "GRU"), max(3, repeats // 2), packed=True
+            "packed", PACKED_SIZES, ("LSTM", "GRU"), max(3, repeats // 2), 1, packed=True
         )
     if not args.no_wlm:
-        results += client_section("wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats)
+        results += client_section("wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats, WLM_LAYERS)
     results += slstm_section(slstm_sizes, repeats)
     finish(args, results, memory, peak, load0, threads)
 
 
-def client_section(group: str, sizes, kinds, repeats: int, packed: bool = False) -> list[Result]:
-    """torch.nn vs lstmlab as clients call them: packed input, or word_language_model's
-    stacked small-batch layers; prints the table and returns the results."""
-    layers = 1 if packed else WLM_LAYERS
+def client_section(
+    group: str, sizes, kinds, repeats: int, layers: int, packed: bool = False
+) -> list[Result]:
+    """torch.nn vs lstmlab as clients call them (``layers`` stacked): packed input, or
+    word_language_model's small batches; prints the table and returns the results."""
     results: list[Result] = []
     for size in sizes:
         t0 = time.perf_counter()
@@ -306,11 +307,8 @@ def client_section(group: str, sizes, kinds, repeats: int, packed: bool = False)
          f"{r['lstmlab_ms']:.2f}", f"**{r['ratio']:.2f}**"]
         for r in pairs(results)
     ]  # fmt: skip
-    title = (
-        "packed input, lengths uniform in [1, T], 1 layer"
-        if packed
-        else f"word_language_model sizes, {layers} stacked layers"
-    )
+    shape = "packed input, lengths uniform in [1, T]" if packed else "word_language_model sizes"
+    title = f"{shape}, {layers} layer{'s' if layers > 1 else ''}"
     print(f"\n## lstmlab vs torch.nn, {title} (median ms; ratio = torch / lstmlab)\n")
     print(table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio"]))
     return results
