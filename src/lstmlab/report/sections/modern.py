@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from lstmlab.report.part import (
     Part,
     PartContext,
     Table,
+    Text,
     figure_png,
     pick,
 )
 from lstmlab.tasks import make_task
+from lstmlab.tasks.formal import FORMAL_TASKS
 from lstmlab.training import evaluate, load_trained, read_run_config
 
 __all__ = ["TITLE", "INTRO", "parts", "plan", "MODELS"]
@@ -51,98 +54,33 @@ INTRO = {
 
 MODELS = ("rnn", "lstm", "gru", "slstm", "mlstm", "minlstm", "mingru", "transformer")
 
+
+def _arguments(**options: object) -> list[str]:
+    """``lstmlab compare`` arguments, in the order given: ``n_val=8`` → ``["--n-val", "8"]``."""
+    return [
+        arg
+        for name, value in options.items()
+        for arg in (f"--{name.replace('_', '-')}", str(value))
+    ]
+
+
+#: The training budget of the ci level's runs, shared by both parts: a few steps of a tiny model.
+_CI = {"seeds": 1, "steps": 4, "eval_every": 2, "hidden": 4, "batch_size": 4, "n_val": 8}
+_QUICK = {"seeds": 1, "steps": 1000, "hidden": 16}
 #: Per level: the ``lstmlab compare`` options of each part. "full" is the README's adding
-#: command and every formal task with the CLI's defaults and three seeds.
+#: command and every formal task (in the paper's order) with the CLI's defaults and three seeds.
 BUDGETS: dict[str, dict[str, list[str]]] = {
     "ci": {
-        "adding": [
-            "--task",
-            "adding",
-            "--lags",
-            "10",
-            "--seeds",
-            "1",
-            "--steps",
-            "4",
-            "--eval-every",
-            "2",
-            "--hidden",
-            "4",
-            "--batch-size",
-            "4",
-            "--n-val",
-            "8",
-            "--n-test",
-            "16",
-        ],
-        "formal": [
-            "--tasks",
-            "parity",
-            "--seeds",
-            "1",
-            "--steps",
-            "4",
-            "--eval-every",
-            "2",
-            "--hidden",
-            "4",
-            "--batch-size",
-            "4",
-            "--n-val",
-            "8",
-            "--n-test",
-            "47",
-        ],
+        "adding": _arguments(task="adding", lags=10, **_CI, n_test=16),
+        "formal": _arguments(tasks="parity", **_CI, n_test=47),
     },
     "quick": {
-        "adding": [
-            "--task",
-            "adding",
-            "--lags",
-            "40",
-            "--seeds",
-            "1",
-            "--steps",
-            "1000",
-            "--hidden",
-            "16",
-            "--n-val",
-            "200",
-            "--n-test",
-            "500",
-        ],
-        "formal": [
-            "--tasks",
-            "parity",
-            "--seeds",
-            "1",
-            "--steps",
-            "1000",
-            "--hidden",
-            "16",
-            "--n-val",
-            "80",
-            "--n-test",
-            "94",
-        ],
+        "adding": _arguments(task="adding", lags=40, **_QUICK, n_val=200, n_test=500),
+        "formal": _arguments(tasks="parity", **_QUICK, n_val=80, n_test=94),
     },
     "full": {
-        "adding": [
-            "--task",
-            "adding",
-            "--lags",
-            "50,100,200,400",
-            "--seeds",
-            "1",
-            "--steps",
-            "4000",
-        ],
-        "formal": [
-            "--tasks",
-            "parity,modular_arithmetic,even_pairs,cycle_navigation,reverse_string,stack_manipulation,duplicate_string,bucket_sort",
-            "--seeds",
-            "3",
-        ],
+        "adding": _arguments(task="adding", lags="50,100,200,400", seeds=1, steps=4000),
+        "formal": _arguments(tasks=",".join(FORMAL_TASKS), seeds=3),
     },
 }
 
@@ -155,26 +93,41 @@ def _command(args: list[str]) -> str:
     return " ".join(["lstmlab", "compare", *args, "--out", "runs/modern"])
 
 
+def _part(
+    name: str,
+    args: list[str],
+    compute: Callable[[PartContext, list[str]], dict[str, Any]],
+    render: Callable[[dict[str, Any], Lang], list[Block]],
+    title: Text,
+) -> Part:
+    """A part that runs ``lstmlab compare ARGS`` with ``compute`` and shows it with ``render``."""
+    return Part(
+        section="modern",
+        name=name,
+        config={"args": args},
+        compute=lambda ctx: compute(ctx, args),
+        render=render,
+        command=_command(args),
+        title=title,
+    )
+
+
 def parts(level: str) -> list[Part]:
     config = plan(level)
     return [
-        Part(
-            section="modern",
-            name="adding",
-            config={"args": config["adding"]},
-            compute=lambda ctx: compute_adding(ctx, config["adding"]),
-            render=render_adding,
-            command=_command(config["adding"]),
-            title={"en": "A long time lag: adding", "fr": "Un long délai : l'addition"},
+        _part(
+            "adding",
+            config["adding"],
+            compute_adding,
+            render_adding,
+            {"en": "A long time lag: adding", "fr": "Un long délai : l'addition"},
         ),
-        Part(
-            section="modern",
-            name="formal",
-            config={"args": config["formal"]},
-            compute=lambda ctx: compute_formal(ctx, config["formal"]),
-            render=render_formal,
-            command=_command(config["formal"]),
-            title={
+        _part(
+            "formal",
+            config["formal"],
+            compute_formal,
+            render_formal,
+            {
                 "en": "Formal languages and length generalisation",
                 "fr": "Langages formels et généralisation en longueur",
             },
