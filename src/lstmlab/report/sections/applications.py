@@ -201,8 +201,12 @@ def _app_command(app: str, verb: str, args: list[str]) -> None:
         group.main([verb, *args], prog_name=f"lstmlab app {app}", standalone_mode=False)
 
 
-def _train(ctx: PartContext, app: str, budget: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """A fresh run folder in ``ctx.workdir`` trained (and evaluated) as ``command`` says."""
+def _train(
+    ctx: PartContext, app: str, budget: dict[str, Any], folder: str = "train"
+) -> tuple[Path, dict[str, Any]]:
+    """A fresh run folder in ``ctx.workdir`` trained (and evaluated) as ``command`` says, and
+    what every part's data starts with: how the run went (time, load), the tested model's
+    result (from the run folder ``folder``) and the metrics of ``evaluate`` (None if not run)."""
     out = Path(ctx.workdir) / app
     shutil.rmtree(out, ignore_errors=True)  # a half-finished run of an interrupted report
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -213,7 +217,12 @@ def _train(ctx: PartContext, app: str, budget: dict[str, Any]) -> tuple[Path, di
         ctx.progress(f"{app}: evaluate")
         beam = ["--beam", "1"] if app == "translate" else []
         _app_command(app, "evaluate", ["--out", str(out), *beam])
-    return out, {"wall_seconds": time.monotonic() - started, "load": [load, os.getloadavg()[0]]}
+    run = {"wall_seconds": time.monotonic() - started, "load": [load, os.getloadavg()[0]]}
+    return out, {
+        "run": run,
+        "result": _result(out, folder),
+        "evaluated": _finite(_metrics_file(out)),
+    }
 
 
 def _result(out: Path, folder: str = "train") -> dict[str, Any]:
@@ -298,18 +307,37 @@ def baseline_name(name: str, lang: Lang) -> str:
     return name
 
 
-def _baseline_table(data: dict[str, Any], lang: Lang, keys: list[tuple[str, Text]]) -> Table:
-    """The model's and the baselines' metrics of ``evaluate`` (columns ``keys``)."""
-    metrics = data["evaluated"]
+#: The metrics of each application's ``evaluate`` that its page shows: (key, column label).
+EVALUATE_COLUMNS: dict[str, list[tuple[str, Text]]] = {
+    "forecast": [("MASE", {"en": "MASE", "fr": "MASE"}), ("sMAPE", {"en": "sMAPE", "fr": "sMAPE"})],
+    "text": [("test_bpc", {"en": "test bits/char", "fr": "bits/car. (test)"})],
+    "sentiment": [
+        ("accuracy", {"en": "accuracy", "fr": "exactitude"}),
+        ("macro_f1", {"en": "macro-F1", "fr": "F1 macro"}),
+    ],
+    "translate": [
+        ("exact_match", {"en": "exact match %", "fr": "correspondance exacte %"}),
+        ("chrf", {"en": "chrF", "fr": "chrF"}),
+    ],
+    "speech": [
+        ("beam_wer", {"en": "WER (beam)", "fr": "taux d'erreur (mots)"}),
+        ("word_acc", {"en": "word accuracy", "fr": "exactitude (mots)"}),
+    ],
+}
+
+
+def _baselines(data: dict[str, Any], lang: Lang, app: str) -> list[Block]:
+    """The table of the model's and the baselines' metrics from ``evaluate`` (the columns
+    ``EVALUATE_COLUMNS[app]``), or nothing when the part did not run ``evaluate``."""
+    metrics, keys = data["evaluated"], EVALUATE_COLUMNS[app]
+    if not metrics:
+        return []
     columns = [pick(lang, en="model", fr="modèle"), *[label[lang] for _, label in keys]]
     rows = [["lstmlab", *[_num(metrics["model"].get(k), lang) for k, _ in keys]]]
     for name, m in metrics["baselines"].items():
         rows.append([baseline_name(name, lang), *[_num(m.get(k), lang) for k, _ in keys]])
-    return Table(
-        columns=columns,
-        rows=rows,
-        caption=pick(lang, en="Test split, from `evaluate`.", fr="Jeu de test, par `evaluate`."),
-    )
+    caption = pick(lang, en="Test split, from `evaluate`.", fr="Jeu de test, par `evaluate`.")
+    return [Table(columns=columns, rows=rows, caption=caption)]
 
 
 # ---------------------------------------------------------------- forecasting
@@ -318,13 +346,10 @@ def _baseline_table(data: dict[str, Any], lang: Lang, keys: list[tuple[str, Text
 def compute_forecast(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.forecast.cli import last_test_forecasts, load_trained
 
-    out, run = _train(ctx, "forecast", budget)
+    out, trained = _train(ctx, "forecast", budget)
     cfg, prep, model = load_trained(str(out))
     t = last_test_forecasts(cfg, prep, model)
-    return {
-        "run": run,
-        "result": _result(out),
-        "evaluated": _finite(_metrics_file(out)),
+    return trained | {
         "value_name": prep.series.value_name,
         "interval": cfg.interval,
         "horizon": cfg.horizon,
@@ -403,15 +428,7 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
         ),
     ]
-    if data["evaluated"]:
-        blocks.append(
-            _baseline_table(
-                data,
-                lang,
-                [("MASE", {"en": "MASE", "fr": "MASE"}), ("sMAPE", {"en": "sMAPE", "fr": "sMAPE"})],
-            )
-        )
-    return blocks
+    return [*blocks, *_baselines(data, lang, "forecast")]
 
 
 # ---------------------------------------------------------------- text generation
@@ -421,7 +438,7 @@ def compute_text(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.text.evaluation import load_run
     from lstmlab.apps.text.sample import generate
 
-    out, run = _train(ctx, "text", budget)
+    out, trained = _train(ctx, "text", budget)
     cfg, vocab, models = load_run(out)
     samples = []
     for prompt, temperature, top_p, seed in PROMPTS:
@@ -433,10 +450,7 @@ def compute_text(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
         text = prompt + "".join(vocab.chars[k] for k in sample)
         samples.append({"prompt": prompt, "temperature": temperature, "top_p": top_p,
                         "seed": seed, "text": text})  # fmt: skip
-    return {
-        "run": run,
-        "result": _result(out),
-        "evaluated": _finite(_metrics_file(out)),
+    return trained | {
         "hidden": cfg.hidden,
         "samples": samples,
     }
@@ -479,13 +493,7 @@ def render_text(data: dict[str, Any], lang: Lang) -> list[Block]:
                 ),
             )
         )
-    if data["evaluated"]:
-        blocks.append(
-            _baseline_table(
-                data, lang, [("test_bpc", {"en": "test bits/char", "fr": "bits/car. (test)"})]
-            )
-        )
-    return blocks
+    return [*blocks, *_baselines(data, lang, "text")]
 
 
 # ---------------------------------------------------------------- sentiment
@@ -495,17 +503,14 @@ def compute_sentiment(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any
     from lstmlab.apps.sentiment.run import load_run
     from lstmlab.apps.sentiment.trace import trace_sentence
 
-    out, run = _train(ctx, "sentiment", budget)
+    out, trained = _train(ctx, "sentiment", budget)
     cfg, vocab, model = load_run(out)
     traces = []
     for sentence in SENTENCES:
         t = trace_sentence(model, vocab, sentence, cfg.max_len)
         traces.append({"sentence": sentence, "tokens": t.tokens, "known": t.known,
                        "p_positive": [round(float(p), 4) for p in t.p_positive]})  # fmt: skip
-    return {
-        "run": run,
-        "result": _result(out),
-        "evaluated": _finite(_metrics_file(out)),
+    return trained | {
         "traces": traces,
     }
 
@@ -564,18 +569,7 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[Block]:
                 ),
             )
         )
-    if data["evaluated"]:
-        blocks.append(
-            _baseline_table(
-                data,
-                lang,
-                [
-                    ("accuracy", {"en": "accuracy", "fr": "exactitude"}),
-                    ("macro_f1", {"en": "macro-F1", "fr": "F1 macro"}),
-                ],
-            )
-        )
-    return blocks
+    return [*blocks, *_baselines(data, lang, "sentiment")]
 
 
 # ---------------------------------------------------------------- translation
@@ -586,7 +580,7 @@ def compute_translate(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any
     from lstmlab.apps.translate.numbers import held_out_rule, number_pairs
     from lstmlab.apps.translate.predict import translate
 
-    out, run = _train(ctx, "translate", budget)
+    out, trained = _train(ctx, "translate", budget)
     cfg, vocabs, models = load_models(out)
     model, _ = models["model"]
     translations = []
@@ -608,10 +602,7 @@ def compute_translate(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any
                 "attention": [[round(float(a), 4) for a in r] for r in t.attention[: len(target)]],
             }
         translations.append(row)
-    return {
-        "run": run,
-        "result": _result(out),
-        "evaluated": _finite(_metrics_file(out)),
+    return trained | {
         "attention_kind": cfg.attention,
         "translations": translations,
     }
@@ -696,18 +687,7 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[Block]:
                 ),
             )
         )
-    if data["evaluated"]:
-        blocks.append(
-            _baseline_table(
-                data,
-                lang,
-                [
-                    ("exact_match", {"en": "exact match %", "fr": "correspondance exacte %"}),
-                    ("chrf", {"en": "chrF", "fr": "chrF"}),
-                ],
-            )
-        )
-    return blocks
+    return [*blocks, *_baselines(data, lang, "translate")]
 
 
 # ---------------------------------------------------------------- speech
@@ -726,15 +706,12 @@ def compute_speech(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
             "speech: expected the espeak-ng synthesiser, got none on PATH; "
             "install it with `apt-get install -y espeak-ng`"
         )
-    out, run = _train(ctx, "speech", budget)
+    out, trained = _train(ctx, "speech", budget, "words")
     cfg = SpeechConfig.from_dict(check_app_folder(out, APP))
     words = load_corpus(cfg.words_corpus(), cache_dir() / "speech", cfg.workers, None, False)
     model = load_model(words_dir(out), make_words(cfg.core()))
     scores, matrix = word_metrics(model, words["test"])
-    return {
-        "run": run,
-        "result": _result(out, "words"),
-        "evaluated": _finite(_metrics_file(out)),
+    return trained | {
         "scores": _finite(scores),
         "labels": list(WORDS),
         "confusion": matrix.tolist(),
@@ -799,15 +776,4 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
         ),
     ]
-    if data["evaluated"]:
-        blocks.append(
-            _baseline_table(
-                data,
-                lang,
-                [
-                    ("beam_wer", {"en": "WER (beam)", "fr": "taux d'erreur (mots)"}),
-                    ("word_acc", {"en": "word accuracy", "fr": "exactitude (mots)"}),
-                ],
-            )
-        )
-    return blocks
+    return [*blocks, *_baselines(data, lang, "speech")]

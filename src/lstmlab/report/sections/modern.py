@@ -15,6 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure as MplFigure
 
 from lstmlab.cli.compare import compare_command
+from lstmlab.cli.dataclass_options import option_name
 from lstmlab.models import build_model
 from lstmlab.report.part import (
     Block,
@@ -57,11 +58,7 @@ MODELS = ("rnn", "lstm", "gru", "slstm", "mlstm", "minlstm", "mingru", "transfor
 
 def _arguments(**options: object) -> list[str]:
     """``lstmlab compare`` arguments, in the order given: ``n_val=8`` → ``["--n-val", "8"]``."""
-    return [
-        arg
-        for name, value in options.items()
-        for arg in (f"--{name.replace('_', '-')}", str(value))
-    ]
+    return [arg for name, value in options.items() for arg in (option_name(name), str(value))]
 
 
 #: The training budget of the ci level's runs, shared by both parts: a few steps of a tiny model.

@@ -16,6 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure as MplFigure
 from rich.console import Console
 
+from lstmlab.cli.dataclass_options import option_name
 from lstmlab.diagnostics import diagnose
 from lstmlab.models import ModelConfig
 from lstmlab.report.part import (
@@ -108,8 +109,9 @@ def _options(config: dict[str, Any], skip: tuple[str, ...]) -> str:
     for key, value in config.items():
         if key in skip:
             continue
-        flag = "--" + key.replace("_", "-")
-        words.append(f"{flag} {','.join(map(str, value)) if isinstance(value, list) else value}")
+        words.append(
+            f"{option_name(key)} {','.join(map(str, value)) if isinstance(value, list) else value}"
+        )
     return " ".join(words)
 
 
