@@ -30,25 +30,19 @@ void dgemm_(const char*, const char*, const int*, const int*, const int*, const 
 
 namespace lstmlab {
 
+// The Fortran BLAS product of T: sgemm_ or dgemm_, a null pointer if this torch has none.
 template <typename T>
-struct Blas;
-template <>
-struct Blas<float> {
-  static bool ok() { return sgemm_ != nullptr; }
-  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-                   const float* al, const float* a, const int* lda, const float* b,
-                   const int* ldb, const float* be, float* c, const int* ldc) {
-    sgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
+struct Blas {
+  using Gemm = void(const char*, const char*, const int*, const int*, const int*, const T*,
+                    const T*, const int*, const T*, const int*, const T*, T*, const int*);
+  static Gemm* gemm() {
+    if constexpr (std::is_same_v<T, float>) {
+      return sgemm_;
+    } else {
+      return dgemm_;
+    }
   }
-};
-template <>
-struct Blas<double> {
-  static bool ok() { return dgemm_ != nullptr; }
-  static void gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k,
-                   const double* al, const double* a, const int* lda, const double* b,
-                   const int* ldb, const double* be, double* c, const int* ldc) {
-    dgemm_(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
-  }
+  static bool ok() { return gemm() != nullptr; }
 };
 
 // C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb), or C += A·B when `accumulate`.
@@ -79,7 +73,7 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* 
     // Column-major BLAS sees the transposes: Cᵀ = Bᵀ·Aᵀ.
     const int m = int(M), n = int(N), k = int(K), la = int(lda), lb = int(ldb), lc = int(ldc);
     const T one = 1, beta = accumulate ? 1 : 0;
-    Blas<T>::gemm("N", "N", &n, &m, &k, &one, B, &lb, A, &la, &beta, C, &lc);
+    Blas<T>::gemm()("N", "N", &n, &m, &k, &one, B, &lb, A, &la, &beta, C, &lc);
     return;
   }
   // No Fortran BLAS in this torch: ATen (only ever on a one-thread team, see threads_for).
