@@ -155,16 +155,18 @@ class RecurrentBase(nn.RNNBase):
         self,
         input_size: int,
         hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-        backend: str = "auto",
+        num_layers: int,
+        bias: bool,
+        batch_first: bool,
+        dropout: float,
+        bidirectional: bool,
+        proj_size: int,
+        device: torch.device | str | None,
+        dtype: torch.dtype | None,
+        backend: str,
     ) -> None:
+        """Called by each layer's constructor with every argument: the defaults are the layer's
+        own (torch.nn's), declared once, in its signature."""
         nn.Module.__init__(self)  # not RNNBase.__init__: it would make torch.nn's parameters
         self.input_size = check_int("input_size", input_size, 1)
         self.hidden_size = check_int("hidden_size", hidden_size, 1)
