@@ -8,7 +8,7 @@ from typing import Literal
 from lstmlab.apps.sentiment.corpus import CORPORA
 from lstmlab.apps.sentiment.model import POOLINGS
 from lstmlab.cells.options import resolve_variant
-from lstmlab.checks import ArgumentError, check_int
+from lstmlab.checks import ArgumentError, check_choice, check_int
 from lstmlab.fields import config_field
 from lstmlab.training import LoopConfig
 
@@ -69,14 +69,8 @@ class SentimentConfig(LoopConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.corpus not in CORPORA:
-            raise ArgumentError(
-                f"corpus: expected one of {', '.join(CORPORA)}, got {self.corpus!r}", "corpus"
-            )
-        if self.pooling not in POOLINGS:
-            raise ArgumentError(
-                f"pooling: expected one of {', '.join(POOLINGS)}, got {self.pooling!r}", "pooling"
-            )
+        check_choice("corpus", self.corpus, tuple(CORPORA))
+        check_choice("pooling", self.pooling, POOLINGS)
         resolve_variant(self.variant)  # raises naming the known variants
         for name in ("min_count", "max_len", "embed", "hidden", "layers", "eval_batch_size"):
             check_int(name, getattr(self, name), 1)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lstmlab.apps.speech.corpus import CorpusConfig
 from lstmlab.apps.speech.model import CoreConfig
-from lstmlab.checks import ArgumentError, check_int
+from lstmlab.checks import check_choice, check_int
 from lstmlab.fields import config_field
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
@@ -54,11 +54,7 @@ class SpeechConfig(LoopConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.variant not in RECURRENT_KINDS:
-            raise ArgumentError(
-                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}",
-                "variant",
-            )
+        check_choice("variant", self.variant, RECURRENT_KINDS)
         check_int("beam", self.beam, 1)
         check_int("data_seed", self.data_seed, 0)
         if self.workers is not None:

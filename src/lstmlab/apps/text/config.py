@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lstmlab.checks import ArgumentError, check_int
+from lstmlab.checks import check_choice, check_int
 from lstmlab.fields import config_field
 from lstmlab.models import ModelConfig
 from lstmlab.models.config import RECURRENT_KINDS
@@ -71,11 +71,7 @@ class TextConfig(LoopConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.variant not in RECURRENT_KINDS:
-            raise ArgumentError(
-                f"variant: expected one of {', '.join(RECURRENT_KINDS)}, got {self.variant!r}",
-                "variant",
-            )
+        check_choice("variant", self.variant, RECURRENT_KINDS)
         for name in ("embedding", "bptt", "context", "eval_rows"):
             check_int(name, getattr(self, name), 1)
         check_int("transformer_layers", self.transformer_layers, 0)
