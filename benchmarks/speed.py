@@ -284,33 +284,47 @@ def main() -> None:
             "packed", PACKED_SIZES, ("LSTM", "GRU"), max(3, repeats // 2), 1, packed=True
         )
     if not args.no_wlm:
-        results += client_section("wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats, WLM_LAYERS)
+        results += client_section(
+            "wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats, WLM_LAYERS, own_kernel=True
+        )
     results += slstm_section(slstm_sizes, repeats)
     finish(args, results, memory, peak, load0, threads)
 
 
 def client_section(
-    group: str, sizes, kinds, repeats: int, layers: int, packed: bool = False
+    group: str,
+    sizes,
+    kinds,
+    repeats: int,
+    layers: int,
+    packed: bool = False,
+    own_kernel: bool = False,
 ) -> list[Result]:
     """torch.nn vs lstmlab as clients call them (``layers`` stacked): packed input, or
-    word_language_model's small batches; prints the table and returns the results."""
+    word_language_model's small batches; prints the table and returns the results. With
+    ``own_kernel`` also lstmlab's own LSTM kernel (``backend="fused"``), where the default
+    dispatch runs torch's op (``kernels.select``, rule 2)."""
     results: list[Result] = []
     for size in sizes:
         t0 = time.perf_counter()
         results += torch_vs_lstmlab(
-            size, kinds, repeats, packed=packed, num_layers=layers, group=group
-        )
+            size, kinds, repeats, packed=packed, num_layers=layers, group=group,
+            own_kernel=own_kernel,
+        )  # fmt: skip
         print(f"timed {group} at {fmt_size(size)} in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)  # fmt: skip
+    own = ["lstmlab's kernel ms", "its ratio"] if own_kernel else []
     rows = [
         [fmt_size(tuple(r["size"])), r["layer"], r["mode"], f"{r['torch_ms']:.2f}",
          f"{r['lstmlab_ms']:.2f}", f"**{r['ratio']:.2f}**"]
+        + ([f"{r['fused_ms']:.2f}", f"{r['fused_ratio']:.2f}"] if "fused_ms" in r else
+           ["–", "–"] if own_kernel else [])
         for r in pairs(results)
     ]  # fmt: skip
     shape = "packed input, lengths uniform in [1, T]" if packed else "word_language_model sizes"
     title = f"{shape}, {layers} layer{'s' if layers > 1 else ''}"
     print(f"\n## lstmlab vs torch.nn, {title} (median ms; ratio = torch / lstmlab)\n")
-    print(table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio"]))
+    print(table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio", *own]))
     return results
 
 

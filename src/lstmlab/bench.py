@@ -3,8 +3,10 @@ and of the performance section of ``lstmlab reproduce``.
 
 A *contender* is named "torch.LSTM", "lstmlab.LSTM", "lstmlab.LSTM[peephole]" (a variant),
 "reference.LSTM[fgr]" (``backend="reference"``: the cell's equations step by step, autograd
-through the loop), "torch.GRU", ... Each runs forward+backward ("train": ``output.sum()``
-backward, the input requiring grad) or forward alone under ``no_grad`` ("infer"). The contenders
+through the loop), "fused.LSTM" (``backend="fused"``: lstmlab's own C++ kernel, also where
+``kernels.select`` would hand the call to torch's op), "torch.GRU", ... Each runs
+forward+backward ("train": ``output.sum()`` backward, the input requiring grad) or forward alone
+under ``no_grad`` ("infer"). The contenders
 of a group are timed round-robin (one run of each in turn, after two warm-up runs each), so a
 slow patch of the machine hits all of them alike; ``Result.median_ms`` is the median.
 
@@ -118,7 +120,7 @@ def make(name: str, I: int, H: int, num_layers: int = 1) -> nn.Module:
         torch.manual_seed(0)
         if lib == "torch":
             return getattr(nn, kind)(I, H, num_layers)
-        backend = "reference" if lib == "reference" else "auto"
+        backend = {"reference": "reference", "fused": "fused"}.get(lib, "auto")
         if kind == "LSTM":
             return lstmlab.LSTM(I, H, num_layers, variant=variant, backend=backend)
         return getattr(lstmlab, kind)(I, H, num_layers, backend=backend)
@@ -210,17 +212,23 @@ def torch_vs_lstmlab(
     packed: bool = False,
     num_layers: int = 1,
     group: str | None = None,
+    own_kernel: bool = False,
 ) -> list[Result]:
     """torch.nn against lstmlab for each layer kind ("LSTM", "GRU", "RNN") at ``size``, all in
-    one round-robin (group ``group``, by default "packed" or "torch")."""
+    one round-robin (group ``group``, by default "packed" or "torch"); with ``own_kernel`` also
+    lstmlab's own LSTM kernel ("fused.LSTM"), for the calls ``kernels.select`` hands to torch's
+    op."""
     names = [f"{lib}.{kind}" for kind in kinds for lib in ("torch", "lstmlab")]
+    names += ["fused.LSTM"] if own_kernel and "LSTM" in kinds else []
     group = group or ("packed" if packed else "torch")
     return time_round_robin(size, names, repeats, group, modes, packed, num_layers)
 
 
 def pairs(results: Sequence[Result]) -> list[dict]:
     """One row per (group, size, layer, mode) that has both a torch.nn and an lstmlab result:
-    both medians and ratio = torch / lstmlab (> 1: lstmlab is faster)."""
+    both medians and ratio = torch / lstmlab (> 1: lstmlab is faster); where lstmlab's own
+    kernel was timed too ("fused.<layer>"), its median and ratio as ``fused_ms``,
+    ``fused_ratio``."""
     by_key = {(r.group, r.size, r.name, r.mode): r for r in results}
     rows = []
     for (group, size, name, mode), ours in by_key.items():
@@ -240,6 +248,10 @@ def pairs(results: Sequence[Result]) -> list[dict]:
                 "repeats": len(ours.times_ms),
             }
         )
+        own = by_key.get((group, size, f"fused.{kind}", mode))
+        if own is not None:
+            rows[-1]["fused_ms"] = own.median_ms
+            rows[-1]["fused_ratio"] = theirs.median_ms / own.median_ms
     return rows
 
 

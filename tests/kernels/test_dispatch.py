@@ -152,3 +152,85 @@ def test_variants_and_gates_on_cuda_take_the_reference(as_on_cuda):
     lstmlab.GRU(3, 4, reset_after=False)(x)
     lstmlab.LSTM(3, 4)(x, return_gates=True)
     assert as_on_cuda == ["reference"] * 3
+
+
+@pytest.mark.parametrize(
+    ("dtype", "backend", "batch", "expected"),
+    [
+        (torch.float32, "auto", 10, "torch"),  # rule 2: oneDNN's LSTM primitive
+        (torch.float32, "auto", 31, "torch"),
+        (torch.float32, "auto", 32, "fused"),  # from ONEDNN_MAX_BATCH on: lstmlab's kernel
+        (torch.float32, "auto", None, "fused"),  # uneven lengths, a variant, a projection
+        (torch.float64, "auto", 10, "fused"),  # oneDNN's LSTM is float32
+        (torch.float32, "fused", 10, "fused"),  # "fused" on CPU: always lstmlab's own kernel
+        (torch.float32, "reference", 10, "reference"),
+    ],
+)
+def test_the_onednn_rule(dtype, backend, batch, expected):
+    assert kernels.ONEDNN_MAX_BATCH == 32
+    got = select("cpu", dtype, backend=backend, plain=True, built=True, onednn_batch=batch)
+    assert got == expected
+
+
+def test_onednn_batch_needs_one_length_and_onednn():
+    assert kernels.onednn_batch([5, 5, 5]) == 5
+    assert kernels.onednn_batch([5, 4, 4]) is None  # torch packs it: no oneDNN
+    with torch.backends.mkldnn.flags(enabled=False):
+        assert kernels.onednn_batch([5, 5, 5]) is None
+
+
+@pytest.fixture
+def picks(monkeypatch):
+    """Records the dispatch's picks on CPU."""
+    real, seen = select, []
+
+    def pick(device, dtype, **kw):
+        seen.append(real(device, dtype, **kw))
+        return seen[-1]
+
+    monkeypatch.setattr(kernels, "select", pick)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("kw", "call", "expected"),
+    [
+        ({}, {}, "torch"),
+        ({"proj_size": 3}, {}, "fused"),
+        ({"variant": "peephole"}, {}, "fused"),
+        ({}, {"return_gates": True}, "fused"),
+        ({}, {"lengths": [6, 4, 6, 2]}, "fused"),
+    ],
+)
+def test_cpu_layers_pick_onednn_only_for_plain_small_dense_calls(kw, call, expected, picks):
+    lstmlab.LSTM(3, 5, 2, **kw)(torch.randn(6, 4, 3), **call)
+    assert picks == [expected] * 2
+    picks.clear()
+    if "lengths" in call:
+        call = {**call, "lengths": call["lengths"] * 8}
+    lstmlab.LSTM(3, 5, 2, **kw)(torch.randn(6, 32, 3), **call)
+    assert picks == ["fused"] * 2
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_onednn_path_equals_the_fused_kernel(bidirectional, picks):
+    """Rule 2's op and lstmlab's kernel: the same values and gradients (float32 rounding),
+    double backward included (a Hessian-vector product through both)."""
+    torch.manual_seed(0)
+    auto = lstmlab.LSTM(3, 5, 2, bidirectional=bidirectional)
+    fused = lstmlab.LSTM(3, 5, 2, bidirectional=bidirectional, backend="fused")
+    fused.load_state_dict(auto.state_dict())
+    x = torch.randn(7, 4, 3)
+    v = torch.randn(7, 4, 3)
+    results = []
+    for layer in (auto, fused):
+        xi = x.clone().requires_grad_()
+        h0 = torch.randn(2 * (1 + bidirectional), 4, 5, generator=torch.Generator().manual_seed(1))
+        out, (h, c) = layer(xi, (h0, torch.zeros_like(h0)))
+        loss = (out**2).sum() + h.sum() + (c**2).sum()
+        grads = torch.autograd.grad(loss, [xi, *layer.parameters()], create_graph=True)
+        (hvp,) = torch.autograd.grad((grads[0] * v).sum(), [xi])
+        results.append([out, h, c, *grads, hvp])
+    assert picks[: 2 * (1 + bidirectional)] == ["torch"] * (2 * (1 + bidirectional))
+    for got, want in zip(*results, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)

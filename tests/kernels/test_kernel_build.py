@@ -120,16 +120,17 @@ def broken_kernels(tmp_path, monkeypatch):
 
 
 def test_compile_error_is_reported_at_the_call_site_with_the_compilers_message(broken_kernels):
-    x = torch.randn(3, 2, 4)
+    # float64: a small plain float32 call would go to oneDNN (the dispatch's rule 2), no build
+    x = torch.randn(3, 2, 4, dtype=torch.float64)
     with pytest.warns(RuntimeWarning, match="the fused kernels are unavailable") as caught:
-        lstmlab.LSTM(4, 5)(x)  # the warning's line
+        lstmlab.LSTM(4, 5, dtype=torch.float64)(x)  # the warning's line
     (w,) = [w for w in caught if "lstmlab" in str(w.message)]
     assert w.filename == __file__
     message = str(w.message)
     assert "lstm.cpp failed" in message and "error:" in message
     assert "build-error.log" in message and "LSTMLAB_NO_FUSED=1" in message
     with pytest.raises(RuntimeError, match=r"backend: 'fused' was asked for .*lstm\.cpp failed"):
-        lstmlab.LSTM(4, 5, backend="fused")(x)
+        lstmlab.LSTM(4, 5, backend="fused", dtype=torch.float64)(x)
 
 
 def test_build_command_reports_a_compile_error_and_exits_1(broken_kernels):

@@ -9,14 +9,20 @@ Which kernel runs a call is decided by ``select`` alone, with one rule (README "
 
 1. ``backend="reference"`` → the reference recurrence (the cells step by step, autograd
    through the loop);
-2. CPU, float32 or float64 → lstmlab's fused C++ kernel (every LSTM variant, GRU, RNN, sLSTM;
+2. ``backend="auto"``, CPU, float32, a vanilla LSTM without projection or ``return_gates`` on
+   sequences of one length, batch below ``ONEDNN_MAX_BATCH`` (32) → torch's own op, which is
+   oneDNN's fused LSTM primitive there: at these batches it measured 1.1–1.5× faster than
+   lstmlab's kernel at H = 200–256 (README "Speed"), whose per-step products have one column per
+   sequence;
+3. CPU, float32 or float64 → lstmlab's fused C++ kernel (every LSTM variant, GRU, RNN, sLSTM;
    the gate read-out);
-3. CUDA, and the call is plain torch.nn maths (vanilla LSTM with or without projection, GRU with
+4. CUDA, and the call is plain torch.nn maths (vanilla LSTM with or without projection, GRU with
    reset_after=True, RNN; no ``return_gates``) → torch's own op (cuDNN) with the same weights;
-4. anything else (bf16/fp16 on CPU, a variant or the gate read-out on CUDA) → the reference.
+5. anything else (bf16/fp16 on CPU, a variant or the gate read-out on CUDA) → the reference.
 
-If the C++ kernel cannot be built, rule 2 falls to the reference with a warning (the same
-results, slower); ``backend="fused"`` turns every fall to the reference into an error instead.
+If the C++ kernel cannot be built, rule 3 falls to the reference with a warning (the same
+results, slower); ``backend="fused"`` turns every fall to the reference into an error instead,
+and on CPU always runs lstmlab's own kernel (rule 2 does not apply).
 For minGRU and minLSTM the fused path is the log-space parallel scan (``minimal.min_scan``):
 whole-sequence torch ops, nothing to build, so "auto" and "fused" always take it.
 """
@@ -51,12 +57,15 @@ __all__ = [
     "min_sequence",
     "check_backend",
     "check_batch_sizes",
+    "onednn_batch",
     "select",
 ]
 
 BACKENDS = ("auto", "fused", "reference")
 #: The dtypes of lstmlab's fused C++ kernels (CPU only).
 FUSED_DTYPES = (torch.float32, torch.float64)
+#: Rule 2: below this batch a plain float32 LSTM on CPU runs oneDNN's LSTM primitive.
+ONEDNN_MAX_BATCH = 32
 
 
 def check_backend(backend: str) -> str:
@@ -72,16 +81,27 @@ def select(
     backend: str = "auto",
     plain: bool = False,
     built: bool | None = None,
+    onednn_batch: int | None = None,
 ) -> str:
     """The kernel for a call: "fused" (lstmlab's C++), "torch" (torch's own op) or "reference".
 
     ``plain``: the call is torch.nn's maths with no lstmlab-only option, so torch's op computes
     it. ``built``: whether the C++ kernel is available (default: build or load it now, only when
-    rule 2 needs it). The rule is the module docstring's; this function is all of it."""
+    rule 3 needs it). ``onednn_batch``: the batch of a call that oneDNN's LSTM primitive can run
+    (see ``onednn_batch``), else None. The rule is the module docstring's; this function is all
+    of it."""
     check_backend(backend)
     device = torch.device(device)
     if backend == "reference":
         return "reference"
+    if (
+        backend == "auto"
+        and device.type == "cpu"
+        and dtype == torch.float32
+        and onednn_batch is not None
+        and onednn_batch < ONEDNN_MAX_BATCH
+    ):
+        return "torch"
     if device.type == "cpu" and dtype in FUSED_DTYPES:
         if built if built is not None else build.available():
             return "fused"
@@ -103,6 +123,15 @@ def select(
     return "reference"
 
 
+def onednn_batch(batch_sizes: Sequence[int]) -> int | None:
+    """The batch of a vanilla LSTM call (no projection) that torch's CPU op runs through
+    oneDNN's fused LSTM primitive: every sequence of one length (torch passes the dense tensor
+    to oneDNN, not a packed batch) and oneDNN enabled in torch; else None."""
+    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
+        return None
+    return batch_sizes[0] if all(n == batch_sizes[0] for n in batch_sizes) else None
+
+
 def lstm_sequence(
     x: Tensor,
     batch_sizes: Sequence[int],
@@ -121,7 +150,8 @@ def lstm_sequence(
     activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     plain = opts == LSTMOptions() and not return_gates
-    kernel = select(x.device, x.dtype, backend=backend, plain=plain)
+    batch = onednn_batch(batch_sizes) if plain and w.weight_hr is None else None
+    kernel = select(x.device, x.dtype, backend=backend, plain=plain, onednn_batch=batch)
     if kernel == "torch":
         return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
     args = (x, batch_sizes, h0, c0, w, opts, reverse, return_gates)

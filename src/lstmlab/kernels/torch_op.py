@@ -4,9 +4,12 @@
 projection, GRU with reset_after=True, RNN tanh/relu; no gate read-out), so a GPU user gets the
 kernel torch.nn.LSTM/GRU/RNN would run, with the same weights, and loses nothing against torch.nn.
 The ops are ``torch._VF.lstm/gru/rnn_tanh/rnn_relu``, the functions torch.nn.RNNBase.forward
-calls, in their packed form, for one layer and one direction: the reverse direction runs the
-forward op on time-reversed rows (``packing.time_reversal``). They run on CPU too, which is how
-``tests/kernels/test_torch_op.py`` checks them against the reference here.
+calls, for one layer and one direction: in their packed form, or in the dense (T, B, ·) form
+when every sequence has the same length, as torch.nn passes a tensor; the reverse direction runs
+the forward op on time-reversed rows (``packing.time_reversal``). They run on CPU too, which is how
+``tests/kernels/test_dispatch.py`` checks them against the reference here. On CPU the rule
+also sends small plain float32 LSTM batches of one length here: the dense form of the call
+reaches oneDNN's fused LSTM primitive.
 """
 
 from __future__ import annotations
@@ -32,13 +35,24 @@ def _params(w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, *rest) -> list[Tensor]:
 
 
 def _run(op, x: Tensor, batch_sizes: Sequence[int], hx, params, reverse: bool):
-    """``op`` over packed rows x (N, I); returns the output (N, ·) and the final states."""
+    """``op`` over packed rows x (N, I); returns the output (N, ·) and the final states.
+
+    Sequences of one length are passed as the dense (T, B, I) tensor, as torch.nn passes a
+    tensor (on CPU only the dense form reaches oneDNN's fused LSTM); others in the packed form,
+    as torch.nn passes a PackedSequence."""
     has_biases = len(params) >= 4  # w_ih, w_hh, b_ih, b_hh[, w_hr]
+    # cuDNN keeps what backward needs only in training mode: train when a gradient may flow.
+    train = torch.is_grad_enabled()
+    B, T = batch_sizes[0], len(batch_sizes)
+    if all(n == B for n in batch_sizes):
+        dense = x.view(T, B, x.shape[1])
+        dense = dense.flip(0) if reverse else dense
+        out, *states = op(dense, hx, params, has_biases, 1, 0.0, train, False, False)
+        out = out.flip(0) if reverse else out
+        return out.reshape(T * B, out.shape[2]), [s[0] for s in states]
     bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
     flip = time_reversal(batch_sizes, x.device) if reverse else None
     x = x.index_select(0, flip) if reverse else x
-    # cuDNN keeps what backward needs only in training mode: train when a gradient may flow.
-    train = torch.is_grad_enabled()
     out, *states = op(x, bs, hx, params, has_biases, 1, 0.0, train, False)
     out = out.index_select(0, flip) if reverse else out
     return out, [s[0] for s in states]

@@ -67,13 +67,17 @@ class LSTM(RecurrentBase):
         chrono: if given, the longest expected lag T_max: chrono initialisation (Tallec &
             Ollivier 2018) b_f ~ log U(1, T_max − 1), b_i = −b_f. Excludes ``forget_bias``.
         backend: which kernel runs the layer, by one rule (``lstmlab.kernels.select``):
-            on CPU in float32/float64, lstmlab's fused C++ kernel (every variant, the gates);
+            on CPU, a plain float32 LSTM (vanilla, no projection, no ``return_gates``, every
+            sequence the same length) with a batch below 32 runs torch's own op (oneDNN's
+            fused LSTM primitive, faster than lstmlab's kernel at such batches); otherwise on
+            CPU in float32/float64, lstmlab's fused C++ kernel (every variant, the gates);
             on CUDA, for the plain torch.nn.LSTM maths without ``return_gates``, torch's own
             op (cuDNN) with the same weights; everything else (bf16/fp16 on CPU, a variant
             or the gates on CUDA) runs the reference recurrence (the cell's equations step
             by step, autograd through the loop), as does ``backend="reference"``. "auto"
             (default) applies the rule, falling back to the reference (same results, slower)
-            if the C++ kernel could not be built; "fused" raises instead of any fallback.
+            if the C++ kernel could not be built; "fused" raises instead of any fallback and
+            on CPU always runs lstmlab's own kernel.
         device, dtype: of the parameters.
 
     Parameters (layer k, direction suffix ``""`` or ``"_reverse"``), with G the gates that have
