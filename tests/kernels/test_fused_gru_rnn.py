@@ -114,6 +114,20 @@ def test_multithreaded_step_equals_reference(rule, kind, form):
 
 
 @pytest.mark.parametrize(
+    "batch_sizes",
+    [[16] * 100, [16] * 60 + [12] * 30 + [5] * 30],
+    ids=["full", "packed"],
+)
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+@pytest.mark.parametrize("form", GRU_FORMS)
+def test_gru_backward_in_several_blocks_equals_reference(form, reverse, batch_sizes):
+    """H = 256 in float64: the backward's 8 MiB block holds 1024 rows (reset_after) or 1365,
+    fewer than these 1600 or 1470, so the products after each block, and the rows that pair
+    with h0 or with the output one step away, are checked across a block boundary."""
+    _compare("gru", form, batch_sizes, reverse, True, torch.float64, I=3, H=256)
+
+
+@pytest.mark.parametrize(
     "kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "tanh"), ("rnn", "relu")]
 )
 @pytest.mark.parametrize("layout", LAYOUTS)

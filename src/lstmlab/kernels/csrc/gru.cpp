@@ -10,9 +10,10 @@
 // torch.nn: where an equation has a different order of operations from torch's, the backward
 // follows torch's, since 0·inf and inf − inf depend on it. The input products of all steps are
 // ONE GEMM before the loop. Backward (BPTT by hand, see each pass for its equations): per step
-// one element-wise pass and the GEMM(s) for dh_{t-1}; after the loop one GEMM each for dX,
-// dW_ih, dW_hh over all rows, and column sums for the biases. Buffers are allocated once per
-// call; the loop writes into views (at::mm_out / addmm_).
+// one element-wise pass and the GEMM(s) for dh_{t-1}; after each block of steps (8 MiB of
+// gradient rows, see block_rows) one GEMM each for dX, dW_ih, dW_hh over the block's rows, and
+// column sums for the biases. Buffers are allocated once per call; the loop writes into views
+// (at::mm_out / addmm_).
 
 #include <ATen/ATen.h>
 #include <torch/library.h>
@@ -274,26 +275,25 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
   return {out, final_state(s, out), gates};
 }
 
+// BPTT over the steps [k1, k0) of the processing order, latest first: dL/dh of the state in
+// `carry`, the d rows of step t at row off[t] − base of `d` (one block's buffer, see below).
 template <typename T>
-void gru_backward_loop(const Packed& s, const Tensor& dout, const Tensor& out, const Tensor& h0,
-                       const Tensor& w_hh, const Tensor& gates, const Tensor& hp_all,
-                       bool reset_after, Tensor& carry, Tensor& d) {
+void gru_backward_steps(const Packed& s, int64_t k1, int64_t k0, int64_t base, const Tensor& dout,
+                        const Tensor& out, const Tensor& h0, const Tensor& w_p,
+                        const Tensor& w_rz, const Tensor& w_hn, const Tensor& gates,
+                        const Tensor& hp_all, bool reset_after, Tensor& carry, Tensor& d,
+                        Tensor& drh) {
   const int64_t H = h0.size(1), K = reset_after ? 4 : 3, ldy = dout.stride(0);
-  // reset_after: W' = [W_hn; W_hr; W_hz] (3H, H) matches d's column order [dhn, da_r, da_z].
-  const Tensor w_p =
-      reset_after ? at::cat({w_hh.narrow(0, 2 * H, H), w_hh.narrow(0, 0, 2 * H)}) : Tensor();
-  const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
-  Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, out.options());
   T* c = ptr<T>(carry);
-  for (int64_t k = s.T - 1; k >= 0; --k) {
+  for (int64_t k = k0 - 1; k >= k1; --k) {
     const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
     const Tensor hp = hp_all.defined() ? hp_all.narrow(0, row, n)
                                        : prev_rows(s, t, out, h0, Tensor());  // (n, H)
     const T* hpp = ptr<T>(hp);
     const T* dy = ptr<T>(dout) + row * ldy;
     const T* gt = ptr<T>(gates) + row * 4 * H;
-    T* dt = ptr<T>(d) + row * K * H;
-    Tensor c_t = carry.narrow(0, 0, n), d_t = d.narrow(0, row, n);
+    T* dt = ptr<T>(d) + (row - base) * K * H;
+    Tensor c_t = carry.narrow(0, 0, n), d_t = d.narrow(0, row - base, n);
     if (reset_after) {
       for_rows(n, H, [&](int64_t i0, int64_t i1) {
         gru_after_backward<T>(i0, i1, H, dy, ldy, c, gt, hpp, dt);
@@ -314,6 +314,15 @@ void gru_backward_loop(const Packed& s, const Tensor& dout, const Tensor& out, c
   }
 }
 
+// Rows of d (the gradients of the pre-activations) per block of steps: 8 MiB. The products that
+// do not feed the recurrence (dX, dW_ih, dW_hh, the bias sums) run once per block, over its
+// rows, so d is one block's buffer instead of (N, 4H): a whole-sequence d was freshly mapped
+// memory on every call (210 MB at B = 128, T = 200, H = 512), and zeroing its pages cost more
+// than the GEMMs gained from running once.
+int64_t block_rows(int64_t width, int64_t elem_size) {
+  return (int64_t(8) << 20) / (elem_size * width);
+}
+
 // → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db_ih, db_hh (if need_w).
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
@@ -323,36 +332,64 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   const Tensor out = out_.contiguous(), gates = gates_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
-  const int64_t H = h0.size(1);
+  const int64_t H = h0.size(1), KH = (reset_after ? 4 : 3) * H;
   TORCH_CHECK(gates.dim() == 2 && gates.size(0) == s.N && gates.size(1) == 4 * H,
               "gates: expected the (N, 4H) gates a saving gru_forward returned, got ",
               gates.sizes());
+  const auto opt = x.options();
   const Tensor dout = dense_rows(grad_out);
   const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
   Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // dL/dh of the state, (B, H)
-  Tensor d = empty_rows({s.N, (reset_after ? 4 : 3) * H}, x.options());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_backward", [&] {
-    gru_backward_loop<scalar_t>(s, dout, out, h0, w_hh, gates, hp_all, reset_after, carry, d);
-  });
-  const Tensor d_in = reset_after ? d.narrow(1, H, 3 * H) : d;  // (N, 3H), rows r, z, n
+  // reset_after: W' = [W_hn; W_hr; W_hz] (3H, H) matches d's column order [dhn, da_r, da_z].
+  const Tensor w_p =
+      reset_after ? at::cat({w_hh.narrow(0, 2 * H, H), w_hh.narrow(0, 0, 2 * H)}) : Tensor();
+  const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
+  Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, opt);
+  const int64_t cap = std::min(s.N, std::max(s.B, block_rows(KH, x.element_size())));
+  Tensor d = at::empty({cap, KH}, opt);
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
-  Tensor dx = need_x ? input_grad(d_in, w_ih) : none();
-  Tensor dw_ih = none(), dw_hh = none(), db_ih = none(), db_hh = none();
+  Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
+  // reset_after: the gradient of W' (rows n, r, z), put back in W_hh's order at the end.
+  Tensor dw_ih = none(), dw_p = none(), colsum = none();
   if (need_w) {
-    dw_ih = at::mm(d_in.t(), x);
-    if (reset_after) {
-      // d[:, :3H] is the gradient of h_{t-1}·W'ᵀ, W' = [W_hn; W_hr; W_hz]: one GEMM, then the
-      // rows back in W_hh's order r, z, n.
-      Tensor dw_p = at::empty_like(w_hh);
-      prev_product(dw_p, d.narrow(1, 0, 3 * H), s, out, h0, hp_all);
-      dw_hh = at::cat({dw_p.narrow(0, H, 2 * H), dw_p.narrow(0, 0, H)});
-    } else {
-      dw_hh = at::empty_like(w_hh);
-      prev_product(dw_hh.narrow(0, 0, 2 * H), d.narrow(1, 0, 2 * H), s, out, h0, hp_all);
-      Tensor dw_hn = dw_hh.narrow(0, 2 * H, H);
-      at::mm_out(dw_hn, d.narrow(1, 2 * H, H).t(), gates.narrow(1, 3 * H, H));  // ·(r ⊙ h_{t-1})
+    dw_ih = at::zeros_like(w_ih);
+    dw_p = at::zeros_like(w_hh);
+    colsum = at::zeros({KH}, opt);
+  }
+  // Blocks of consecutive steps, latest first, of at most `cap` rows (one step at least): the
+  // steps k1 … k0 − 1 of the processing order hold the packed rows [lo, lo + rows).
+  for (int64_t k0 = s.T, k1; k0 > 0; k0 = k1) {
+    k1 = k0 - 1;
+    int64_t rows = s.n[s.step(k1)];
+    while (k1 > 0 && rows + s.n[s.step(k1 - 1)] <= cap) rows += s.n[s.step(--k1)];
+    const int64_t lo = std::min(s.off[s.step(k1)], s.off[s.step(k0 - 1)]);
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_backward", [&] {
+      gru_backward_steps<scalar_t>(s, k1, k0, lo, dout, out, h0, w_p, w_rz, w_hn, gates, hp_all,
+                                   reset_after, carry, d, drh);
+    });
+    const Tensor d_b = d.narrow(0, 0, rows);
+    const Tensor d_in = reset_after ? d_b.narrow(1, H, 3 * H) : d_b;  // (rows, 3H): r, z, n
+    if (need_x) {
+      Tensor dx_b = dx.narrow(0, lo, rows);
+      at::mm_out(dx_b, d_in, w_ih);
     }
-    const Tensor colsum = d.sum(0);
+    if (!need_w) continue;
+    dw_ih.addmm_(d_in.t(), x.narrow(0, lo, rows));
+    if (reset_after) {
+      // d[:, :3H] is the gradient of h_{t-1}·W'ᵀ: one product with h_{t-1}.
+      prev_rows_product(dw_p, d_b.narrow(1, 0, 3 * H), lo, s, out, h0, hp_all);
+    } else {
+      prev_rows_product(dw_p.narrow(0, 0, 2 * H), d_b.narrow(1, 0, 2 * H), lo, s, out, h0,
+                        hp_all);
+      // dW_hn: d_n against r ⊙ h_{t-1}, the fourth block of the saved gates.
+      dw_p.narrow(0, 2 * H, H)
+          .addmm_(d_b.narrow(1, 2 * H, H).t(), gates.narrow(0, lo, rows).narrow(1, 3 * H, H));
+    }
+    colsum += d_b.sum(0);
+  }
+  Tensor dw_hh = none(), db_ih = none(), db_hh = none();
+  if (need_w) {
+    dw_hh = reset_after ? at::cat({dw_p.narrow(0, H, 2 * H), dw_p.narrow(0, 0, H)}) : dw_p;
     db_ih = reset_after ? colsum.narrow(0, H, 3 * H).clone() : colsum;
     db_hh = reset_after ? at::cat({colsum.narrow(0, H, 2 * H), colsum.narrow(0, 0, H)})
                         : colsum.clone();

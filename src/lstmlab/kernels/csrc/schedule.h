@@ -126,6 +126,27 @@ inline void prev_product(at::Tensor dw, const at::Tensor& d, const Packed& s,
   }
 }
 
+// dw (k, H) += dᵀ · H_prev over the packed rows [lo, lo + n), d (n, k): with `hp` (uneven
+// lengths, gather_prev) one GEMM; for a uniform batch the rows that pair with h0 and the rows
+// that pair with the output one step away (before and after them) are views, nothing copied.
+inline void prev_rows_product(at::Tensor dw, const at::Tensor& d, int64_t lo, const Packed& s,
+                              const at::Tensor& out, const at::Tensor& h0,
+                              const at::Tensor& hp) {
+  const int64_t n = d.size(0), hi = lo + n;
+  if (hp.defined()) {
+    dw.addmm_(d.t(), hp.narrow(0, lo, n));
+    return;
+  }
+  const int64_t B = s.B, first = s.reverse ? s.N - B : 0;  // the rows that start from h0
+  const int64_t shift = s.reverse ? B : -B;                // row r continues from out[r + shift]
+  auto add = [&](int64_t a, int64_t b, const at::Tensor& src, int64_t src_row) {
+    if (a < b) dw.addmm_(d.narrow(0, a - lo, b - a).t(), src.narrow(0, src_row, b - a));
+  };
+  add(std::max(lo, first), std::min(hi, first + B), h0, std::max(lo, first) - first);
+  add(lo, std::min(hi, first), out, lo + shift);
+  add(std::max(lo, first + B), hi, out, std::max(lo, first + B) + shift);
+}
+
 // h_n (B, H): each row's state after its last processed step.
 inline at::Tensor final_state(const Packed& s, const at::Tensor& out) {
   at::Tensor h = at::empty({s.B, out.size(1)}, out.options());
