@@ -128,6 +128,15 @@ def test_gru_backward_in_several_blocks_equals_reference(form, reverse, batch_si
 
 
 @pytest.mark.parametrize(
+    "batch_sizes", [[16] * 300, [16] * 200 + [12] * 80 + [5] * 80], ids=["full", "packed"]
+)
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+def test_rnn_backward_in_several_blocks_equals_reference(reverse, batch_sizes):
+    """H = 256 in float64: the RNN's 8 MiB block holds 4096 rows, fewer than 4800 or 4560."""
+    _compare("rnn", "tanh", batch_sizes, reverse, True, torch.float64, I=3, H=256)
+
+
+@pytest.mark.parametrize(
     "kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "tanh"), ("rnn", "relu")]
 )
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -314,15 +314,6 @@ void gru_backward_steps(const Packed& s, int64_t k1, int64_t k0, int64_t base, c
   }
 }
 
-// Rows of d (the gradients of the pre-activations) per block of steps: 8 MiB. The products that
-// do not feed the recurrence (dX, dW_ih, dW_hh, the bias sums) run once per block, over its
-// rows, so d is one block's buffer instead of (N, 4H): a whole-sequence d was freshly mapped
-// memory on every call (210 MB at B = 128, T = 200, H = 512), and zeroing its pages cost more
-// than the GEMMs gained from running once.
-int64_t block_rows(int64_t width, int64_t elem_size) {
-  return (int64_t(8) << 20) / (elem_size * width);
-}
-
 // → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db_ih, db_hh (if need_w).
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
@@ -345,8 +336,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
       reset_after ? at::cat({w_hh.narrow(0, 2 * H, H), w_hh.narrow(0, 0, 2 * H)}) : Tensor();
   const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
   Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, opt);
-  const int64_t cap = std::min(s.N, std::max(s.B, block_rows(KH, x.element_size())));
-  Tensor d = at::empty({cap, KH}, opt);
+  Tensor d = at::empty({block_rows(s, KH, x.element_size()), KH}, opt);  // one block's rows
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
   // reset_after: the gradient of W' (rows n, r, z), put back in W_hh's order at the end.
@@ -356,13 +346,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     dw_p = at::zeros_like(w_hh);
     colsum = at::zeros({KH}, opt);
   }
-  // Blocks of consecutive steps, latest first, of at most `cap` rows (one step at least): the
-  // steps k1 … k0 − 1 of the processing order hold the packed rows [lo, lo + rows).
-  for (int64_t k0 = s.T, k1; k0 > 0; k0 = k1) {
-    k1 = k0 - 1;
-    int64_t rows = s.n[s.step(k1)];
-    while (k1 > 0 && rows + s.n[s.step(k1 - 1)] <= cap) rows += s.n[s.step(--k1)];
-    const int64_t lo = std::min(s.off[s.step(k1)], s.off[s.step(k0 - 1)]);
+  backward_blocks(s, d.size(0), [&](int64_t k1, int64_t k0, int64_t lo, int64_t rows) {
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_backward", [&] {
       gru_backward_steps<scalar_t>(s, k1, k0, lo, dout, out, h0, w_p, w_rz, w_hn, gates, hp_all,
                                    reset_after, carry, d, drh);
@@ -373,7 +357,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
       Tensor dx_b = dx.narrow(0, lo, rows);
       at::mm_out(dx_b, d_in, w_ih);
     }
-    if (!need_w) continue;
+    if (!need_w) return;
     dw_ih.addmm_(d_in.t(), x.narrow(0, lo, rows));
     if (reset_after) {
       // d[:, :3H] is the gradient of h_{t-1}·W'ᵀ: one product with h_{t-1}.
@@ -386,7 +370,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
           .addmm_(d_b.narrow(1, 2 * H, H).t(), gates.narrow(0, lo, rows).narrow(1, 3 * H, H));
     }
     colsum += d_b.sum(0);
-  }
+  });
   Tensor dw_hh = none(), db_ih = none(), db_hh = none();
   if (need_w) {
     dw_hh = reset_after ? at::cat({dw_p.narrow(0, H, 2 * H), dw_p.narrow(0, 0, H)}) : dw_p;

@@ -106,26 +106,30 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   return {out, final_state(s, out)};
 }
 
+// BPTT over the steps [k1, k0) of the processing order, latest first: dL/dh of the state in
+// `carry`, the d rows of step t at row off[t] − base of `d` (one block's buffer, schedule.h).
 template <typename T>
-void rnn_backward_loop(const Packed& s, const Tensor& dout, const Tensor& out, const Tensor& w_hh,
-                       bool relu, Tensor& carry, Tensor& d) {
+void rnn_backward_steps(const Packed& s, int64_t k1, int64_t k0, int64_t base,
+                        const Tensor& dout, const Tensor& out, const Tensor& w_hh, bool relu,
+                        Tensor& carry, Tensor& d) {
   const int64_t H = out.size(1), ldy = dout.stride(0);
-  for (int64_t k = s.T - 1; k >= 0; --k) {
+  for (int64_t k = k0 - 1; k >= k1; --k) {
     const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
     const T* dy = ptr<T>(dout) + row * ldy;
     const T* h = ptr<T>(out) + row * H;
     const T* c = ptr<T>(carry);
-    T* dt = ptr<T>(d) + row * H;
+    T* dt = ptr<T>(d) + (row - base) * H;
     for_rows(n, H, [&](int64_t i0, int64_t i1) {
       relu ? rnn_backward_rows<T, true>(i0, i1, H, dy, ldy, c, h, dt)
            : rnn_backward_rows<T, false>(i0, i1, H, dy, ldy, c, h, dt);
     });
     Tensor c_t = carry.narrow(0, 0, n);
-    at::mm_out(c_t, d.narrow(0, row, n), w_hh);  // dh_{t-1} = da·W_hh
+    at::mm_out(c_t, d.narrow(0, row - base, n), w_hh);  // dh_{t-1} = da·W_hh
   }
 }
 
 // → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db (if need_w; db_ih = db_hh = db).
+// dX, dW_ih, dW_hh and db once per block of steps (schedule.h's backward_blocks).
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
     const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, at::IntArrayRef batch_sizes,
@@ -134,20 +138,30 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   const Tensor dout = dense_rows(grad_out);
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
+  const int64_t H = out.size(1);
+  const auto opt = out.options();
+  const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
   Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)
-  Tensor d = empty_rows(out.sizes(), out.options());            // da of every row, (N, H)
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
-    rnn_backward_loop<scalar_t>(s, dout, out, w_hh, relu, carry, d);
-  });
+  Tensor d = at::empty({block_rows(s, H, out.element_size()), H}, opt);  // one block's da
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
-  Tensor dx = need_x ? input_grad(d, w_ih) : none();
-  Tensor dw_ih = none(), dw_hh = none(), db = none();
-  if (need_w) {
-    dw_ih = at::mm(d.t(), x);
-    dw_hh = at::empty_like(w_hh);
-    prev_product(dw_hh, d, s, out, h0, s.uniform ? Tensor() : gather_prev(s, out, h0));
-    db = d.sum(0);
-  }
+  Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
+  Tensor dw_ih = need_w ? at::zeros_like(w_ih) : none();
+  Tensor dw_hh = need_w ? at::zeros_like(w_hh) : none();
+  Tensor db = need_w ? at::zeros({H}, opt) : none();
+  backward_blocks(s, d.size(0), [&](int64_t k1, int64_t k0, int64_t lo, int64_t rows) {
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
+      rnn_backward_steps<scalar_t>(s, k1, k0, lo, dout, out, w_hh, relu, carry, d);
+    });
+    const Tensor d_b = d.narrow(0, 0, rows);
+    if (need_x) {
+      Tensor dx_b = dx.narrow(0, lo, rows);
+      at::mm_out(dx_b, d_b, w_ih);
+    }
+    if (!need_w) return;
+    dw_ih.addmm_(d_b.t(), x.narrow(0, lo, rows));
+    prev_rows_product(dw_hh, d_b, lo, s, out, h0, hp_all);
+    db += d_b.sum(0);
+  });
   return {dx, carry, dw_ih, dw_hh, db};
 }
 
