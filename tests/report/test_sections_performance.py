@@ -8,6 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
+from lstmlab import kernels
 from lstmlab.bench import SIZES
 from lstmlab.report.part import Figure, Paragraph, PartContext, Table
 from lstmlab.report.sections import SECTIONS, performance
@@ -66,3 +67,11 @@ def test_render_has_a_non_empty_figure_a_full_table_and_the_load(data, lang):
         assert "entrée" in table.columns
     else:
         assert "Machine load" in text
+
+
+def test_every_timed_batch_runs_lstmlabs_own_kernels():
+    """Below ONEDNN_MAX_BATCH a plain LSTM call runs torch's op (the dispatch's rule 2), so a
+    timed case there would compare torch.nn with itself."""
+    for level, cases in performance.BUDGETS.items():
+        for size, packed, _ in cases:
+            assert packed or size[0] >= kernels.ONEDNN_MAX_BATCH, (level, size)
