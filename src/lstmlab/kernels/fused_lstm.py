@@ -84,12 +84,16 @@ def flags_of(opts: LSTMOptions) -> int:
 
 
 def chunk_bounds(H: int, parts: int) -> list[int]:
-    """Split H units into at most ``parts`` chunks with boundaries on CHUNK_ALIGN: [0, …, H]."""
+    """Split H units into at most ``parts`` chunks with boundaries on CHUNK_ALIGN: [0, …, H].
+
+    The chunk size is the even share rounded to the nearest multiple of CHUNK_ALIGN (not up): H
+    = 200 on two threads splits 96 + 104, not 112 + 88, and the slower thread sets each step's
+    pace (measured 4–20% faster at H = 100 and 200, B = 32; README "Speed")."""
     parts = max(1, min(parts, H // CHUNK_ALIGN))
     if parts == 1:
         return [0, H]
-    step = -(-H // parts)  # ceil
-    step = -(-step // CHUNK_ALIGN) * CHUNK_ALIGN
+    share = -(-H // parts)  # ceil
+    step = max(CHUNK_ALIGN, round(share / CHUNK_ALIGN) * CHUNK_ALIGN)
     return sorted({min(H, k * step) for k in range(parts)} | {H})
 
 
