@@ -4,15 +4,17 @@
 // `lstmlab.kernels.reference`, and tests/kernels/test_fused_gru_rnn.py proves the two equal.
 // Python front: `lstmlab.kernels.fused_gru_rnn`.
 //
-// Layout and step order: schedule.h. Forward, per step: one GEMM for the recurrent product of
-// the active rows into a scratch buffer, then one fused element-wise pass (raw pointer loops the
-// compiler vectorises; the activations of activations.h). ±inf and NaN propagate as in
-// torch.nn: where an equation has a different order of operations from torch's, the backward
-// follows torch's, since 0·inf and inf − inf depend on it. The input products of all steps are
-// ONE GEMM before the loop. Backward (BPTT by hand, see each pass for its equations): per step
-// one element-wise pass and the GEMM(s) for dh_{t-1}; after the loop one GEMM each for dX,
-// dW_ih, dW_hh over all rows, and column sums for the biases. Buffers are allocated once per
-// call; the loop writes into views (at::mm_out / addmm_).
+// Layout and step order: schedule.h. The input products of all steps are ONE GEMM before the
+// loop, written straight into the output rows. The recurrence runs on the persistent team of
+// team.h: each thread owns a slice of the hidden units (columns) for the whole sequence, with its
+// columns of W_hhᵀ in its cache; per step it adds its columns of h_{t-1}·W_hhᵀ (gemm.h, on its
+// own thread), applies φ to them and meets the others at one barrier. Backward (BPTT by hand,
+// see each pass for its equations), on the same team: per step the element-wise pass on its
+// columns, a barrier, then its columns of dh_{t-1} = da·W_hh; after each block of steps (8 MiB
+// of gradient rows, schedule.h) one GEMM each for dX, dW_ih, dW_hh over the block's rows, and
+// column sums for the biases. ±inf and NaN propagate as in torch.nn: where an equation has a
+// different order of operations from torch's, the backward follows torch's, since 0·inf and
+// inf − inf depend on it.
 
 #include <ATen/ATen.h>
 #include <torch/library.h>
@@ -26,7 +28,9 @@
 
 #include "activations.h"
 #include "registration.h"
+#include "gemm.h"
 #include "schedule.h"
+#include "team.h"
 #include "tensors.h"
 
 namespace lstmlab::rnn {
@@ -37,52 +41,79 @@ using at::Tensor;
 // ---------------------------------------------------------------------------------------------
 // Elman RNN: h = φ(a + h_{t-1}·W_hhᵀ), a = x·W_ihᵀ + b_ih + b_hh, φ = tanh or relu.
 
-// h = φ(h + b), in place: h holds a + h_{t-1}·W_hhᵀ, b = b_ih + b_hh (added here, not by the
-// input GEMM, which would then write and read all (N, H) rows once more).
+// h = φ(h + b), in place, on the columns [j0, j1) of rows [i0, i1): h holds a + h_{t-1}·W_hhᵀ,
+// b = b_ih + b_hh (added here, not by the input GEMM, which would then write and read all (N, H)
+// rows once more).
 template <typename T, bool RELU>
-void rnn_activate(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ b,
-                  T* __restrict__ h) {
+void rnn_activate(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H,
+                  const T* __restrict__ b, T* __restrict__ h) {
   for (int64_t i = i0; i < i1; ++i) {
     T* hi = h + i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       hi[j] = RELU ? std::max(hi[j] + b[j], T(0)) : act::tanh(hi[j] + b[j]);
     }
   }
 }
 
 // da = dh·φ'(h), dh = dy + carry; φ' = 1 − h² (tanh) or, for relu, as torch's
-// threshold_backward: 0 where h ≤ 0, else 1 — so 1 at h = NaN, which passes dh on.
+// threshold_backward: 0 where h ≤ 0, else 1 — so 1 at h = NaN, which passes dh on. Columns
+// [j0, j1) of rows [i0, i1).
 template <typename T, bool RELU>
-void rnn_backward_rows(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy, int64_t ldy,
-                       const T* __restrict__ carry, const T* __restrict__ h, T* __restrict__ d) {
+void rnn_backward_rows(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H,
+                       const T* __restrict__ dy, int64_t ldy, const T* __restrict__ carry,
+                       const T* __restrict__ h, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
     const T* dyi = dy + i * ldy;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T dh = dyi[j] + carry[o + j];
       d[o + j] = RELU ? (h[o + j] <= T(0) ? T(0) : dh) : act::dtanh(dh, h[o + j]);
     }
   }
 }
 
+// The persistent team of team.h: thread c owns the units (columns) [j0, j1) of every step, with
+// its columns of W_hhᵀ in its cache, and the threads meet once per step. Chunk boundaries are
+// multiples of 16 (a cache line of floats), each thread's share rounded to the nearest one (as
+// fused_lstm.chunk_bounds does for the LSTM); one thread when a step's product is below 2^17
+// multiply-adds (as fused_lstm.PARALLEL_MIN_MACS).
+inline std::vector<int64_t> unit_chunks(int64_t H, int64_t B) {
+  constexpr int64_t kAlign = 16;
+  int64_t parts = B * H * H >= (int64_t(1) << 17) ? threads_for(H / kAlign) : 1;
+  if (parts <= 1) return {0, H};
+  const int64_t share = (H + parts - 1) / parts;
+  const int64_t step = std::max(kAlign, (share + kAlign / 2) / kAlign * kAlign);
+  std::vector<int64_t> ch{0};
+  for (int64_t k = 1; k < parts && k * step < H; ++k) ch.push_back(k * step);
+  ch.push_back(H);
+  return ch;
+}
+
+// Per step: h_t[:, own] = φ(a_t + h_{t-1}·W_hhᵀ[:, own] + b), then the barrier (the next step
+// reads every column of h_t). out holds a (the input products) on entry, h on return.
 template <typename T>
-void rnn_forward_loop(const Packed& s, const Tensor& h0, const Tensor& w_hh, const Tensor& bias,
-                      bool relu, Tensor& out) {
-  const int64_t H = h0.size(1);
-  Tensor prev = s.reverse && !s.uniform ? at::empty({s.B, H}, out.options()) : Tensor();
-  const Tensor w_t = w_hh.t();
-  const T* b = ptr<T>(bias);
-  for (int64_t k = 0; k < s.T; ++k) {
-    const int64_t t = s.step(k), n = s.n[t];
-    Tensor h_t = out.narrow(0, s.off[t], n);  // holds a_t; becomes h_t
-    h_t.addmm_(prev_rows(s, t, out, h0, prev), w_t);
-    T* h = ptr<T>(h_t);
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      relu ? rnn_activate<T, true>(i0, i1, H, b, h) : rnn_activate<T, false>(i0, i1, H, b, h);
-    });
-  }
+void rnn_forward_loop(const Packed& s, const T* h0, const T* w_hhT, const T* b, bool relu,
+                      int64_t H, T* out) {
+  const auto steps = s.order();
+  const auto ch = unit_chunks(H, s.B);
+  const int64_t nc = int64_t(ch.size()) - 1;
+  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+    for (const Step& st : steps) {
+      T* h = out + st.off * H;
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        // rows that continue read the previous step's output; rows that start read h0
+        gemm_nn<T>(st.m, j1 - j0, H, out + st.off_prev * H, H, w_hhT + j0, H, h + j0, H, true);
+        gemm_nn<T>(st.n - st.m, j1 - j0, H, h0 + st.m * H, H, w_hhT + j0, H,
+                   h + st.m * H + j0, H, true);
+        relu ? rnn_activate<T, true>(0, st.n, j0, j1, H, b, h)
+             : rnn_activate<T, false>(0, st.n, j0, j1, H, b, h);
+      }
+      barrier.wait();
+    }
+  });
 }
 
 std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, const Tensor& w_ih_,
@@ -101,31 +132,43 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   // The input products of all steps, written straight into the output rows (N, H).
   Tensor out = empty_rows({s.N, H}, x.options());
   at::mm_out(out, x, w_ih.t());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward",
-                             [&] { rnn_forward_loop<scalar_t>(s, h0, w_hh, bias, relu, out); });
+  const Tensor w_hhT = w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward", [&] {
+    using T = scalar_t;
+    rnn_forward_loop<T>(s, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
+  });
   return {out, final_state(s, out)};
 }
 
-// BPTT over the steps [k1, k0) of the processing order, latest first: dL/dh of the state in
-// `carry`, the d rows of step t at row off[t] − base of `d` (one block's buffer, schedule.h).
+// BPTT over the steps [k1, k0) of the processing order, latest first, on the team: per step
+// d_t[:, own] = (dy + carry)[:, own]·φ'(h), the barrier (the product reads every column of d_t),
+// then carry[:, own] = d_t·W_hh[:, own], the gradient of h_{t-1}. The d rows of step t are at
+// row off[t] − base of `d` (one block's buffer, schedule.h).
 template <typename T>
-void rnn_backward_steps(const Packed& s, int64_t k1, int64_t k0, int64_t base,
-                        const Tensor& dout, const Tensor& out, const Tensor& w_hh, bool relu,
-                        Tensor& carry, Tensor& d) {
-  const int64_t H = out.size(1), ldy = dout.stride(0);
-  for (int64_t k = k0 - 1; k >= k1; --k) {
-    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
-    const T* dy = ptr<T>(dout) + row * ldy;
-    const T* h = ptr<T>(out) + row * H;
-    const T* c = ptr<T>(carry);
-    T* dt = ptr<T>(d) + (row - base) * H;
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      relu ? rnn_backward_rows<T, true>(i0, i1, H, dy, ldy, c, h, dt)
-           : rnn_backward_rows<T, false>(i0, i1, H, dy, ldy, c, h, dt);
-    });
-    Tensor c_t = carry.narrow(0, 0, n);
-    at::mm_out(c_t, d.narrow(0, row - base, n), w_hh);  // dh_{t-1} = da·W_hh
-  }
+void rnn_backward_steps(const Packed& s, const std::vector<int64_t>& ch, int64_t k1, int64_t k0,
+                        int64_t base, const T* dy, int64_t ldy, const T* out, const T* w_hh,
+                        bool relu, int64_t H, T* carry, T* d) {
+  const int64_t nc = int64_t(ch.size()) - 1;
+  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+    for (int64_t k = k0 - 1; k >= k1; --k) {
+      const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
+      T* dt = d + (row - base) * H;
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        relu ? rnn_backward_rows<T, true>(0, n, j0, j1, H, dy + row * ldy, ldy, carry,
+                                          out + row * H, dt)
+             : rnn_backward_rows<T, false>(0, n, j0, j1, H, dy + row * ldy, ldy, carry,
+                                           out + row * H, dt);
+      }
+      barrier.wait();
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        gemm_nn<T>(n, j1 - j0, H, dt, H, w_hh + j0, H, carry + j0, H, false);  // dh_{t-1}
+      }
+      // No second barrier: the next step's pass reads only this thread's carry columns and
+      // writes other rows of d than the ones the other threads' products may still read.
+    }
+  });
 }
 
 // → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db (if need_w; db_ih = db_hh = db).
@@ -143,6 +186,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
   Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)
   Tensor d = at::empty({block_rows(s, H, out.element_size()), H}, opt);  // one block's da
+  const auto ch = unit_chunks(H, s.B);
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
   Tensor dw_ih = need_w ? at::zeros_like(w_ih) : none();
@@ -150,7 +194,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   Tensor db = need_w ? at::zeros({H}, opt) : none();
   backward_blocks(s, d.size(0), [&](int64_t k1, int64_t k0, int64_t lo, int64_t rows) {
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_backward", [&] {
-      rnn_backward_steps<scalar_t>(s, k1, k0, lo, dout, out, w_hh, relu, carry, d);
+      using T = scalar_t;
+      rnn_backward_steps<T>(s, ch, k1, k0, lo, ptr<T>(dout), dout.stride(0), ptr<T>(out),
+                            ptr<T>(w_hh), relu, H, ptr<T>(carry), ptr<T>(d));
     });
     const Tensor d_b = d.narrow(0, 0, rows);
     if (need_x) {
