@@ -45,10 +45,13 @@ struct Blas {
   static bool ok() { return gemm() != nullptr; }
 };
 
-// C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb), or C += A·B when `accumulate`.
+// C (M×N, ldc) = A (M×K, lda)·B (K×N, ldb), or C += A·B when `accumulate`. `packed_b`: use the
+// Fortran BLAS, which packs B into panels first, where a batch-major product reads a wide B
+// (K·N) whose rows lie far apart (the GRU's per-step products at large sizes measured 1.5×
+// slower through the micro-kernel).
 template <typename T>
 void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb,
-             T* C, int64_t ldc, bool accumulate) {
+             T* C, int64_t ldc, bool accumulate, bool packed_b = false) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {  // an empty sum: C = 0, or C unchanged
     if (!accumulate)
@@ -57,6 +60,7 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* 
   }
 #ifdef CPUBLAS_BRGEMM_F32F32F32
   if constexpr (std::is_same_v<T, float>) {
+    if (packed_b && Blas<T>::ok()) goto blas;
     // Blocks of rows whose panel of A stays within half of a 1 MiB L2 cache, and of at most 256
     // columns: larger panels, and wider C panels (the weight-gradient products), measured
     // markedly slower on the benchmark shapes.
@@ -69,6 +73,7 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* 
     return;
   }
 #endif
+blas:
   if (Blas<T>::ok()) {
     // Column-major BLAS sees the transposes: Cᵀ = Bᵀ·Aᵀ.
     const int m = int(M), n = int(N), k = int(K), la = int(lda), lb = int(ldb), lc = int(ldc);

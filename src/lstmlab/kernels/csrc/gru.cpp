@@ -4,16 +4,19 @@
 // recurrence is `lstmlab.kernels.reference`, and tests/kernels/test_fused_gru_rnn.py proves the
 // two equal. Python front: `lstmlab.kernels.fused_gru_rnn`.
 //
-// Layout and step order: schedule.h. Forward, per step: one GEMM for the recurrent product of
-// the active rows into a scratch buffer, then one fused element-wise pass (raw pointer loops the
-// compiler vectorises; the activations of activations.h). ±inf and NaN propagate as in
-// torch.nn: where an equation has a different order of operations from torch's, the backward
-// follows torch's, since 0·inf and inf − inf depend on it. The input products of all steps are
-// ONE GEMM before the loop. Backward (BPTT by hand, see each pass for its equations): per step
-// one element-wise pass and the GEMM(s) for dh_{t-1}; after each block of steps (8 MiB of
-// gradient rows, see block_rows) one GEMM each for dX, dW_ih, dW_hh over the block's rows, and
-// column sums for the biases. Buffers are allocated once per call; the loop writes into views
-// (at::mm_out / addmm_).
+// Layout and step order: schedule.h. The input products of all steps are ONE GEMM before the
+// loop. The recurrence runs on the persistent team of team.h, as the RNN's: each thread owns a
+// slice of the hidden units (columns) for the whole sequence; per step it computes its columns of
+// h_{t-1}·W_hhᵀ for each gate, with the Fortran BLAS (which packs its weight columns: the
+// micro-kernel measured 1.5× slower on these batch-major products at the large size), runs the
+// fused element-wise pass (raw pointer loops the compiler vectorises; the activations of
+// activations.h) on its units, and meets the others at a barrier (reset_before: two, n needs
+// every column of r ⊙ h_{t-1}). ±inf and NaN propagate as in torch.nn: where an equation has a
+// different order of operations from torch's, the backward follows torch's, since 0·inf and
+// inf − inf depend on it. Backward (BPTT by hand, see each pass for its equations), on the same
+// team: per step the element-wise pass on its units and its columns of dh_{t-1}; after each
+// block of steps (8 MiB of gradient rows, schedule.h) one GEMM each for dX, dW_ih, dW_hh over the
+// block's rows, and column sums for the biases. Buffers are allocated once per call.
 
 #include <ATen/ATen.h>
 #include <torch/library.h>
@@ -27,7 +30,9 @@
 
 #include "activations.h"
 #include "registration.h"
+#include "gemm.h"
 #include "schedule.h"
+#include "team.h"
 #include "tensors.h"
 
 namespace lstmlab::gru {
@@ -43,12 +48,13 @@ using at::Tensor;
 // place with r, z, n and puts hn (reset_after) or r ⊙ h_{t-1} (reset_before) in a fourth block,
 // so the saved gates G (N, 4H) cost no buffer beyond the input products.
 // hp: h_{t-1}, dy: dL/dh_t from the outputs (row stride ldy), other rows stride H unless noted.
+// Each pass runs on the rows [i0, i1) and the units (columns) [j0, j1): one thread's share.
 
 // reset_after forward: g = h_{t-1}·W_hhᵀ (row stride 3H).
 //   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z), hn = g_n + b_hn, n = tanh(a_n + b_n + r·hn),
 //   h = (1 − z)·n + z·h_{t-1}, computed as torch does: (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
-void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+void gru_after_forward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
                        const T* __restrict__ g, const T* __restrict__ b,
                        const T* __restrict__ b_hn, const T* __restrict__ hp,
                        T* __restrict__ h) {
@@ -58,7 +64,7 @@ void gru_after_forward(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
     const T* gi = g + i * 3 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T r = act::sigmoid(a_r[j] + b[j] + gi[j]);
       const T z = act::sigmoid(a_z[j] + b[H + j] + gi[H + j]);
       const T hn = gi[2 * H + j] + b_hn[j];
@@ -92,7 +98,7 @@ LSTMLAB_INLINE void gru_zn_backward(T dy, T& carry, T z, T n, T hp, T& da_z, T& 
 // d rows (stride 4H) = [dhn, da_r, da_z, da_n]: [:3H] is the gradient of h_{t-1}·W'ᵀ with
 // W' = [W_hn; W_hr; W_hz], [H:] that of the input pre-activations in W_ih's order r, z, n.
 template <typename T>
-void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
+void gru_after_backward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ dy,
                         int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
                         const T* __restrict__ hp, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
@@ -102,7 +108,7 @@ void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__
     T* di = d + i * 4 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T r = r_[j];
       T da_z, da_n;
       gru_zn_backward(dyi[j], carry[o + j], z_[j], n_[j], hp[o + j], da_z, da_n);
@@ -118,7 +124,7 @@ void gru_after_backward(int64_t i0, int64_t i1, int64_t H, const T* __restrict__
 //   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z) (in place of a_z, always: the second pass
 //   reads it), rh = r ⊙ h_{t-1} (row stride ldrh: the fourth block of G, or a scratch buffer).
 template <typename T, bool SAVE>
-void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
                            const T* __restrict__ g, const T* __restrict__ b,
                            const T* __restrict__ hp, T* rh, int64_t ldrh) {
   for (int64_t i = i0; i < i1; ++i) {
@@ -128,7 +134,7 @@ void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda
     const T* gi = g + i * 2 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T r = act::sigmoid(a_r[j] + b[j] + gi[j]);
       a_z[j] = act::sigmoid(a_z[j] + b[H + j] + gi[H + j]);
       rhi[j] = r * hp[o + j];
@@ -140,7 +146,7 @@ void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda
 // reset_before forward, second pass: g = rh·W_hnᵀ.
 //   n = tanh(a_n + g + b_n), b_n = b_in + b_hn, h = (1 − z)·n + z·h_{t-1} as (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
-void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
+void gru_before_forward_n(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
                           const T* __restrict__ g, const T* __restrict__ b,
                           const T* __restrict__ hp, T* __restrict__ h) {
   for (int64_t i = i0; i < i1; ++i) {
@@ -148,7 +154,7 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
     T* a_n = z_ + H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T n = act::tanh(a_n[j] + g[o + j] + b[2 * H + j]);
       h[o + j] = n + z_[j] * (hp[o + j] - n);
       if constexpr (SAVE) a_n[j] = n;
@@ -159,7 +165,7 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t H, T* ga, int64_t lda,
 // reset_before backward, first pass, G rows (stride 4H) = [r, z, n, rh], d rows (stride 3H) =
 // [da_r, da_z, da_n]: gru_zn_backward (da_r needs W_hn first: the second pass).
 template <typename T>
-void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ dy,
+void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ dy,
                             int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
                             const T* __restrict__ hp, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
@@ -169,7 +175,7 @@ void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restri
     T* di = d + i * 3 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j)
+    for (int64_t j = j0; j < j1; ++j)
       gru_zn_backward(dyi[j], carry[o + j], z_[j], n_[j], hp[o + j], di[H + j], di[2 * H + j]);
   }
 }
@@ -177,7 +183,7 @@ void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t H, const T* __restri
 // reset_before backward, second pass, drh = da_n·W_hn (the gradient reaching r ⊙ h_{t-1}):
 //   da_r = drh·h_{t-1}·(1 − r)·r, carry += drh·r.
 template <typename T>
-void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restrict__ drh,
+void gru_before_backward_r(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ drh,
                            const T* __restrict__ G, const T* __restrict__ hp,
                            T* __restrict__ carry, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
@@ -185,7 +191,7 @@ void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restric
     T* di = d + i * 3 * H;
     const int64_t o = i * H;
 #pragma GCC ivdep
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const T r = r_[j];
       di[j] = act::dsigmoid(drh[o + j] * hp[o + j], r);
       carry[o + j] += drh[o + j] * r;
@@ -196,52 +202,60 @@ void gru_before_backward_r(int64_t i0, int64_t i1, int64_t H, const T* __restric
 // ---------------------------------------------------------------------------------------------
 // GRU
 
+// The recurrence on the persistent team (team.h): thread c owns the units [j0, j1) of every step.
+// Per step it computes its columns of g = h_{t-1}·W_hhᵀ for each gate (its columns of W_hhᵀ stay
+// in its cache), runs the element-wise pass on its units, and meets the others at a barrier
+// (reset_before: two, since n needs every column of r ⊙ h_{t-1}). Rows that continue read the
+// previous step's output rows, rows that start (in reverse, where sequences join) read h0.
 template <typename T>
-void gru_forward_loop(const Packed& s, Tensor& a, const Tensor& gates, const Tensor& h0,
-                      const Tensor& w_hh, const Tensor& bias, const Tensor& b_hn,
-                      bool reset_after, bool save, Tensor& out) {
-  const int64_t H = h0.size(1), B = s.B, lda = a.stride(0);
-  auto o = out.options();
-  Tensor prev = s.reverse && !s.uniform ? at::empty({B, H}, o) : Tensor();
-  Tensor g = at::empty({B, (reset_after ? 3 : 2) * H}, o);  // recurrent product of one step
-  Tensor gn = reset_after ? Tensor() : at::empty({B, H}, o);  // rh·W_hnᵀ of one step
-  Tensor rh_scratch = !reset_after && !save ? at::empty({B, H}, o) : Tensor();
-  const Tensor w_t = reset_after ? w_hh.t() : w_hh.narrow(0, 0, 2 * H).t();  // (H, 3H | 2H)
-  const Tensor w_hn_t = w_hh.narrow(0, 2 * H, H).t();                        // (H, H)
-  const T* bp = ptr<T>(bias);
-  const T* bhn = ptr<T>(b_hn);
-  const T* gp = ptr<T>(g);
-  for (int64_t k = 0; k < s.T; ++k) {
-    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
-    const Tensor hp = prev_rows(s, t, out, h0, prev);  // (n, H)
-    const T* hpp = ptr<T>(hp);
-    T* ga = ptr<T>(a) + row * lda;
-    T* h = ptr<T>(out) + row * H;
-    Tensor g_t = g.narrow(0, 0, n);
-    at::mm_out(g_t, hp, w_t);
-    if (reset_after) {
-      for_rows(n, H, [&](int64_t i0, int64_t i1) {
-        save ? gru_after_forward<T, true>(i0, i1, H, ga, lda, gp, bp, bhn, hpp, h)
-             : gru_after_forward<T, false>(i0, i1, H, ga, lda, gp, bp, bhn, hpp, h);
-      });
-      continue;
+struct GruFwd {
+  T* a;  // input products (N, 3H), row stride lda: r, z, n written in place when saving
+  int64_t lda;
+  T* rh;  // reset_before: r ⊙ h_{t-1} rows (stride ldrh): the fourth block of G, or scratch
+  int64_t ldrh;
+  const T *h0, *w_t, *w_hn_t, *b, *b_hn;  // w_t: (H, K·H) = W_h{r,z[,n]}ᵀ; w_hn_t: (H, H)
+  T *g, *gn, *out;                        // g: (B, K·H), gn: (B, H) step scratch
+};
+
+template <typename T, bool SAVE>
+void gru_forward_loop(const Packed& s, const GruFwd<T>& f, bool reset_after, int64_t H) {
+  const auto steps = s.order();
+  const auto ch = unit_chunks(H, s.B);
+  const int64_t nc = int64_t(ch.size()) - 1, K = reset_after ? 3 : 2, lda = f.lda;
+  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+    for (const Step& st : steps) {
+      const int64_t n = st.n, m = st.m;
+      T* ga = f.a + st.off * lda;
+      T* h = f.out + st.off * H;
+      const T* hp = f.out + st.off_prev * H;  // rows [0, m); rows [m, n) read h0
+      T* rh = f.rh + (SAVE ? st.off * f.ldrh : 0);
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        for (int64_t q = 0; q < K; ++q) {
+          gemm_nn<T>(m, j1 - j0, H, hp, H, f.w_t + q * H + j0, K * H, f.g + q * H + j0, K * H,
+                     false, true);
+          gemm_nn<T>(n - m, j1 - j0, H, f.h0 + m * H, H, f.w_t + q * H + j0, K * H,
+                     f.g + m * K * H + q * H + j0, K * H, false, true);
+        }
+        if (reset_after) {
+          gru_after_forward<T, SAVE>(0, m, j0, j1, H, ga, lda, f.g, f.b, f.b_hn, hp, h);
+          gru_after_forward<T, SAVE>(m, n, j0, j1, H, ga, lda, f.g, f.b, f.b_hn, f.h0, h);
+        } else {
+          gru_before_forward_rz<T, SAVE>(0, m, j0, j1, H, ga, lda, f.g, f.b, hp, rh, f.ldrh);
+          gru_before_forward_rz<T, SAVE>(m, n, j0, j1, H, ga, lda, f.g, f.b, f.h0, rh, f.ldrh);
+        }
+      }
+      barrier.wait();
+      if (reset_after) continue;
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        gemm_nn<T>(n, j1 - j0, H, rh, f.ldrh, f.w_hn_t + j0, H, f.gn + j0, H, false, true);
+        gru_before_forward_n<T, SAVE>(0, m, j0, j1, H, ga, lda, f.gn, f.b, hp, h);
+        gru_before_forward_n<T, SAVE>(m, n, j0, j1, H, ga, lda, f.gn, f.b, f.h0, h);
+      }
+      barrier.wait();
     }
-    // r ⊙ h_{t-1}, (n, H): the fourth block of G when saving, else a scratch buffer.
-    Tensor rh_t = save ? gates.narrow(0, row, n).narrow(1, 3 * H, H) : rh_scratch.narrow(0, 0, n);
-    T* rhp = ptr<T>(rh_t);
-    const int64_t ldrh = rh_t.stride(0);
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      save ? gru_before_forward_rz<T, true>(i0, i1, H, ga, lda, gp, bp, hpp, rhp, ldrh)
-           : gru_before_forward_rz<T, false>(i0, i1, H, ga, lda, gp, bp, hpp, rhp, ldrh);
-    });
-    Tensor gn_t = gn.narrow(0, 0, n);
-    at::mm_out(gn_t, rh_t, w_hn_t);
-    const T* gnp = ptr<T>(gn);
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      save ? gru_before_forward_n<T, true>(i0, i1, H, ga, lda, gnp, bp, hpp, h)
-           : gru_before_forward_n<T, false>(i0, i1, H, ga, lda, gnp, bp, hpp, h);
-    });
-  }
+  });
 }
 
 // → out (N, H), h_n (B, H), and if `save` the gates G (N, 4H), rows [r, z, n, hn] (reset_after,
@@ -269,49 +283,83 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
   Tensor a = save ? gates.narrow(1, 0, 3 * H) : empty_rows({s.N, 3 * H}, x.options());
   at::mm_out(a, x, w_ih.t());
   Tensor out = empty_rows({s.N, H}, x.options());
+  const auto opt = x.options();
+  const int64_t K = reset_after ? 3 : 2;
+  const Tensor w_t = w_hh.narrow(0, 0, K * H).t().contiguous();       // (H, K·H)
+  const Tensor w_hn_t = w_hh.narrow(0, 2 * H, H).t().contiguous();    // (H, H)
+  Tensor g = at::empty({s.B, K * H}, opt);                             // one step's h·W_hhᵀ
+  Tensor gn = reset_after ? Tensor() : at::empty({s.B, H}, opt);      // one step's rh·W_hnᵀ
+  // reset_before: r ⊙ h_{t-1}, the fourth block of G when saving, else one step's scratch.
+  Tensor rh = reset_after ? Tensor() : save ? gates.narrow(1, 3 * H, H) : at::empty({s.B, H}, opt);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_forward", [&] {
-    gru_forward_loop<scalar_t>(s, a, gates, h0, w_hh, bias, b_hn, reset_after, save, out);
+    using T = scalar_t;
+    const GruFwd<T> f{ptr<T>(a),           a.stride(0),
+                      ptr_or_null<T>(rh),  rh.defined() ? rh.stride(0) : 0,
+                      ptr<T>(h0),          ptr<T>(w_t),
+                      ptr<T>(w_hn_t),      ptr<T>(bias),
+                      ptr<T>(b_hn),        ptr<T>(g),
+                      ptr_or_null<T>(gn),  ptr<T>(out)};
+    save ? gru_forward_loop<T, true>(s, f, reset_after, H)
+         : gru_forward_loop<T, false>(s, f, reset_after, H);
   });
   return {out, final_state(s, out), gates};
 }
 
-// BPTT over the steps [k1, k0) of the processing order, latest first: dL/dh of the state in
-// `carry`, the d rows of step t at row off[t] − base of `d` (one block's buffer, see below).
+// BPTT over the steps [k1, k0) of the processing order, latest first, on the team (each thread
+// its units, as the forward): the element-wise pass on its columns, a barrier (the products read
+// every column of d_t), then its columns of dh_{t-1} into `carry`, the gradient of the state
+// (reset_before: first drh = da_n·W_hn, the r pass and a second barrier). The d rows of step t
+// are at row off[t] − base of `d` (one block's buffer, schedule.h).
 template <typename T>
-void gru_backward_steps(const Packed& s, int64_t k1, int64_t k0, int64_t base, const Tensor& dout,
-                        const Tensor& out, const Tensor& h0, const Tensor& w_p,
-                        const Tensor& w_rz, const Tensor& w_hn, const Tensor& gates,
-                        const Tensor& hp_all, bool reset_after, Tensor& carry, Tensor& d,
-                        Tensor& drh) {
-  const int64_t H = h0.size(1), K = reset_after ? 4 : 3, ldy = dout.stride(0);
-  T* c = ptr<T>(carry);
-  for (int64_t k = k0 - 1; k >= k1; --k) {
-    const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
-    const Tensor hp = hp_all.defined() ? hp_all.narrow(0, row, n)
-                                       : prev_rows(s, t, out, h0, Tensor());  // (n, H)
-    const T* hpp = ptr<T>(hp);
-    const T* dy = ptr<T>(dout) + row * ldy;
-    const T* gt = ptr<T>(gates) + row * 4 * H;
-    T* dt = ptr<T>(d) + (row - base) * K * H;
-    Tensor c_t = carry.narrow(0, 0, n), d_t = d.narrow(0, row - base, n);
-    if (reset_after) {
-      for_rows(n, H, [&](int64_t i0, int64_t i1) {
-        gru_after_backward<T>(i0, i1, H, dy, ldy, c, gt, hpp, dt);
-      });
-      c_t.addmm_(d_t.narrow(1, 0, 3 * H), w_p);  // dh_{t-1} += [dhn, da_r, da_z]·W'
-      continue;
+struct GruBwd {
+  const T *dy, *out, *h0, *G;       // dy row stride ldy
+  const T *w_p, *w_rz, *w_hn;       // W' = [W_hn; W_hr; W_hz] (3H, H); W_h{r,z} (2H, H); W_hn
+  T *carry, *d, *drh;               // carry, drh: (B, H)
+  int64_t ldy;
+};
+
+template <typename T>
+void gru_backward_steps(const Packed& s, const std::vector<Step>& steps,
+                        const std::vector<int64_t>& ch, int64_t k1, int64_t k0, int64_t base,
+                        const GruBwd<T>& f, bool reset_after, int64_t H) {
+  const int64_t nc = int64_t(ch.size()) - 1, KH = (reset_after ? 4 : 3) * H, ldy = f.ldy;
+  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+    for (int64_t k = k0 - 1; k >= k1; --k) {
+      const Step& st = steps[k];
+      const int64_t n = st.n, m = st.m, row = st.off;
+      const T* hp = f.out + st.off_prev * H;  // rows [0, m); rows [m, n) read h0
+      const T* dy = f.dy + row * ldy;
+      const T* gt = f.G + row * 4 * H;
+      T* dt = f.d + (row - base) * KH;
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        if (reset_after) {
+          gru_after_backward<T>(0, m, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
+          gru_after_backward<T>(m, n, j0, j1, H, dy, ldy, f.carry, gt, f.h0, dt);
+        } else {
+          gru_before_backward_nz<T>(0, m, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
+          gru_before_backward_nz<T>(m, n, j0, j1, H, dy, ldy, f.carry, gt, f.h0, dt);
+        }
+      }
+      barrier.wait();
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        if (reset_after) {  // dh_{t-1} += [dhn, da_r, da_z]·W'
+          gemm_nn<T>(n, j1 - j0, 3 * H, dt, KH, f.w_p + j0, H, f.carry + j0, H, true, true);
+          continue;
+        }
+        gemm_nn<T>(n, j1 - j0, H, dt + 2 * H, KH, f.w_hn + j0, H, f.drh + j0, H, false, true);
+        gru_before_backward_r<T>(0, m, j0, j1, H, f.drh, gt, hp, f.carry, dt);
+        gru_before_backward_r<T>(m, n, j0, j1, H, f.drh, gt, f.h0, f.carry, dt);
+      }
+      if (reset_after) continue;
+      barrier.wait();  // dh_{t-1} reads every column of da_r
+      for (int64_t c = tid; c < nc; c += nthr) {
+        const int64_t j0 = ch[c], j1 = ch[c + 1];
+        gemm_nn<T>(n, j1 - j0, 2 * H, dt, KH, f.w_rz + j0, H, f.carry + j0, H, true, true);
+      }
     }
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      gru_before_backward_nz<T>(i0, i1, H, dy, ldy, c, gt, hpp, dt);
-    });
-    Tensor drh_t = drh.narrow(0, 0, n);
-    at::mm_out(drh_t, d_t.narrow(1, 2 * H, H), w_hn);  // (n, H)
-    const T* drp = ptr<T>(drh);
-    for_rows(n, H, [&](int64_t i0, int64_t i1) {
-      gru_before_backward_r<T>(i0, i1, H, drp, gt, hpp, c, dt);
-    });
-    c_t.addmm_(d_t.narrow(1, 0, 2 * H), w_rz);  // dh_{t-1} += [da_r, da_z]·W_h{r,z}
-  }
+  });
 }
 
 // → dx (N, I) (if need_x), dh0 (B, H), dW_ih, dW_hh, db_ih, db_hh (if need_w).
@@ -336,6 +384,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
       reset_after ? at::cat({w_hh.narrow(0, 2 * H, H), w_hh.narrow(0, 0, 2 * H)}) : Tensor();
   const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
   Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, opt);
+  const auto steps = s.order();
+  const auto ch = unit_chunks(H, s.B);
   Tensor d = at::empty({block_rows(s, KH, x.element_size()), KH}, opt);  // one block's rows
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
@@ -348,8 +398,12 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   }
   backward_blocks(s, d.size(0), [&](int64_t k1, int64_t k0, int64_t lo, int64_t rows) {
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_backward", [&] {
-      gru_backward_steps<scalar_t>(s, k1, k0, lo, dout, out, h0, w_p, w_rz, w_hn, gates, hp_all,
-                                   reset_after, carry, d, drh);
+      using T = scalar_t;
+      const GruBwd<T> f{ptr<T>(dout),  ptr<T>(out),         ptr<T>(h0),
+                        ptr<T>(gates), ptr_or_null<T>(w_p), ptr<T>(w_rz),
+                        ptr<T>(w_hn),  ptr<T>(carry),       ptr<T>(d),
+                        ptr_or_null<T>(drh), dout.stride(0)};
+      gru_backward_steps<T>(s, steps, ch, k1, k0, lo, f, reset_after, H);
     });
     const Tensor d_b = d.narrow(0, 0, rows);
     const Tensor d_in = reset_after ? d_b.narrow(1, H, 3 * H) : d_b;  // (rows, 3H): r, z, n

@@ -74,23 +74,6 @@ void rnn_backward_rows(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H
   }
 }
 
-// The persistent team of team.h: thread c owns the units (columns) [j0, j1) of every step, with
-// its columns of W_hhᵀ in its cache, and the threads meet once per step. Chunk boundaries are
-// multiples of 16 (a cache line of floats), each thread's share rounded to the nearest one (as
-// fused_lstm.chunk_bounds does for the LSTM); one thread when a step's product is below 2^17
-// multiply-adds (as fused_lstm.PARALLEL_MIN_MACS).
-inline std::vector<int64_t> unit_chunks(int64_t H, int64_t B) {
-  constexpr int64_t kAlign = 16;
-  int64_t parts = B * H * H >= (int64_t(1) << 17) ? threads_for(H / kAlign) : 1;
-  if (parts <= 1) return {0, H};
-  const int64_t share = (H + parts - 1) / parts;
-  const int64_t step = std::max(kAlign, (share + kAlign / 2) / kAlign * kAlign);
-  std::vector<int64_t> ch{0};
-  for (int64_t k = 1; k < parts && k * step < H; ++k) ch.push_back(k * step);
-  ch.push_back(H);
-  return ch;
-}
-
 // Per step: h_t[:, own] = φ(a_t + h_{t-1}·W_hhᵀ[:, own] + b), then the barrier (the next step
 // reads every column of h_t). out holds a (the input products) on entry, h on return.
 template <typename T>

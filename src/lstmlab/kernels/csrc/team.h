@@ -32,6 +32,7 @@
 #include <climits>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "errors.h"
 #include "gemm.h"
@@ -107,6 +108,24 @@ inline int threads_for(int64_t parts) {
 #else
   return 1;
 #endif
+}
+
+// Column chunks [j0, …, H] of H units for the batch-major kernels (GRU, RNN) on the team: thread
+// c owns the units [ch[c], ch[c+1]) of every step, with its columns of the recurrent weights in
+// its cache. Boundaries are multiples of 16 (a cache line of floats), each thread's share
+// rounded to the nearest one (as fused_lstm.chunk_bounds does for the LSTM, whose Python front
+// lays its weights out by chunk); one chunk when a step's product B·H·H is below 2^17
+// multiply-adds (as fused_lstm.PARALLEL_MIN_MACS).
+inline std::vector<int64_t> unit_chunks(int64_t H, int64_t B) {
+  constexpr int64_t kAlign = 16;
+  int64_t parts = B * H * H >= (int64_t(1) << 17) ? threads_for(H / kAlign) : 1;
+  if (parts <= 1) return {0, H};
+  const int64_t share = (H + parts - 1) / parts;
+  const int64_t step = std::max(kAlign, (share + kAlign / 2) / kAlign * kAlign);
+  std::vector<int64_t> ch{0};
+  for (int64_t k = 1; k < parts && k * step < H; ++k) ch.push_back(k * step);
+  ch.push_back(H);
+  return ch;
 }
 
 // Run body(tid, nthreads, barrier) on `nt` threads of one OpenMP team (inline when nt == 1).
