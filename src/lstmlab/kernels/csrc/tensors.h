@@ -52,14 +52,6 @@ inline at::Tensor dense_rows(const at::Tensor& g) {
   return g.contiguous();
 }
 
-// Run f(row_begin, row_end) over n rows of width elements, on several threads only when a step
-// is big enough to pay for waking them (at::parallel_for carries exceptions out itself).
-template <typename F>
-void for_rows(int64_t n, int64_t width, const F& f) {
-  constexpr int64_t kElementsPerTask = 16384;
-  at::parallel_for(0, n, std::max<int64_t>(1, kElementsPerTask / width), f);
-}
-
 template <typename T>
 T* ptr(const at::Tensor& t) {
   return t.data_ptr<T>();
