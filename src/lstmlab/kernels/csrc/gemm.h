@@ -60,20 +60,20 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* 
   }
 #ifdef CPUBLAS_BRGEMM_F32F32F32
   if constexpr (std::is_same_v<T, float>) {
-    if (packed_b && Blas<T>::ok()) goto blas;
-    // Blocks of rows whose panel of A stays within half of a 1 MiB L2 cache, and of at most 256
-    // columns: larger panels, and wider C panels (the weight-gradient products), measured
-    // markedly slower on the benchmark shapes.
-    const int64_t mb = std::max<int64_t>(32, ((int64_t(1) << 19) / (4 * K)) & ~int64_t(15));
-    const int64_t nb = N > 384 ? 256 : N;
-    for (int64_t i = 0; i < M; i += mb)
-      for (int64_t j = 0; j < N; j += nb)
-        at::native::cpublas::brgemm(std::min(mb, M - i), std::min(nb, N - j), K, lda, ldb, ldc,
-                                    accumulate, A + i * lda, B + j, C + i * ldc + j);
-    return;
+    if (!(packed_b && Blas<T>::ok())) {
+      // Blocks of rows whose panel of A stays within half of a 1 MiB L2 cache, and of at most 256
+      // columns: larger panels, and wider C panels (the weight-gradient products), measured
+      // markedly slower on the benchmark shapes.
+      const int64_t mb = std::max<int64_t>(32, ((int64_t(1) << 19) / (4 * K)) & ~int64_t(15));
+      const int64_t nb = N > 384 ? 256 : N;
+      for (int64_t i = 0; i < M; i += mb)
+        for (int64_t j = 0; j < N; j += nb)
+          at::native::cpublas::brgemm(std::min(mb, M - i), std::min(nb, N - j), K, lda, ldb, ldc,
+                                      accumulate, A + i * lda, B + j, C + i * ldc + j);
+      return;
+    }
   }
 #endif
-blas:
   if (Blas<T>::ok()) {
     // Column-major BLAS sees the transposes: Cᵀ = Bᵀ·Aᵀ.
     const int m = int(M), n = int(N), k = int(K), la = int(lda), lb = int(ldb), lc = int(ldc);
