@@ -1,10 +1,8 @@
-// Small tensor helpers shared by the ops: optional arguments, buffers, raw pointers, and
-// ATen's parallel loop over rows.
+// Small tensor helpers shared by the ops: optional arguments, buffers and raw pointers.
 
 #pragma once
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cstdint>
