@@ -46,7 +46,7 @@ from lstmlab.kernels import (
     reference,
     torch_op,
 )
-from lstmlab.kernels.packing import check_batch_sizes
+from lstmlab.kernels.packing import check_batch_sizes, one_length
 
 __all__ = [
     "BACKENDS",
@@ -129,7 +129,7 @@ def onednn_batch(batch_sizes: Sequence[int]) -> int | None:
     to oneDNN, not a packed batch) and oneDNN enabled in torch; else None."""
     if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
         return None
-    return batch_sizes[0] if all(n == batch_sizes[0] for n in batch_sizes) else None
+    return batch_sizes[0] if one_length(batch_sizes) else None
 
 
 def lstm_sequence(

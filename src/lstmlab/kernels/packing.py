@@ -20,7 +20,21 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-__all__ = ["check_batch_sizes", "Step", "schedule", "prev_index", "final_index", "time_reversal"]
+__all__ = [
+    "check_batch_sizes",
+    "one_length",
+    "Step",
+    "schedule",
+    "prev_index",
+    "final_index",
+    "time_reversal",
+]
+
+
+def one_length(batch_sizes: Sequence[int]) -> bool:
+    """Every sequence has the same length: the packed rows are a dense (T, B, ·) tensor
+    (``Packed::uniform`` in ``csrc/schedule.h``)."""
+    return all(n == batch_sizes[0] for n in batch_sizes)
 
 
 def check_batch_sizes(batch_sizes: Sequence[int] | Tensor, rows: int, batch: int) -> list[int]:

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
-from lstmlab.kernels.packing import time_reversal
+from lstmlab.kernels.packing import one_length, time_reversal
 
 __all__ = ["lstm_torch", "gru_torch", "rnn_torch"]
 
@@ -44,7 +44,7 @@ def _run(op, x: Tensor, batch_sizes: Sequence[int], hx, params, reverse: bool):
     # cuDNN keeps what backward needs only in training mode: train when a gradient may flow.
     train = torch.is_grad_enabled()
     B, T = batch_sizes[0], len(batch_sizes)
-    if all(n == B for n in batch_sizes):
+    if one_length(batch_sizes):
         dense = x.view(T, B, x.shape[1])
         dense = dense.flip(0) if reverse else dense
         out, *states = op(dense, hx, params, has_biases, 1, 0.0, train, False, False)

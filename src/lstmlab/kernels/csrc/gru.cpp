@@ -54,10 +54,9 @@ using at::Tensor;
 //   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z), hn = g_n + b_hn, n = tanh(a_n + b_n + r·hn),
 //   h = (1 − z)·n + z·h_{t-1}, computed as torch does: (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
-void gru_after_forward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
-                       const T* __restrict__ g, const T* __restrict__ b,
-                       const T* __restrict__ b_hn, const T* __restrict__ hp,
-                       T* __restrict__ h) {
+void gru_after_forward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga,
+                       int64_t lda, const T* __restrict__ g, const T* __restrict__ b,
+                       const T* __restrict__ b_hn, const T* __restrict__ hp, T* __restrict__ h) {
   for (int64_t i = i0; i < i1; ++i) {
     T* a_r = ga + i * lda;
     T *a_z = a_r + H, *a_n = a_r + 2 * H, *hn_ = a_r + 3 * H;
@@ -98,9 +97,9 @@ LSTMLAB_INLINE void gru_zn_backward(T dy, T& carry, T z, T n, T hp, T& da_z, T& 
 // d rows (stride 4H) = [dhn, da_r, da_z, da_n]: [:3H] is the gradient of h_{t-1}·W'ᵀ with
 // W' = [W_hn; W_hr; W_hz], [H:] that of the input pre-activations in W_ih's order r, z, n.
 template <typename T>
-void gru_after_backward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ dy,
-                        int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
-                        const T* __restrict__ hp, T* __restrict__ d) {
+void gru_after_backward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H,
+                        const T* __restrict__ dy, int64_t ldy, T* __restrict__ carry,
+                        const T* __restrict__ G, const T* __restrict__ hp, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
     const T* r_ = G + i * 4 * H;
     const T *z_ = r_ + H, *n_ = r_ + 2 * H, *hn_ = r_ + 3 * H;
@@ -124,8 +123,8 @@ void gru_after_backward(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t 
 //   r = σ(a_r + b_r + g_r), z = σ(a_z + b_z + g_z) (in place of a_z, always: the second pass
 //   reads it), rh = r ⊙ h_{t-1} (row stride ldrh: the fourth block of G, or a scratch buffer).
 template <typename T, bool SAVE>
-void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
-                           const T* __restrict__ g, const T* __restrict__ b,
+void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga,
+                           int64_t lda, const T* __restrict__ g, const T* __restrict__ b,
                            const T* __restrict__ hp, T* rh, int64_t ldrh) {
   for (int64_t i = i0; i < i1; ++i) {
     T* a_r = ga + i * lda;
@@ -146,8 +145,8 @@ void gru_before_forward_rz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64
 // reset_before forward, second pass: g = rh·W_hnᵀ.
 //   n = tanh(a_n + g + b_n), b_n = b_in + b_hn, h = (1 − z)·n + z·h_{t-1} as (h_{t-1} − n)·z + n.
 template <typename T, bool SAVE>
-void gru_before_forward_n(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga, int64_t lda,
-                          const T* __restrict__ g, const T* __restrict__ b,
+void gru_before_forward_n(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, T* ga,
+                          int64_t lda, const T* __restrict__ g, const T* __restrict__ b,
                           const T* __restrict__ hp, T* __restrict__ h) {
   for (int64_t i = i0; i < i1; ++i) {
     T* z_ = ga + i * lda + H;
@@ -165,9 +164,9 @@ void gru_before_forward_n(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_
 // reset_before backward, first pass, G rows (stride 4H) = [r, z, n, rh], d rows (stride 3H) =
 // [da_r, da_z, da_n]: gru_zn_backward (da_r needs W_hn first: the second pass).
 template <typename T>
-void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ dy,
-                            int64_t ldy, T* __restrict__ carry, const T* __restrict__ G,
-                            const T* __restrict__ hp, T* __restrict__ d) {
+void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H,
+                            const T* __restrict__ dy, int64_t ldy, T* __restrict__ carry,
+                            const T* __restrict__ G, const T* __restrict__ hp, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
     const T* z_ = G + i * 4 * H + H;
     const T* n_ = z_ + H;
@@ -183,9 +182,9 @@ void gru_before_backward_nz(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int6
 // reset_before backward, second pass, drh = da_n·W_hn (the gradient reaching r ⊙ h_{t-1}):
 //   da_r = drh·h_{t-1}·(1 − r)·r, carry += drh·r.
 template <typename T>
-void gru_before_backward_r(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H, const T* __restrict__ drh,
-                           const T* __restrict__ G, const T* __restrict__ hp,
-                           T* __restrict__ carry, T* __restrict__ d) {
+void gru_before_backward_r(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H,
+                           const T* __restrict__ drh, const T* __restrict__ G,
+                           const T* __restrict__ hp, T* __restrict__ carry, T* __restrict__ d) {
   for (int64_t i = i0; i < i1; ++i) {
     const T* r_ = G + i * 4 * H;
     T* di = d + i * 3 * H;
@@ -224,34 +223,31 @@ void gru_forward_loop(const Packed& s, const GruFwd<T>& f, bool reset_after, int
   const int64_t nc = int64_t(ch.size()) - 1, K = reset_after ? 3 : 2, lda = f.lda;
   team(nc, [&](int tid, int nthr, Barrier& barrier) {
     for (const Step& st : steps) {
-      const int64_t n = st.n, m = st.m;
+      const int64_t n = st.n;
       T* ga = f.a + st.off * lda;
       T* h = f.out + st.off * H;
-      const T* hp = f.out + st.off_prev * H;  // rows [0, m); rows [m, n) read h0
       T* rh = f.rh + (SAVE ? st.off * f.ldrh : 0);
       for (int64_t c = tid; c < nc; c += nthr) {
         const int64_t j0 = ch[c], j1 = ch[c + 1];
-        for (int64_t q = 0; q < K; ++q) {
-          gemm_nn<T>(m, j1 - j0, H, hp, H, f.w_t + q * H + j0, K * H, f.g + q * H + j0, K * H,
-                     false, true);
-          gemm_nn<T>(n - m, j1 - j0, H, f.h0 + m * H, H, f.w_t + q * H + j0, K * H,
-                     f.g + m * K * H + q * H + j0, K * H, false, true);
-        }
-        if (reset_after) {
-          gru_after_forward<T, SAVE>(0, m, j0, j1, H, ga, lda, f.g, f.b, f.b_hn, hp, h);
-          gru_after_forward<T, SAVE>(m, n, j0, j1, H, ga, lda, f.g, f.b, f.b_hn, f.h0, h);
-        } else {
-          gru_before_forward_rz<T, SAVE>(0, m, j0, j1, H, ga, lda, f.g, f.b, hp, rh, f.ldrh);
-          gru_before_forward_rz<T, SAVE>(m, n, j0, j1, H, ga, lda, f.g, f.b, f.h0, rh, f.ldrh);
-        }
+        by_source(st, f.out, f.h0, H, [&](int64_t i0, int64_t i1, const T* hp) {
+          for (int64_t q = 0; q < K; ++q)
+            gemm_nn<T>(i1 - i0, j1 - j0, H, hp + i0 * H, H, f.w_t + q * H + j0, K * H,
+                       f.g + i0 * K * H + q * H + j0, K * H, false, true);
+          if (reset_after) {
+            gru_after_forward<T, SAVE>(i0, i1, j0, j1, H, ga, lda, f.g, f.b, f.b_hn, hp, h);
+          } else {
+            gru_before_forward_rz<T, SAVE>(i0, i1, j0, j1, H, ga, lda, f.g, f.b, hp, rh, f.ldrh);
+          }
+        });
       }
       barrier.wait();
       if (reset_after) continue;
       for (int64_t c = tid; c < nc; c += nthr) {
         const int64_t j0 = ch[c], j1 = ch[c + 1];
         gemm_nn<T>(n, j1 - j0, H, rh, f.ldrh, f.w_hn_t + j0, H, f.gn + j0, H, false, true);
-        gru_before_forward_n<T, SAVE>(0, m, j0, j1, H, ga, lda, f.gn, f.b, hp, h);
-        gru_before_forward_n<T, SAVE>(m, n, j0, j1, H, ga, lda, f.gn, f.b, f.h0, h);
+        by_source(st, f.out, f.h0, H, [&](int64_t i0, int64_t i1, const T* hp) {
+          gru_before_forward_n<T, SAVE>(i0, i1, j0, j1, H, ga, lda, f.gn, f.b, hp, h);
+        });
       }
       barrier.wait();
     }
@@ -326,20 +322,19 @@ void gru_backward_steps(const Packed& s, const std::vector<Step>& steps,
   team(nc, [&](int tid, int nthr, Barrier& barrier) {
     for (int64_t k = k0 - 1; k >= k1; --k) {
       const Step& st = steps[k];
-      const int64_t n = st.n, m = st.m, row = st.off;
-      const T* hp = f.out + st.off_prev * H;  // rows [0, m); rows [m, n) read h0
+      const int64_t n = st.n, row = st.off;
       const T* dy = f.dy + row * ldy;
       const T* gt = f.G + row * 4 * H;
       T* dt = f.d + (row - base) * KH;
       for (int64_t c = tid; c < nc; c += nthr) {
         const int64_t j0 = ch[c], j1 = ch[c + 1];
-        if (reset_after) {
-          gru_after_backward<T>(0, m, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
-          gru_after_backward<T>(m, n, j0, j1, H, dy, ldy, f.carry, gt, f.h0, dt);
-        } else {
-          gru_before_backward_nz<T>(0, m, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
-          gru_before_backward_nz<T>(m, n, j0, j1, H, dy, ldy, f.carry, gt, f.h0, dt);
-        }
+        by_source(st, f.out, f.h0, H, [&](int64_t i0, int64_t i1, const T* hp) {
+          if (reset_after) {
+            gru_after_backward<T>(i0, i1, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
+          } else {
+            gru_before_backward_nz<T>(i0, i1, j0, j1, H, dy, ldy, f.carry, gt, hp, dt);
+          }
+        });
       }
       barrier.wait();
       for (int64_t c = tid; c < nc; c += nthr) {
@@ -349,8 +344,9 @@ void gru_backward_steps(const Packed& s, const std::vector<Step>& steps,
           continue;
         }
         gemm_nn<T>(n, j1 - j0, H, dt + 2 * H, KH, f.w_hn + j0, H, f.drh + j0, H, false, true);
-        gru_before_backward_r<T>(0, m, j0, j1, H, f.drh, gt, hp, f.carry, dt);
-        gru_before_backward_r<T>(m, n, j0, j1, H, f.drh, gt, f.h0, f.carry, dt);
+        by_source(st, f.out, f.h0, H, [&](int64_t i0, int64_t i1, const T* hp) {
+          gru_before_backward_r<T>(i0, i1, j0, j1, H, f.drh, gt, hp, f.carry, dt);
+        });
       }
       if (reset_after) continue;
       barrier.wait();  // dh_{t-1} reads every column of da_r

@@ -87,10 +87,10 @@ void rnn_forward_loop(const Packed& s, const T* h0, const T* w_hhT, const T* b, 
       T* h = out + st.off * H;
       for (int64_t c = tid; c < nc; c += nthr) {
         const int64_t j0 = ch[c], j1 = ch[c + 1];
-        // rows that continue read the previous step's output; rows that start read h0
-        gemm_nn<T>(st.m, j1 - j0, H, out + st.off_prev * H, H, w_hhT + j0, H, h + j0, H, true);
-        gemm_nn<T>(st.n - st.m, j1 - j0, H, h0 + st.m * H, H, w_hhT + j0, H,
-                   h + st.m * H + j0, H, true);
+        by_source(st, out, h0, H, [&](int64_t i0, int64_t i1, const T* hp) {
+          gemm_nn<T>(i1 - i0, j1 - j0, H, hp + i0 * H, H, w_hhT + j0, H, h + i0 * H + j0, H,
+                     true);
+        });
         relu ? rnn_activate<T, true>(0, st.n, j0, j1, H, b, h)
              : rnn_activate<T, false>(0, st.n, j0, j1, H, b, h);
       }

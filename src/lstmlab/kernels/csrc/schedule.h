@@ -79,6 +79,16 @@ struct Packed {
   }
 };
 
+// The rows of step `st` by where their h_{t-1} lives, for the batch-major kernels on raw rows
+// (row stride H): f(i0, i1, hp) for the rows [0, m) that continue (hp: the output rows of the
+// step processed before) and for the rows [m, n) that start (hp: h0, in reverse where sequences
+// join), so that row i of either run reads h_{t-1} at hp + i·H. Empty runs are skipped.
+template <typename T, typename F>
+void by_source(const Step& st, const T* out, const T* h0, int64_t H, const F& f) {
+  if (st.m > 0) f(int64_t(0), st.m, out + st.off_prev * H);
+  if (st.n > st.m) f(st.m, st.n, h0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The schedule on batch-major tensors (rows (·, H)), for kernels that step with ATen ops.
 
