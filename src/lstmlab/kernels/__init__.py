@@ -11,9 +11,9 @@ Which kernel runs a call is decided by ``select`` alone, with one rule (README "
    through the loop);
 2. ``backend="auto"``, CPU, float32, a vanilla LSTM without projection or ``return_gates`` on
    sequences of one length, batch below ``ONEDNN_MAX_BATCH`` (32) → torch's own op, which is
-   oneDNN's fused LSTM primitive there: at these batches it measured 1.1–1.5× faster than
-   lstmlab's kernel at H = 200–256 (README "Speed"), whose per-step products have one column per
-   sequence;
+   oneDNN's fused LSTM primitive there: at such batches it is faster than lstmlab's kernel,
+   whose per-step products have one column per sequence (at the word_language_model sizes,
+   B = 10 and 20, lstmlab's kernel measured 0.63–0.80 of torch.nn's speed: README "Speed");
 3. CPU, float32 or float64 → lstmlab's fused C++ kernel (every LSTM variant, GRU, RNN, sLSTM;
    the gate read-out);
 4. CUDA, and the call is plain torch.nn maths (vanilla LSTM with or without projection, GRU with
