@@ -203,13 +203,16 @@ def picks(monkeypatch):
     ],
 )
 def test_cpu_layers_pick_onednn_only_for_plain_small_dense_calls(kw, call, expected, picks):
+    """A plain stack asks the dispatch once for the whole stack (``stack_sequence``): torch's
+    op runs both layers in one call; when it picks another kernel, each layer asks again."""
+    plain = "variant" not in kw and "return_gates" not in call
     lstmlab.LSTM(3, 5, 2, **kw)(torch.randn(6, 4, 3), **call)
-    assert picks == [expected] * 2
+    assert picks == (["torch"] if expected == "torch" else [expected] * (2 + plain))
     picks.clear()
     if "lengths" in call:
         call = {**call, "lengths": call["lengths"] * 8}
     lstmlab.LSTM(3, 5, 2, **kw)(torch.randn(6, 32, 3), **call)
-    assert picks == ["fused"] * 2
+    assert picks == ["fused"] * (2 + plain)
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -231,6 +234,34 @@ def test_onednn_path_equals_the_fused_kernel(bidirectional, picks):
         grads = torch.autograd.grad(loss, [xi, *layer.parameters()], create_graph=True)
         (hvp,) = torch.autograd.grad((grads[0] * v).sum(), [xi])
         results.append([out, h, c, *grads, hvp])
-    assert picks[: 2 * (1 + bidirectional)] == ["torch"] * (2 * (1 + bidirectional))
+    # one call of torch's op for the whole stack; the fused layer asks once more per layer
+    assert picks == ["torch"] + ["fused"] * (1 + 2 * (1 + bidirectional))
     for got, want in zip(*results, strict=True):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("dropout", "training"), [(0.0, True), (0.5, False), (0.0, False)])
+def test_a_plain_stack_is_one_call_of_torchs_op_as_in_torch_nn(dropout, training, picks):
+    """Rule 2 for a stack: lstmlab makes torch.nn.LSTM's one call (all layers, both directions),
+    so the results are torch.nn's to the bit, gradients included."""
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(3, 5, 3, dropout=dropout, bidirectional=True).train(training)
+    ours = lstmlab.LSTM.from_torch(theirs).train(training)
+    x = torch.randn(7, 4, 3)
+    h0 = torch.randn(6, 4, 5)
+    results = []
+    for layer in (theirs, ours):
+        xi = x.clone().requires_grad_()
+        out, (h, c) = layer(xi, (h0, torch.zeros_like(h0)))
+        loss = (out**2).sum() + h.sum() + (c**2).sum()
+        results.append([out, h, c, *torch.autograd.grad(loss, [xi, *layer.parameters()])])
+    assert picks == ["torch"]
+    for got, want in zip(*results, strict=True):
+        assert torch.equal(got, want)
+
+
+def test_dropout_in_training_runs_the_layers_one_by_one(picks):
+    """torch's op would draw its own dropout masks: lstmlab's layers keep theirs."""
+    layer = lstmlab.LSTM(3, 5, 2, dropout=0.5).train()
+    layer(torch.randn(6, 4, 3))
+    assert picks == ["torch", "torch"]

@@ -20,6 +20,10 @@ Which kernel runs a call is decided by ``select`` alone, with one rule (README "
    reset_after=True, RNN; no ``return_gates``) → torch's own op (cuDNN) with the same weights;
 5. anything else (bf16/fp16 on CPU, a variant or the gate read-out on CUDA) → the reference.
 
+When torch's op serves a layer of several layers (rules 2 and 4), the layer makes one call of it
+for the whole stack, as torch.nn does (``stack_sequence``), except in training with dropout
+between layers (lstmlab's layers draw their own dropout masks).
+
 If the C++ kernel cannot be built, rule 3 falls to the reference with a warning (the same
 results, slower); ``backend="fused"`` turns every fall to the reference into an error instead,
 and on CPU always runs lstmlab's own kernel (rule 2 does not apply).
@@ -59,6 +63,8 @@ __all__ = [
     "check_batch_sizes",
     "onednn_batch",
     "select",
+    "choose",
+    "stack_sequence",
 ]
 
 BACKENDS = ("auto", "fused", "reference")
@@ -132,6 +138,46 @@ def onednn_batch(batch_sizes: Sequence[int]) -> int | None:
     return batch_sizes[0] if one_length(batch_sizes) else None
 
 
+def choose(
+    mode: str, x: Tensor, batch_sizes: Sequence[int], plain: bool, projected: bool, backend: str
+) -> str:
+    """``select`` for a call of torch.nn's ``mode`` ("LSTM", "GRU", "RNN_TANH", "RNN_RELU", or
+    one of lstmlab's cells) on rows x: ``plain``, the call is torch.nn's maths with no
+    lstmlab-only option; ``projected``, an LSTM with ``proj_size`` (oneDNN's has none)."""
+    lstm = mode == "LSTM" and plain and not projected
+    batch = onednn_batch(batch_sizes) if lstm else None
+    return select(x.device, x.dtype, backend=backend, plain=plain, onednn_batch=batch)
+
+
+def stack_sequence(
+    mode: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    states: Sequence[Tensor],
+    weights: Sequence[dict[str, Tensor | None]],
+    *,
+    bidirectional: bool,
+    plain: bool,
+    projected: bool = False,
+    backend: str = "auto",
+) -> tuple[Tensor, list[Tensor]] | None:
+    """A whole stack of layers in one call of torch's op, as torch.nn makes it, when ``choose``
+    sends the call there (rules 2 and 4): x (N, I) packed, ``states`` (L·D, B, ·) in the layer's
+    ``state_names`` order, ``weights`` each layer's and direction's parameters by name,
+    layer-major → out (N, D·P) and the final states (L·D, B, ·). None when another kernel serves
+    the call: the layer then runs its layers one by one (``lstm_sequence`` …). One call instead
+    of one per layer saves the op's fixed cost per call (oneDNN's is about 0.13 ms: README
+    "Speed")."""
+    if not plain:  # torch's op does not compute it
+        return None
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], states[0].shape[1])
+    if choose(mode, x, batch_sizes, plain, projected, backend) != "torch":
+        return None
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+    flat = [tuple(w.get(k) for k in names) for w in weights]
+    return torch_op.stack(mode, x, batch_sizes, states, flat, bidirectional=bidirectional)
+
+
 def lstm_sequence(
     x: Tensor,
     batch_sizes: Sequence[int],
@@ -150,8 +196,7 @@ def lstm_sequence(
     activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     plain = opts == LSTMOptions() and not return_gates
-    batch = onednn_batch(batch_sizes) if plain and w.weight_hr is None else None
-    kernel = select(x.device, x.dtype, backend=backend, plain=plain, onednn_batch=batch)
+    kernel = choose("LSTM", x, batch_sizes, plain, w.weight_hr is not None, backend)
     if kernel == "torch":
         return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
     args = (x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
@@ -173,8 +218,7 @@ def gru_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    plain = reset_after and not return_gates
-    kernel = select(x.device, x.dtype, backend=backend, plain=plain)
+    kernel = choose("GRU", x, batch_sizes, reset_after and not return_gates, False, backend)
     if kernel == "torch":
         return (*torch_op.gru_torch(x, batch_sizes, h0, weights, reverse), None)
     args = (x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
@@ -196,7 +240,7 @@ def rnn_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    kernel = select(x.device, x.dtype, backend=backend, plain=not return_gates)
+    kernel = choose(f"RNN_{nonlinearity.upper()}", x, batch_sizes, not return_gates, False, backend)
     if kernel == "torch":
         return (*torch_op.rnn_torch(x, batch_sizes, h0, weights, nonlinearity, reverse), None)
     run = fused_gru_rnn.rnn_fused if kernel == "fused" else reference.rnn_reference

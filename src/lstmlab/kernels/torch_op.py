@@ -22,7 +22,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.kernels.packing import one_length, time_reversal
 
-__all__ = ["lstm_torch", "gru_torch", "rnn_torch"]
+__all__ = ["OPS", "stack", "lstm_torch", "gru_torch", "rnn_torch"]
 
 
 def _params(w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, *rest) -> list[Tensor]:
@@ -34,45 +34,89 @@ def _params(w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, *rest) -> list[Tensor]:
     return [w_ih, w_hh, b_ih, b_hh, *(p for p in rest if p is not None)]
 
 
-def _run(op, x: Tensor, batch_sizes: Sequence[int], hx, params, reverse: bool):
-    """``op`` over packed rows x (N, I); returns the output (N, ·) and the final states.
+#: torch's op for each torch.nn mode (``RNNBase.mode``).
+OPS = {
+    "LSTM": torch._VF.lstm,
+    "GRU": torch._VF.gru,
+    "RNN_TANH": torch._VF.rnn_tanh,
+    "RNN_RELU": torch._VF.rnn_relu,
+}
+
+
+def _run(
+    op,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    hx,
+    params: list[Tensor],
+    has_biases: bool,
+    reverse: bool = False,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+):
+    """``op`` over packed rows x (N, I) with torch's flat parameter list (``_params`` of each
+    layer and direction, layer-major); returns the output (N, ·) and the final states, each
+    (num_layers·D, B, ·).
 
     Sequences of one length are passed as the dense (T, B, I) tensor, as torch.nn passes a
     tensor (on CPU only the dense form reaches oneDNN's fused LSTM); others in the packed form,
     as torch.nn passes a PackedSequence."""
-    has_biases = len(params) >= 4  # w_ih, w_hh, b_ih, b_hh[, w_hr]
     # cuDNN keeps what backward needs only in training mode: train when a gradient may flow.
     train = torch.is_grad_enabled()
+    common = (has_biases, num_layers, 0.0, train, bidirectional)
     B, T = batch_sizes[0], len(batch_sizes)
     if one_length(batch_sizes):
         dense = x.view(T, B, x.shape[1])
         dense = dense.flip(0) if reverse else dense
-        out, *states = op(dense, hx, params, has_biases, 1, 0.0, train, False, False)
+        out, *states = op(dense, hx, params, *common, False)
         out = out.flip(0) if reverse else out
-        return out.reshape(T * B, out.shape[2]), [s[0] for s in states]
+        return out.reshape(T * B, out.shape[2]), states
     bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
     flip = time_reversal(batch_sizes, x.device) if reverse else None
     x = x.index_select(0, flip) if reverse else x
-    out, *states = op(x, bs, hx, params, has_biases, 1, 0.0, train, False)
+    out, *states = op(x, bs, hx, params, *common)
     out = out.index_select(0, flip) if reverse else out
-    return out, [s[0] for s in states]
+    return out, states
+
+
+def stack(
+    mode: str,
+    x: Tensor,
+    batch_sizes: Sequence[int],
+    states: Sequence[Tensor],
+    weights: Sequence[Sequence[Tensor | None]],
+    *,
+    bidirectional: bool = False,
+    reverse: bool = False,
+) -> tuple[Tensor, list[Tensor]]:
+    """torch.nn's one call for a whole stack of torch.nn ``mode`` ("LSTM", "GRU", "RNN_TANH",
+    "RNN_RELU"): x (N, I) packed rows; ``states`` torch's hx, each (L·D, B, ·) (h, and c for
+    the LSTM); ``weights`` (W_ih, W_hh, b_ih, b_hh[, W_hr]) of each layer and direction,
+    layer-major, None for a missing one → out (N, D·P) and the final states, each (L·D, B, ·).
+    ``reverse``: one layer in one direction, run from the last step."""
+    D = 2 if bidirectional else 1
+    params = [p for w in weights for p in _params(*w)]
+    has_biases = weights[0][2] is not None or weights[0][3] is not None
+    hx = tuple(states) if mode == "LSTM" else states[0]
+    layers = len(weights) // D
+    return _run(OPS[mode], x, batch_sizes, hx, params, has_biases, reverse, layers, bidirectional)
 
 
 def lstm_torch(
     x: Tensor, batch_sizes: Sequence[int], h0: Tensor, c0: Tensor, w: LSTMWeights, reverse: bool
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Vanilla LSTM (optionally projected): x (N, I), h0 (B, P), c0 (B, H) → out, h_n, c_n."""
-    params = _params(w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh, w.weight_hr)
-    out, (h, c) = _run(torch._VF.lstm, x, batch_sizes, (h0[None], c0[None]), params, reverse)
-    return out, h, c
+    weights = (w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh, w.weight_hr)
+    out, (h, c) = stack("LSTM", x, batch_sizes, [h0[None], c0[None]], [weights], reverse=reverse)
+    return out, h[0], c[0]
 
 
 def gru_torch(
     x: Tensor, batch_sizes: Sequence[int], h0: Tensor, weights: Sequence[Tensor | None], reverse
 ) -> tuple[Tensor, Tensor]:
     """GRU (reset_after=True): x (N, I), h0 (B, H) → out (N, H), h_n (B, H)."""
-    out, (h,) = _run(torch._VF.gru, x, batch_sizes, h0[None], _params(*weights), reverse)
-    return out, h
+    out, (h,) = stack("GRU", x, batch_sizes, [h0[None]], [weights], reverse=reverse)
+    return out, h[0]
 
 
 def rnn_torch(
@@ -84,6 +128,6 @@ def rnn_torch(
     reverse: bool,
 ) -> tuple[Tensor, Tensor]:
     """Elman RNN: x (N, I), h0 (B, H) → out (N, H), h_n (B, H)."""
-    op = torch._VF.rnn_tanh if nonlinearity == "tanh" else torch._VF.rnn_relu
-    out, (h,) = _run(op, x, batch_sizes, h0[None], _params(*weights), reverse)
-    return out, h
+    mode = f"RNN_{nonlinearity.upper()}"
+    out, (h,) = stack(mode, x, batch_sizes, [h0[None]], [weights], reverse=reverse)
+    return out, h[0]

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from lstmlab import kernels
 from lstmlab.cells.init import uniform_
 from lstmlab.checks import (
     check_flag,
@@ -48,7 +49,7 @@ class _Layout:
 
     steps: int  # T
     batch: int  # B
-    batch_sizes: Tensor  # (T,) CPU int64, non-increasing
+    batch_sizes: Tensor | None  # (T,) CPU int64, non-increasing; None: all B sequences T long
     sorted_indices: Tensor | None
     unsorted_indices: Tensor | None
     packed_input: bool  # the caller gave a PackedSequence
@@ -232,8 +233,9 @@ class RecurrentBase(nn.RNNBase):
         uniform_(list(self.parameters()), self.hidden_size)
 
     def layer_weights(self, layer: int, direction: int = 0) -> dict[str, Tensor | None]:
-        names = self.parameter_shapes(1).keys()
-        return {k: getattr(self, self._name(k, layer, direction)) for k in names}
+        names = self._all_weights[layer * self.num_directions + direction]  # weight_ih_l0 …
+        suffix = len(self._name("", layer, direction))  # "_l0", "_l0_reverse"
+        return {n[:-suffix]: getattr(self, n) for n in names}
 
     def each_layer_weights(self) -> Iterator[dict[str, Tensor | None]]:
         """``layer_weights`` of every layer and direction, in h_n's order (layer·D + direction):
@@ -328,8 +330,7 @@ class RecurrentBase(nn.RNNBase):
                 T, B, batch_sizes, sorted_idx, unsorted_idx, False, True, True, self.batch_first
             )
             return data, layout
-        batch_sizes = torch.full((T,), B, dtype=torch.int64)
-        layout = _Layout(T, B, batch_sizes, None, None, False, False, batched, self.batch_first)
+        layout = _Layout(T, B, None, None, None, False, False, batched, self.batch_first)
         return x.reshape(T * B, -1), layout  # (T·B, I)
 
     def _initial_state(
@@ -449,20 +450,32 @@ class RecurrentBase(nn.RNNBase):
         data, layout = self._layout(input, lengths, cast)
         states = self._initial_state(hx, layout, cast)
         batch_sizes = layout.sizes()
+        D = self.num_directions
+        weights = [self._weights(k // D, k % D, cast) for k in range(self.num_layers * D)]
+        if not return_gates and not (self.dropout and self.training):
+            stacked = kernels.stack_sequence(
+                self.mode,
+                data,
+                batch_sizes,
+                states,
+                weights,
+                bidirectional=self.bidirectional,
+                plain=self.torch_equivalent() is None,
+                projected=bool(self.proj_size),
+                backend=self.backend,
+            )
+            if stacked is not None:  # torch's op ran the whole stack, as torch.nn does
+                out, finals = stacked
+                return layout.output(out), self.state_result([layout.state(s) for s in finals])
         finals: list[list[Tensor]] = [[] for _ in states]
         gates: list[dict[str, Tensor] | None] = []
         x = data
         for layer in range(self.num_layers):
             outs = []
-            for d in range(self.num_directions):
-                k = layer * self.num_directions + d
+            for d in range(D):
+                k = layer * D + d
                 out, new, g = self.run(
-                    x,
-                    batch_sizes,
-                    [s[k] for s in states],
-                    self._weights(layer, d, cast),
-                    bool(d),
-                    return_gates,
+                    x, batch_sizes, [s[k] for s in states], weights[k], bool(d), return_gates
                 )
                 outs.append(out)
                 for f, s in zip(finals, new, strict=True):
