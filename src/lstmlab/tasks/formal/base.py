@@ -33,7 +33,8 @@ import abc
 import math
 import statistics
 from collections.abc import Sequence
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -52,7 +53,7 @@ from lstmlab.tasks.base import (
     one_hot,
 )
 
-__all__ = ["FormalTask", "TRAIN_MAX", "TEST_MAX", "TEST_STRIDE", "PAPER"]
+__all__ = ["FormalTask", "TRAIN_MAX", "TEST_MAX", "TEST_STRIDE", "PAPER", "PaperRow", "TABLE_2"]
 
 TRAIN_MAX = 40  # N: training lengths 1 … N (Delétang et al. 2023, §4 "Data generation")
 TEST_MAX = 500  # M: test lengths N + 1 … M
@@ -60,25 +61,71 @@ TEST_STRIDE = 10  # every 10th test length is evaluated (plus M); see the module
 PAPER = "Delétang et al. 2023, Neural Networks and the Chomsky Hierarchy (ICLR)"
 
 
+@dataclass(frozen=True)
+class PaperRow:
+    """One task's row of the paper's Table 2: its name there, its level of the Chomsky
+    hierarchy ("R", "DCF" or "CS") and the scores of the LSTM and the Transformer (%)."""
+
+    title: str
+    abbreviation: str
+    lstm: float
+    transformer: float
+
+    @property
+    def level(self) -> str:
+        return LEVELS[self.abbreviation]
+
+    @property
+    def source(self) -> str:
+        """The paper and the task's name in it: "…: Parity Check (R)"."""
+        return f"{PAPER}: {self.title} ({self.abbreviation})"
+
+
+LEVELS = {"R": "regular", "DCF": "deterministic context-free", "CS": "context-sensitive"}
+
+#: The tasks lstmlab implements, by ``name``, grouped by level as in the paper (Appendix A.3
+#: defines them). Scores: best of 10 seeds × 3 learning rates; the Transformer's also over five
+#: positional encodings.
+TABLE_2: dict[str, PaperRow] = {
+    #                              task in the paper             level  LSTM  Transformer
+    "parity":             PaperRow("Parity Check",                "R", 100.0, 52.0),
+    "modular_arithmetic": PaperRow("Modular Arithmetic (Simple)", "R", 100.0, 24.2),
+    "even_pairs":         PaperRow("Even Pairs",                  "R", 100.0, 96.4),
+    "cycle_navigation":   PaperRow("Cycle Navigation",            "R", 100.0, 61.9),
+    "reverse_string":     PaperRow("Reverse String",            "DCF",  60.9, 62.3),
+    "stack_manipulation": PaperRow("Stack Manipulation",        "DCF",  59.1, 57.5),
+    "duplicate_string":   PaperRow("Duplicate String",           "CS",  57.6, 52.8),
+    "bucket_sort":        PaperRow("Bucket Sort",                "CS",  99.3, 91.9),
+}  # fmt: skip
+
+
 class FormalTask(Task):
     """A transduction task x ↦ f(x) of Delétang et al. (2023), trained on lengths 1 … ``lag``
     and tested on the longer lengths ``lag`` + 1 … ``test_max``.
 
     ``lag`` is the paper's training range N (default 40): the longest training input.
-    Subclasses define the alphabets, ``sample`` (inputs and outputs of one length) and, for
-    sequence outputs, ``output_length``; everything else (encoding, splits, scoring) is here.
+    Subclasses define the ``name``, the alphabets, ``sample`` (inputs and outputs of one length)
+    and, for sequence outputs, ``output_length``; a task of ``TABLE_2`` takes its ``source``,
+    ``level`` and ``paper_scores`` from its row there. Everything else (encoding, splits,
+    scoring) is here.
     """
 
     level: ClassVar[str]  # "regular", "deterministic context-free" or "context-sensitive"
     n_symbols: ClassVar[int]  # |Σ_I|: input symbols 0 … n_symbols − 1
     n_classes: ClassVar[int]  # |Σ_O|: output symbols 0 … n_classes − 1
-    # The paper's Table 2 (score in %, best over seeds and learning rates; the Transformer's
-    # also over five positional encodings).
-    paper_scores: ClassVar[dict[str, float]]
+    paper_scores: ClassVar[dict[str, float]]  # {"lstm": %, "transformer": %} of Table 2
     metric_name: ClassVar[str] = "accuracy"
     default_lag: ClassVar[int] = TRAIN_MAX
     solved_accuracy: ClassVar[float] = 0.99
     solved_loss_ratio: ClassVar[float] = 0.001
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        row = TABLE_2.get(cls.__dict__.get("name", ""))
+        if row is not None:
+            cls.source = row.source
+            cls.level = row.level
+            cls.paper_scores = {"lstm": row.lstm, "transformer": row.transformer}
 
     def __init__(
         self, lag: int = TRAIN_MAX, test_max: int = TEST_MAX, test_stride: int = TEST_STRIDE

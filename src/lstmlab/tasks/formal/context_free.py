@@ -1,7 +1,7 @@
 """The deterministic context-free tasks of Delétang et al. (2023): solvable with a stack.
 
-Each docstring states the task as the paper defines it (Appendix A.3) and the paper's Table 2
-scores of the LSTM and the Transformer (%, best of 10 seeds × 3 learning rates).
+Each docstring states the task as the paper defines it (Appendix A.3); its level, its name in the
+paper and the paper's scores are its row of ``base.TABLE_2``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from lstmlab.tasks.base import IGNORE_INDEX
-from lstmlab.tasks.formal.base import PAPER, FormalTask
+from lstmlab.tasks.formal.base import FormalTask
 
 __all__ = ["ReverseString", "StackManipulation"]
 
@@ -22,15 +22,11 @@ class ReverseString(FormalTask):
 
     Input: s_1 … s_ℓ over {0, 1}; output: s_ℓ … s_1, emitted on ℓ empty tokens; scored per
     token (Delétang et al. 2023, A.3). A stack solves it: push while reading, pop while writing.
-    Paper, Table 2: LSTM 60.9, Transformer 62.3.
     """
 
     name: ClassVar[str] = "reverse_string"
-    source: ClassVar[str] = f"{PAPER}: Reverse String (DCF)"
-    level: ClassVar[str] = "deterministic context-free"
     n_symbols: ClassVar[int] = 2
     n_classes: ClassVar[int] = 2
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 60.9, "transformer": 62.3}
 
     def output_length(self, input_length: int) -> int:
         return input_length
@@ -55,15 +51,11 @@ class StackManipulation(FormalTask):
     (Delétang et al. 2023, A.3, as the official code scores it). Sampling as the official code:
     the initial stack has k ~ U{1, …, ℓ − 1} symbols (k = 1 when ℓ = 1), then ℓ − k actions,
     each uniform.
-    Paper, Table 2: LSTM 59.1, Transformer 57.5.
     """
 
     name: ClassVar[str] = "stack_manipulation"
-    source: ClassVar[str] = f"{PAPER}: Stack Manipulation (DCF)"
-    level: ClassVar[str] = "deterministic context-free"
     n_symbols: ClassVar[int] = 5
     n_classes: ClassVar[int] = 3
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 59.1, "transformer": 57.5}
 
     def output_length(self, input_length: int) -> int:
         return input_length + 1

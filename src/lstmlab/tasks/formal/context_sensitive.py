@@ -1,7 +1,7 @@
 """The context-sensitive tasks of Delétang et al. (2023): solvable with a bounded tape.
 
-Each docstring states the task as the paper defines it (Appendix A.3) and the paper's Table 2
-scores of the LSTM and the Transformer (%, best of 10 seeds × 3 learning rates).
+Each docstring states the task as the paper defines it (Appendix A.3); its level, its name in the
+paper and the paper's scores are its row of ``base.TABLE_2``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from lstmlab.tasks.formal.base import PAPER, FormalTask
+from lstmlab.tasks.formal.base import FormalTask
 
 __all__ = ["DuplicateString", "BucketSort"]
 
@@ -21,15 +21,11 @@ class DuplicateString(FormalTask):
 
     Input: w = s_1 … s_ℓ over {0, 1}; output: ww (2ℓ symbols, emitted on 2ℓ empty tokens),
     scored per token — the language {ww} is context-sensitive (Delétang et al. 2023, A.3).
-    Paper, Table 2: LSTM 57.6, Transformer 52.8.
     """
 
     name: ClassVar[str] = "duplicate_string"
-    source: ClassVar[str] = f"{PAPER}: Duplicate String (CS)"
-    level: ClassVar[str] = "context-sensitive"
     n_symbols: ClassVar[int] = 2
     n_classes: ClassVar[int] = 2
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 57.6, "transformer": 52.8}
 
     def output_length(self, input_length: int) -> int:
         return 2 * input_length
@@ -45,15 +41,11 @@ class BucketSort(FormalTask):
     Input: a string over {0, …, 4} (uniform); output: its symbols in increasing order, ℓ
     symbols on ℓ empty tokens, scored per token. Five counters solve it (Delétang et al. 2023,
     A.3), which is why the LSTM, a counter machine, nearly does.
-    Paper, Table 2: LSTM 99.3, Transformer 91.9.
     """
 
     name: ClassVar[str] = "bucket_sort"
-    source: ClassVar[str] = f"{PAPER}: Bucket Sort (CS)"
-    level: ClassVar[str] = "context-sensitive"
     n_symbols: ClassVar[int] = 5
     n_classes: ClassVar[int] = 5
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 99.3, "transformer": 91.9}
 
     def output_length(self, input_length: int) -> int:
         return input_length

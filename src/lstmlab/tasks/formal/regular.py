@@ -1,7 +1,7 @@
 """The regular tasks of Delétang et al. (2023): solvable by a finite-state automaton.
 
-Each docstring states the task as the paper defines it (Appendix A.3) and the paper's Table 2
-scores of the LSTM and the Transformer (%, best of 10 seeds × 3 learning rates).
+Each docstring states the task as the paper defines it (Appendix A.3); its level, its name in the
+paper and the paper's scores are its row of ``base.TABLE_2``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from lstmlab.tasks.formal.base import PAPER, FormalTask
+from lstmlab.tasks.formal.base import FormalTask
 
 __all__ = ["ParityCheck", "ModularArithmetic", "EvenPairs", "CycleNavigation"]
 
@@ -21,15 +21,11 @@ class ParityCheck(FormalTask):
 
     Input: a string over {0, 1}; output: one class, 1 if the string holds an odd number of 1s
     (the XOR of its bits), else 0. A 2-state automaton solves it (Delétang et al. 2023, A.3).
-    Paper, Table 2: LSTM 100.0, Transformer 52.0.
     """
 
     name: ClassVar[str] = "parity"
-    source: ClassVar[str] = f"{PAPER}: Parity Check (R)"
-    level: ClassVar[str] = "regular"
     n_symbols: ClassVar[int] = 2
     n_classes: ClassVar[int] = 2
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 100.0, "transformer": 52.0}
 
     def sample(self, n: int, length: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         bits = torch.randint(0, 2, (n, length), generator=gen)  # (n, ℓ)
@@ -41,15 +37,11 @@ class EvenPairs(FormalTask):
 
     Input: a string over {0, 1}; output: 1 if the count of unequal adjacent pairs is odd, else 0
     — equivalently, whether the first and the last symbol differ (Delétang et al. 2023, A.3).
-    Paper, Table 2: LSTM 100.0, Transformer 96.4.
     """
 
     name: ClassVar[str] = "even_pairs"
-    source: ClassVar[str] = f"{PAPER}: Even Pairs (R)"
-    level: ClassVar[str] = "regular"
     n_symbols: ClassVar[int] = 2
     n_classes: ClassVar[int] = 2
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 100.0, "transformer": 96.4}
 
     def sample(self, n: int, length: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         bits = torch.randint(0, 2, (n, length), generator=gen)  # (n, ℓ)
@@ -68,15 +60,11 @@ class CycleNavigation(FormalTask):
     Input: moves over {0, 1, 2} = STAY, INCREASE, DECREASE, starting at position 0; output:
     the end position (sum of the moves mod 5), one of 5 classes (Delétang et al. 2023, A.3; the
     official code orders the three moves differently, a relabelling of one-hot inputs).
-    Paper, Table 2: LSTM 100.0, Transformer 61.9.
     """
 
     name: ClassVar[str] = "cycle_navigation"
-    source: ClassVar[str] = f"{PAPER}: Cycle Navigation (R)"
-    level: ClassVar[str] = "regular"
     n_symbols: ClassVar[int] = 3
     n_classes: ClassVar[int] = CYCLE
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 100.0, "transformer": 61.9}
 
     def sample(self, n: int, length: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         moves = torch.randint(0, 3, (n, length), generator=gen)  # (n, ℓ)
@@ -97,15 +85,11 @@ class ModularArithmetic(FormalTask):
     integers, then taken mod 5; output: that residue, one of 5 classes (Delétang et al. 2023,
     A.3). Expressions have odd length: an even length ℓ gives ℓ − 1 symbols, as the official
     code does (the paper's text says ℓ + 1). Symbols: 0–4 residues, 5 "+", 6 "−", 7 "·".
-    Paper, Table 2: LSTM 100.0, Transformer 24.2.
     """
 
     name: ClassVar[str] = "modular_arithmetic"
-    source: ClassVar[str] = f"{PAPER}: Modular Arithmetic (Simple) (R)"
-    level: ClassVar[str] = "regular"
     n_symbols: ClassVar[int] = MODULUS + 3
     n_classes: ClassVar[int] = MODULUS
-    paper_scores: ClassVar[dict[str, float]] = {"lstm": 100.0, "transformer": 24.2}
 
     def sample(self, n: int, length: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         terms = (length - 1) // 2  # operators; 2·terms + 1 symbols, the odd length ≤ ℓ
