@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,25 +24,11 @@ FORECAST_LABELS = {
 }
 
 
-def plot_forecast(
-    path: str | Path,
-    history_time: pd.DatetimeIndex,
-    history: np.ndarray,
-    time: pd.DatetimeIndex,
-    quantiles: np.ndarray,  # (H, 3): lower, median, upper
-    *,
-    value_name: str,
-    interval: float,
-    title: str,
-    actual: np.ndarray | None = None,
-) -> None:
-    """Write a PNG (Agg, no pyplot state) of ``history`` followed by the forecast."""
-    fig = forecast_figure(
-        history_time, history, time, quantiles, value_name=value_name, interval=interval,
-        title=title, actual=actual,
-    )  # fmt: skip
+def plot_forecast(path: str | Path, *args: Any, **kwargs: Any) -> None:
+    """Write a PNG (Agg, no pyplot state) of ``forecast_figure(*args, **kwargs)``: recent history
+    followed by the forecast."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    forecast_figure(*args, **kwargs).savefig(buf, format="png")
     write_bytes_atomic(path, buf.getvalue())
 
 
