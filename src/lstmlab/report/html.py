@@ -16,18 +16,9 @@ from typing import Any
 
 from lstmlab import __version__
 from lstmlab.checks import check_choice
+from lstmlab.report import part
 from lstmlab.report.machine import describe_machine
-from lstmlab.report.part import (
-    LANGS,
-    Block,
-    Code,
-    Equation,
-    Figure,
-    Heading,
-    Lang,
-    Paragraph,
-    Table,
-)
+from lstmlab.report.part import LANGS, Lang
 from lstmlab.report.run import PartRun, ReportRun, SectionRun, now_utc
 from lstmlab.report.strings import LEVEL_NAMES, SECTION_NAMES, duration, say
 from lstmlab.training.atomic import write_text_atomic
@@ -132,17 +123,17 @@ def _part_anchor(run: PartRun) -> str:
 # ------------------------------------------------------------------------------------ blocks
 
 
-def _block(block: Block) -> str:
-    if isinstance(block, Heading):
+def _block(block: part.Block) -> str:
+    if isinstance(block, part.Heading):
         level = min(6, max(4, block.level + 1))  # a part's title is h3; its headings below it
         return f"<h{level}>{_e(block.text)}</h{level}>"
-    if isinstance(block, Paragraph):
+    if isinstance(block, part.Paragraph):
         return f"<p>{_e(block.text)}</p>"
-    if isinstance(block, Figure):
+    if isinstance(block, part.Figure):
         uri = "data:image/png;base64," + base64.b64encode(block.png).decode("ascii")
         caption = f"<figcaption>{_e(block.caption)}</figcaption>" if block.caption else ""
         return f'<figure><img src="{uri}" alt="{_e(block.alt)}">{caption}</figure>'
-    if isinstance(block, Table):
+    if isinstance(block, part.Table):
         head = "".join(f"<th>{_e(c)}</th>" for c in block.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in block.rows
@@ -152,21 +143,25 @@ def _block(block: Block) -> str:
             f'<div class="table-wrap"><table>{caption}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>"
         )
-    if isinstance(block, Code):
+    if isinstance(block, part.Code):
         caption = f'<div class="code-caption">{_e(block.caption)}</div>' if block.caption else ""
         return f"<div><pre><code>{_e(block.text)}</code></pre>{caption}</div>"
-    if isinstance(block, Equation):
+    if isinstance(block, part.Equation):
         return f'<div class="equation">{_e(block.text)}</div>'
     raise TypeError(f"block: expected one of lstmlab.report.part's blocks, got {block!r:.80}")
 
 
-def render_blocks(blocks: list[Block]) -> str:
+def render_blocks(blocks: list[part.Block]) -> str:
     """Blocks as HTML; an Equation followed by Code is laid out side by side (the formula next
     to the code that computes it)."""
     out, k = [], 0
     while k < len(blocks):
         block = blocks[k]
-        if isinstance(block, Equation) and k + 1 < len(blocks) and isinstance(blocks[k + 1], Code):
+        if (
+            isinstance(block, part.Equation)
+            and k + 1 < len(blocks)
+            and isinstance(blocks[k + 1], part.Code)
+        ):
             out.append(f'<div class="pair">{_block(block)}{_block(blocks[k + 1])}</div>')
             k += 2
             continue

@@ -23,24 +23,14 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    Text,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 
 __all__ = ["TITLE", "INTRO", "parts", "BUDGETS"]
 
-TITLE = {"en": "Applications", "fr": "Applications"}
+TITLE: Text = {"en": "Applications", "fr": "Applications"}
 
-INTRO = {
+INTRO: Text = {
     "en": (
         "The notes list what LSTMs were used for: predicting time series, generating text, "
         "reading the sentiment of a sentence, translating, recognising speech. Each application "
@@ -146,7 +136,7 @@ SENTENCES = [
 NUMBERS = [53781, 771, 42191, 36071]
 
 
-def parts(level: str) -> list[Part]:
+def parts(level: str) -> list[part.Part]:
     out = []
     for app, compute, render in (
         ("forecast", compute_forecast, render_forecast),
@@ -157,7 +147,7 @@ def parts(level: str) -> list[Part]:
     ):
         budget = BUDGETS[app][level]
         out.append(
-            Part(
+            part.Part(
                 section="applications",
                 name=app,
                 config={"level": level, "app": app, **budget, **_inputs(app)},
@@ -202,7 +192,7 @@ def _app_command(app: str, verb: str, args: list[str]) -> None:
 
 
 def _train(
-    ctx: PartContext, app: str, budget: dict[str, Any], folder: str = "train"
+    ctx: part.PartContext, app: str, budget: dict[str, Any], folder: str = "train"
 ) -> tuple[Path, dict[str, Any]]:
     """A fresh run folder in ``ctx.workdir`` trained (and evaluated) as ``command`` says, and
     what every part's data starts with: how the run went (time, load), the tested model's
@@ -326,7 +316,7 @@ EVALUATE_COLUMNS: dict[str, list[tuple[str, Text]]] = {
 }
 
 
-def _baselines(data: dict[str, Any], lang: Lang, app: str) -> list[Block]:
+def _baselines(data: dict[str, Any], lang: Lang, app: str) -> list[part.Block]:
     """The table of the model's and the baselines' metrics from ``evaluate`` (the columns
     ``EVALUATE_COLUMNS[app]``), or nothing when the part did not run ``evaluate``."""
     metrics, keys = data["evaluated"], EVALUATE_COLUMNS[app]
@@ -337,13 +327,13 @@ def _baselines(data: dict[str, Any], lang: Lang, app: str) -> list[Block]:
     for name, m in metrics["baselines"].items():
         rows.append([baseline_name(name, lang), *[_num(m.get(k), lang) for k, _ in keys]])
     caption = pick(lang, en="Test split, from `evaluate`.", fr="Jeu de test, par `evaluate`.")
-    return [Table(columns=columns, rows=rows, caption=caption)]
+    return [part.Table(columns=columns, rows=rows, caption=caption)]
 
 
 # ---------------------------------------------------------------- forecasting
 
 
-def compute_forecast(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_forecast(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.forecast.cli import last_test_forecasts, load_trained
 
     out, trained = _train(ctx, "forecast", budget)
@@ -362,7 +352,7 @@ def compute_forecast(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def render_forecast(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_forecast(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     import numpy as np
     import pandas as pd
 
@@ -391,8 +381,8 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[Block]:
         labels=labels,
     )
     m = data["result"]["metrics"]
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en="An LSTM reads the last week of half-hourly electricity demand in Victoria "
@@ -412,8 +402,8 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[Block]:
                 "%. " + _where(data, lang),
             )
         ),
-        Figure(
-            png=figure_png(fig),
+        part.Figure(
+            png=part.figure_png(fig),
             caption=pick(
                 lang,
                 en="Grey: what the model had read; blue: its forecasts and interval; red "
@@ -434,7 +424,7 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[Block]:
 # ---------------------------------------------------------------- text generation
 
 
-def compute_text(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_text(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.text.evaluation import load_run
     from lstmlab.apps.text.sample import generate
 
@@ -456,12 +446,10 @@ def compute_text(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_text(data: dict[str, Any], lang: Lang) -> list[Block]:
-    from lstmlab.report.part import Code
-
+def render_text(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     bpc = data["result"]["metrics"].get("bpc")
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en=f"A character-level LSTM ({data['hidden']} units) learns the works of "
@@ -484,7 +472,7 @@ def render_text(data: dict[str, Any], lang: Lang) -> list[Block]:
         if s["top_p"] is not None:
             how += f", top-p {_num(s['top_p'], lang, 'g')}"
         blocks.append(
-            Code(
+            part.Code(
                 text=s["text"],
                 caption=pick(
                     lang,
@@ -499,7 +487,7 @@ def render_text(data: dict[str, Any], lang: Lang) -> list[Block]:
 # ---------------------------------------------------------------- sentiment
 
 
-def compute_sentiment(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_sentiment(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.sentiment.run import load_run
     from lstmlab.apps.sentiment.trace import trace_sentence
 
@@ -515,13 +503,13 @@ def compute_sentiment(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any
     }
 
 
-def render_sentiment(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_sentiment(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     from lstmlab.apps.sentiment.plot import trace_figure
     from lstmlab.apps.sentiment.trace import Trace
 
     m = data["result"]["metrics"]
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en="A bidirectional LSTM with max pooling reads Rotten Tomatoes snippets "
@@ -554,8 +542,8 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[Block]:
             trace, title, pick(lang, en="p(positive | prefix)", fr="p(positif | début)")
         )
         blocks.append(
-            Figure(
-                png=figure_png(fig),
+            part.Figure(
+                png=part.figure_png(fig),
                 caption=pick(
                     lang,
                     en=f"“{t['sentence']}”: p(positive) after each word.",
@@ -575,7 +563,7 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[Block]:
 # ---------------------------------------------------------------- translation
 
 
-def compute_translate(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_translate(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.translate.evaluation import load_models
     from lstmlab.apps.translate.numbers import held_out_rule, number_pairs
     from lstmlab.apps.translate.predict import translate
@@ -608,14 +596,14 @@ def compute_translate(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any
     }
 
 
-def render_translate(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     import torch
 
     from lstmlab.apps.translate.plot import attention_figure
 
     exact = data["result"]["metrics"].get("metric")
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en="An LSTM encoder–decoder with Bahdanau attention learns to spell numbers "
@@ -631,7 +619,7 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[Block]:
                 f"{_num(exact, lang, '.1f')} %. " + _where(data, lang),
             )
         ),
-        Table(
+        part.Table(
             columns=[
                 pick(lang, en="number", fr="nombre"),
                 pick(lang, en="English (input)", fr="anglais (entrée)"),
@@ -671,8 +659,8 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
         )
         blocks.append(
-            Figure(
-                png=figure_png(fig),
+            part.Figure(
+                png=part.figure_png(fig),
                 caption=pick(
                     lang,
                     en=f"Where the decoder looked while writing each French word of "
@@ -693,7 +681,7 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[Block]:
 # ---------------------------------------------------------------- speech
 
 
-def compute_speech(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_speech(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.run import check_app_folder
     from lstmlab.apps.speech.config import SpeechConfig
     from lstmlab.apps.speech.corpus import WORDS, load_corpus
@@ -720,7 +708,7 @@ def compute_speech(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_speech(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_speech(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     import numpy as np
 
     from lstmlab.apps.speech.plot import confusion_figure
@@ -743,8 +731,8 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[Block]:
             pick(lang, en="share of the row", fr="part de la ligne"),
         ),
     )
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en="A bidirectional LSTM hears one word (a digit or a letter name, in English "
@@ -760,8 +748,8 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[Block]:
                 f"{_num(acc, lang, '.1%')} (hasard : 2,8 %). " + _where(data, lang),
             )
         ),
-        Figure(
-            png=figure_png(fig),
+        part.Figure(
+            png=part.figure_png(fig),
             caption=pick(
                 lang,
                 en="Rows: the word said; columns: the word recognised; red numbers count the "

@@ -17,17 +17,8 @@ import lstmlab
 from lstmlab.cells.gru import gru_step
 from lstmlab.cells.lstm import lstm_step
 from lstmlab.cells.rnn import rnn_step
-from lstmlab.report.part import (
-    Block,
-    Code,
-    Equation,
-    Lang,
-    Level,
-    Paragraph,
-    Part,
-    Text,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 
 TITLE: Text = {
     "en": "The formulas, and the code that computes them",
@@ -235,10 +226,10 @@ def equations_with_code(cell: str) -> dict[str, Any]:
     }
 
 
-def _render(cell: str) -> Callable[[dict[str, Any], Lang], list[Block]]:
-    def render(data: dict[str, Any], lang: Lang) -> list[Block]:
-        blocks: list[Block] = [
-            Paragraph(
+def _render(cell: str) -> Callable[[dict[str, Any], Lang], list[part.Block]]:
+    def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
+        blocks: list[part.Block] = [
+            part.Paragraph(
                 pick(
                     lang,
                     en=f"From {data['function']} ({data['file']}, line {data['line']}): "
@@ -262,23 +253,23 @@ def _render(cell: str) -> Callable[[dict[str, Any], Lang], list[Block]]:
                 else pick(lang, en="line", fr="ligne")
             )
             blocks += [
-                Paragraph(row[lang]),
-                Equation(row["equation"]),
-                Code(row["code"], caption=f"{row['file']}, {where} {lines}"),
+                part.Paragraph(row[lang]),
+                part.Equation(row["equation"]),
+                part.Code(row["code"], caption=f"{row['file']}, {where} {lines}"),
             ]
         return blocks
 
     return render
 
 
-def parts(level: Level) -> list[Part]:
+def parts(level: part.Level) -> list[part.Part]:
     """One part per cell; the same at every level (reading source costs nothing)."""
     out = []
     for cell, function in FUNCTIONS.items():
         source, _, path = _source(function)
         name = f"{function.__module__}.{function.__name__}"
         out.append(
-            Part(
+            part.Part(
                 section="formulas",
                 name=cell,
                 # The source's hash: the cached page follows the code when it changes.

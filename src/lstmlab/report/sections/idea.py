@@ -18,19 +18,8 @@ from rich.console import Console
 
 from lstmlab.diagnostics import gate_traces
 from lstmlab.models import ModelConfig, build_model
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Level,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    Text,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 from lstmlab.tasks.language import COUNTRIES, LanguageTask
 from lstmlab.training import TrainConfig, load_trained, train
 
@@ -95,7 +84,7 @@ def _round(rows: torch.Tensor, digits: int = 4) -> list:
 
 
 def compute_for(config: dict[str, Any]):
-    def compute(ctx: PartContext) -> dict[str, Any]:
+    def compute(ctx: part.PartContext) -> dict[str, Any]:
         cfg = _train_config(config, ctx.seed, str(ctx.workdir / "run"))
         ctx.progress(f"training an LSTM (H = {config['hidden']}) on the language task")
         result = train(cfg, resume=True, progress=False, console=SILENT)
@@ -163,7 +152,7 @@ def _country(k: int, lang: Lang) -> str:
     return COUNTRIES[k].fr if lang == "fr" else COUNTRIES[k].en
 
 
-def render(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     words, units, T = data["words"], data["units"], len(data["words"])
     names = {
         "f": pick(lang, en="forget gate f", fr="porte d'oubli f"),
@@ -194,7 +183,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
             fr="Portes et cellule du LSTM entraîné, mot par mot",
         )
     )
-    heat = figure_png(fig)
+    heat = part.figure_png(fig)
 
     fig2 = MplFigure(figsize=(max(7.0, 0.38 * T + 2), 3.4), layout="constrained")
     ax = fig2.subplots()
@@ -224,7 +213,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
         loc="upper left",
     )
     ax.grid(True, alpha=0.3)
-    swap_png = figure_png(fig2)
+    swap_png = part.figure_png(fig2)
 
     sentence = " ".join(words)
     verdict = (
@@ -236,7 +225,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
     held = min(min(d[data["country_step"] :]) for d in others) if others else 0.0
     before = max(max(d[: data["country_step"]], default=0.0) for d in others) if others else 0.0
     return [
-        Paragraph(
+        part.Paragraph(
             pick(
                 lang,
                 en=f"An LSTM with {data['hidden']} units was trained on the language task at lag "
@@ -251,7 +240,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
                 f"« {_language(data['predicted'], lang)} ».",
             )
         ),
-        Figure(
+        part.Figure(
             heat,
             caption=pick(
                 lang,
@@ -264,7 +253,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
             alt=pick(lang, en="gate heat map", fr="carte de chaleur des portes"),
         ),
-        Paragraph(
+        part.Paragraph(
             pick(
                 lang,
                 en="The same sentence, with only the country's word changed: the distance between "
@@ -281,7 +270,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
                 "travers les propositions intercalées.",
             )
         ),
-        Figure(
+        part.Figure(
             swap_png,
             caption=pick(
                 lang,
@@ -294,7 +283,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
             alt=pick(lang, en="cell-state distance per country", fr="distance par pays"),
         ),
-        Table(
+        part.Table(
             [
                 pick(lang, en="unit", fr="unité"),
                 pick(lang, en="country explains (η²)", fr="part expliquée par le pays (η²)"),
@@ -311,10 +300,10 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
     ]
 
 
-def parts(level: Level) -> list[Part]:
+def parts(level: part.Level) -> list[part.Part]:
     config = BUDGETS[level]
     return [
-        Part(
+        part.Part(
             section="idea",
             name="gates",
             config={"task": "language", **config, "probe_seed": PROBE_SEED, "figure": "distance"},

@@ -17,29 +17,19 @@ from matplotlib.figure import Figure as MplFigure
 from lstmlab.cli.compare import compare_command
 from lstmlab.cli.dataclass_options import option_name
 from lstmlab.models import build_model
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    Text,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 from lstmlab.tasks import make_task
 from lstmlab.tasks.formal import FORMAL_TASKS
 from lstmlab.training import evaluate, load_trained, read_run_config
 
 __all__ = ["TITLE", "INTRO", "parts", "plan", "MODELS"]
 
-TITLE = {
+TITLE: Text = {
     "en": "Transformers and the modern cells",
     "fr": "Les Transformers et les cellules modernes",
 }
-INTRO = {
+INTRO: Text = {
     "en": "The same tasks for every model: the plain RNN, the LSTM, the GRU, the xLSTM cells "
     "(sLSTM, mLSTM; Beck et al. 2024), minLSTM and minGRU (Feng et al. 2024) and a Transformer "
     "encoder. First the adding problem, a long time lag; then formal languages (Delétang et al. "
@@ -93,12 +83,12 @@ def _command(args: list[str]) -> str:
 def _part(
     name: str,
     args: list[str],
-    compute: Callable[[PartContext, list[str]], dict[str, Any]],
-    render: Callable[[dict[str, Any], Lang], list[Block]],
+    compute: Callable[[part.PartContext, list[str]], dict[str, Any]],
+    render: Callable[[dict[str, Any], Lang], list[part.Block]],
     title: Text,
-) -> Part:
+) -> part.Part:
     """A part that runs ``lstmlab compare ARGS`` with ``compute`` and shows it with ``render``."""
-    return Part(
+    return part.Part(
         section="modern",
         name=name,
         config={"args": args},
@@ -109,7 +99,7 @@ def _part(
     )
 
 
-def parts(level: str) -> list[Part]:
+def parts(level: str) -> list[part.Part]:
     config = plan(level)
     return [
         _part(
@@ -149,13 +139,13 @@ class _Lines(io.TextIOBase):
         return len(text)
 
 
-def _compare(ctx: PartContext, args: list[str], out: Path) -> None:
+def _compare(ctx: part.PartContext, args: list[str], out: Path) -> None:
     """``lstmlab compare ARGS --quiet --out OUT``: the CLI itself (finished runs are read back)."""
     with contextlib.redirect_stdout(_Lines(ctx.progress)):
         compare_command.main([*args, "--quiet", "--out", str(out)], standalone_mode=False)
 
 
-def compute_adding(ctx: PartContext, args: list[str]) -> dict[str, Any]:
+def compute_adding(ctx: part.PartContext, args: list[str]) -> dict[str, Any]:
     out = ctx.workdir / "compare"
     _compare(ctx, args, out)
     return {"summary": json.loads((out / "results.json").read_text())["summary"], "args": args}
@@ -171,7 +161,7 @@ def _per_length(run_dir: str) -> dict[str, list]:
     return {"lengths": task.lengths("test"), "accuracy": accuracy}
 
 
-def compute_formal(ctx: PartContext, args: list[str]) -> dict[str, Any]:
+def compute_formal(ctx: part.PartContext, args: list[str]) -> dict[str, Any]:
     out = ctx.workdir / "compare"
     _compare(ctx, args, out)
     table = json.loads((out / "table.json").read_text())
@@ -204,7 +194,7 @@ def _budget_note(args: list[str], lang: Lang) -> str:
     )
 
 
-def render_adding(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_adding(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     rows = data["summary"]
     lags = sorted({r["lag"] for r in rows})
     cells = []
@@ -230,8 +220,8 @@ def render_adding(data: dict[str, Any], lang: Lang) -> list[Block]:
         "ici par : " + (", ".join(solved) or "aucun") + ".",
     )
     return [
-        Paragraph(text + " " + _budget_note(data["args"], lang)),
-        Table(
+        part.Paragraph(text + " " + _budget_note(data["args"], lang)),
+        part.Table(
             columns=[pick(lang, en="model", fr="modèle")]
             + [pick(lang, en=f"lag {lag}", fr=f"délai {lag}") for lag in lags],
             rows=cells,
@@ -253,10 +243,10 @@ def _figure(curves: dict[str, dict[str, Any]], lang: Lang) -> bytes:
         ax.set_ylabel(pick(lang, en="accuracy", fr="précision"))
         ax.legend(fontsize=7, ncol=4)
     fig.tight_layout()
-    return figure_png(fig)
+    return part.figure_png(fig)
 
 
-def render_formal(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_formal(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     table = data["table"]
     rows = []
     for r in table:
@@ -286,8 +276,8 @@ def render_formal(data: dict[str, Any], lang: Lang) -> list[Block]:
         "tâche ici : " + (", ".join(general) or "aucun") + ".",
     )
     return [
-        Paragraph(text + " " + _budget_note(data["args"], lang)),
-        Table(
+        part.Paragraph(text + " " + _budget_note(data["args"], lang)),
+        part.Table(
             columns=[pick(lang, en="task", fr="tâche"), *MODELS]
             + [
                 pick(lang, en="paper LSTM", fr="article LSTM"),
@@ -300,7 +290,7 @@ def render_formal(data: dict[str, Any], lang: Lang) -> list[Block]:
                 fr="Langages formels, longueurs de test 41 à 500.",
             ),
         ),
-        Figure(
+        part.Figure(
             png=_figure(data["curves"], lang),
             caption=pick(
                 lang,

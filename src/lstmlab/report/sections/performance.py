@@ -14,22 +14,13 @@ from matplotlib.figure import Figure as MplFigure
 
 import lstmlab
 from lstmlab import bench
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 
 __all__ = ["TITLE", "INTRO", "parts", "plan"]
 
-TITLE = {"en": "Performance on this machine", "fr": "Performances sur cette machine"}
-INTRO = {
+TITLE: Text = {"en": "Performance on this machine", "fr": "Performances sur cette machine"}
+INTRO: Text = {
     "en": "The same layers as torch.nn, with the same weights and inputs, timed on this machine "
     "a few minutes ago: lstmlab's fused CPU kernels (the whole sequence in one C++ call, with a "
     "hand-derived backward) against torch.nn.LSTM and torch.nn.GRU (oneDNN). A ratio above 1 "
@@ -80,10 +71,10 @@ def plan(level: str) -> dict[str, Any]:
     }
 
 
-def parts(level: str) -> list[Part]:
+def parts(level: str) -> list[part.Part]:
     config = plan(level)
     return [
-        Part(
+        part.Part(
             section="performance",
             name="torch",
             config=config,
@@ -96,7 +87,7 @@ def parts(level: str) -> list[Part]:
     ]
 
 
-def compute(ctx: PartContext, config: dict[str, Any]) -> dict[str, Any]:
+def compute(ctx: part.PartContext, config: dict[str, Any]) -> dict[str, Any]:
     """Time every case and return medians, ratios and the machine's load before and after."""
     start = time.perf_counter()
     load_before = bench.load_average()
@@ -188,7 +179,7 @@ def _figure(rows: list[dict[str, Any]], lang: Lang) -> bytes:
         ),
         fontsize=10,
     )
-    return figure_png(fig)
+    return part.figure_png(fig)
 
 
 def _load_note(data: dict[str, Any], lang: Lang) -> str:
@@ -260,7 +251,7 @@ def _summary(rows: list[dict[str, Any]], lang: Lang) -> str:
     )
 
 
-def render(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     rows = data["rows"]
     repeats = sorted({r["repeats"] for r in rows})
     method = pick(
@@ -289,7 +280,7 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
             f"lstmlab {data['lstmlab']}, {data['machine']})."
         ),
     )
-    table = Table(
+    table = part.Table(
         columns=[
             pick(lang, en="input", fr="entrée"),
             pick(lang, en="size", fr="taille"),
@@ -318,9 +309,9 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
         ),
     )
     return [
-        Paragraph(method),
-        Paragraph(_load_note(data, lang)),
-        Figure(
+        part.Paragraph(method),
+        part.Paragraph(_load_note(data, lang)),
+        part.Figure(
             png=_figure(rows, lang),
             caption=pick(
                 lang,
@@ -336,5 +327,5 @@ def render(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
         ),
         table,
-        Paragraph(_summary(rows, lang)),
+        part.Paragraph(_summary(rows, lang)),
     ]

@@ -19,19 +19,8 @@ from rich.console import Console
 from lstmlab.cli.dataclass_options import option_name
 from lstmlab.diagnostics import diagnose
 from lstmlab.models import ModelConfig
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Level,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    Text,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 from lstmlab.training import TrainConfig, grid_configs, run_grid
 
 __all__ = ["TITLE", "INTRO", "parts", "GRADIENT_BUDGETS", "LAG_BUDGETS"]
@@ -119,7 +108,7 @@ def _options(config: dict[str, Any], skip: tuple[str, ...]) -> str:
 
 
 def gradient_compute(config: dict[str, Any]):
-    def compute(ctx: PartContext) -> dict[str, Any]:
+    def compute(ctx: part.PartContext) -> dict[str, Any]:
         base = replace(_base(config, ctx.seed), lag=config["lag"])
         ctx.progress(
             f"training {', '.join(config['models'])} for {config['train_steps']} steps, "
@@ -176,7 +165,7 @@ def _curves(data: dict[str, Any]):
                 yield kind, state, phase, [d for d, _ in pts], [g for _, g in pts]
 
 
-def gradient_render(data: dict[str, Any], lang: Lang) -> list[Block]:
+def gradient_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     phase_name = {
         "init": pick(lang, en="at initialisation", fr="à l'initialisation"),
         "trained": pick(lang, en="after training", fr="après entraînement"),
@@ -231,7 +220,7 @@ def gradient_render(data: dict[str, Any], lang: Lang) -> list[Block]:
     trained = {k: v["training"] for k, v in data["models"].items() if "training" in v}
     steps = max((t["steps"] for t in trained.values()), default=0)
     return [
-        Paragraph(
+        part.Paragraph(
             pick(
                 lang,
                 en="The norm of the derivative of the last step's loss with respect to the state "
@@ -245,8 +234,8 @@ def gradient_render(data: dict[str, Any], lang: Lang) -> list[Block]:
                 "ci-dessous (log ‖g_d‖ = a + b·d).",
             )
         ),
-        Figure(
-            figure_png(fig),
+        part.Figure(
+            part.figure_png(fig),
             caption=pick(
                 lang,
                 en="Gradient norm against distance (log scale): RNN against LSTM "
@@ -256,7 +245,7 @@ def gradient_render(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
             alt=pick(lang, en="gradient norm against distance", fr="norme du gradient"),
         ),
-        Table(
+        part.Table(
             columns,
             rows,
             caption=pick(
@@ -282,7 +271,7 @@ def _num(x: float | None, digits: int) -> str:
 
 
 def lag_compute(config: dict[str, Any]):
-    def compute(ctx: PartContext) -> dict[str, Any]:
+    def compute(ctx: part.PartContext) -> dict[str, Any]:
         base = _base(config, ctx.seed)
         configs = grid_configs(base, config["models"], config["lags"], [ctx.seed], ctx.workdir)
         done = []
@@ -315,7 +304,7 @@ def lag_compute(config: dict[str, Any]):
     return compute
 
 
-def lag_render(data: dict[str, Any], lang: Lang) -> list[Block]:
+def lag_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     rows = data["rows"]
     fig = MplFigure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
@@ -387,7 +376,7 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[Block]:
         for m, lags in solved.items()
     )
     return [
-        Paragraph(
+        part.Paragraph(
             pick(
                 lang,
                 en="The adding problem (Hochreiter & Schmidhuber 1997): a sequence of random "
@@ -403,8 +392,8 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[Block]:
                 f"— {summary}.",
             )
         ),
-        Figure(
-            figure_png(fig),
+        part.Figure(
+            part.figure_png(fig),
             caption=pick(
                 lang,
                 en="Test error against lag, one seed per point (log scale).",
@@ -412,14 +401,14 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[Block]:
             ),
             alt=pick(lang, en="test error against lag", fr="erreur de test selon le décalage"),
         ),
-        Table(columns, table),
+        part.Table(columns, table),
     ]
 
 
 # ---------------------------------------------------------------------------------------- parts
 
 
-def parts(level: Level) -> list[Part]:
+def parts(level: part.Level) -> list[part.Part]:
     grad = GRADIENT_BUDGETS[level]
     lags = LAG_BUDGETS[level]
     grad_cmd = (
@@ -431,7 +420,7 @@ def parts(level: Level) -> list[Part]:
         f"lstmlab compare --task {TASK} --seeds 1 " + _options(lags, skip=()) + " --out runs/adding"
     )
     return [
-        Part(
+        part.Part(
             section="problem",
             name="gradient_flow",
             config={"task": TASK, **grad},
@@ -443,7 +432,7 @@ def parts(level: Level) -> list[Part]:
                 "fr": "Le gradient en fonction de la distance",
             },
         ),
-        Part(
+        part.Part(
             section="problem",
             name="lag",
             config={"task": TASK, **lags},

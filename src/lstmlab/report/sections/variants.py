@@ -20,23 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from lstmlab.cells.options import VARIANTS
-from lstmlab.report.part import (
-    Block,
-    Figure,
-    Lang,
-    Paragraph,
-    Part,
-    PartContext,
-    Table,
-    figure_png,
-    pick,
-)
+from lstmlab.report import part
+from lstmlab.report.part import Lang, Text, pick
 
 __all__ = ["TITLE", "INTRO", "parts", "BUDGETS"]
 
-TITLE = {"en": "The variants: a search space odyssey", "fr": "Les variantes : l'odyssée de Greff"}
+TITLE: Text = {
+    "en": "The variants: a search space odyssey",
+    "fr": "Les variantes : l'odyssée de Greff",
+}
 
-INTRO = {
+INTRO: Text = {
     "en": (
         "The LSTM has many variants: without peepholes, with coupled input and forget gates, "
         "without a forget gate, without the output activation, with full gate recurrence. "
@@ -124,10 +118,10 @@ PARAMS = {
 }
 
 
-def parts(level: str) -> list[Part]:
+def parts(level: str) -> list[part.Part]:
     budget = BUDGETS[level]
     return [
-        Part(
+        part.Part(
             section="variants",
             name="study",
             config={"level": level, **budget},
@@ -168,7 +162,7 @@ def _settings(budget: dict[str, Any], seed: int):
     )
 
 
-def compute_study(ctx: PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def compute_study(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
     """Run (or resume) the study in ``ctx.workdir`` and return its report as data."""
     from lstmlab.cli.dataclass_options import config_arguments
     from lstmlab.study import run_worker
@@ -229,15 +223,15 @@ def _number(x: Any, lang: Lang, digits: int = 4) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
+def render_study(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     from lstmlab.study.report import ALPHA, box_plot, interaction_plot, report_from_data
 
     report = report_from_data(data["report"])
     settings = data["settings"]
     counts = sorted(data["trials_per_variant"].values()) or [0]
     n_variants = len(settings["space"]["variants"])
-    blocks: list[Block] = [
-        Paragraph(
+    blocks: list[part.Block] = [
+        part.Paragraph(
             pick(
                 lang,
                 en=(
@@ -269,7 +263,7 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
     ]
     if settings["trials"] < 100:
         blocks.append(
-            Paragraph(
+            part.Paragraph(
                 pick(
                     lang,
                     en=(
@@ -307,8 +301,8 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
             title=title,
         )
         blocks.append(
-            Figure(
-                png=figure_png(fig),
+            part.Figure(
+                png=part.figure_png(fig),
                 caption=pick(
                     lang,
                     en="Each variant's test losses over its trials (box: quartiles; line: "
@@ -335,8 +329,8 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
             pick(lang, en="learning rate × hidden size", fr="taux d'apprentissage × taille"),
         )
         blocks.append(
-            Figure(
-                png=figure_png(interaction_plot(report, labels)),
+            part.Figure(
+                png=part.figure_png(interaction_plot(report, labels)),
                 caption=pick(
                     lang,
                     en="Every trial at its learning rate and hidden size, coloured by test loss: "
@@ -353,7 +347,7 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
             )
         )
     blocks.append(
-        Paragraph(
+        part.Paragraph(
             pick(
                 lang,
                 en=(
@@ -381,7 +375,7 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[Block]:
     return blocks
 
 
-def _verdict_table(report, lang: Lang) -> Table:
+def _verdict_table(report, lang: Lang) -> part.Table:
     columns = [
         pick(lang, en="variant", fr="variante"),
         pick(lang, en="trials", fr="essais"),
@@ -415,10 +409,10 @@ def _verdict_table(report, lang: Lang) -> Table:
         fr="Test de Welch de chaque variante contre peephole (le LSTM « vanilla » de Greff), "
         "avec correction de Bonferroni, α = 0,05 ; le verdict de l'article en dernière colonne.",
     )
-    return Table(columns=columns, rows=rows, caption=caption)
+    return part.Table(columns=columns, rows=rows, caption=caption)
 
 
-def _importance_table(report, lang: Lang) -> Table:
+def _importance_table(report, lang: Lang) -> part.Table:
     columns = [
         pick(lang, en="hyperparameter", fr="hyperparamètre"),
         pick(lang, en="fANOVA importance", fr="importance (fANOVA)"),
@@ -441,4 +435,4 @@ def _importance_table(report, lang: Lang) -> Table:
             en=f"fANOVA not computed: {report.importance_error}",
             fr=f"fANOVA non calculée : {report.importance_error}",
         )
-    return Table(columns=columns, rows=rows, caption=caption)
+    return part.Table(columns=columns, rows=rows, caption=caption)
