@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "LEVELS",
@@ -49,8 +49,13 @@ LANGS: tuple[Lang, ...] = ("en", "fr")
 Text = Mapping[str, str]
 
 
-def pick(lang: Lang, en: str, fr: str) -> str:
-    """The text in ``lang``: ``pick(lang, en="Learning rate", fr="Taux d'apprentissage")``."""
+T = TypeVar("T")
+
+
+def pick(lang: Lang, en: T, fr: T) -> T:
+    """The text in ``lang``: ``pick(lang, en="Learning rate", fr="Taux d'apprentissage")``; or
+    the words of a table's heading: ``pick(lang, en=["model", "lag"], fr=["modèle", "décalage"])``.
+    """
     return fr if lang == "fr" else en
 
 

@@ -620,13 +620,11 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             )
         ),
         part.Table(
-            columns=[
-                pick(lang, en="number", fr="nombre"),
-                pick(lang, en="English (input)", fr="anglais (entrée)"),
-                pick(lang, en="model's French", fr="français du modèle"),
-                pick(lang, en="reference", fr="référence"),
-                pick(lang, en="right?", fr="juste ?"),
-            ],
+            columns=pick(
+                lang,
+                en=["number", "English (input)", "model's French", "reference", "right?"],
+                fr=["nombre", "anglais (entrée)", "français du modèle", "référence", "juste ?"],
+            ),
             rows=[
                 [
                     str(t["number"]),

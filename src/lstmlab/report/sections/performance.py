@@ -281,15 +281,11 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
         ),
     )
     table = part.Table(
-        columns=[
-            pick(lang, en="input", fr="entrée"),
-            pick(lang, en="size", fr="taille"),
-            pick(lang, en="layer", fr="couche"),
-            pick(lang, en="mode", fr="mode"),
-            pick(lang, en="torch.nn (ms)", fr="torch.nn (ms)"),
-            pick(lang, en="lstmlab (ms)", fr="lstmlab (ms)"),
-            pick(lang, en="ratio", fr="rapport"),
-        ],
+        columns=pick(
+            lang,
+            en=["input", "size", "layer", "mode", "torch.nn (ms)", "lstmlab (ms)", "ratio"],
+            fr=["entrée", "taille", "couche", "mode", "torch.nn (ms)", "lstmlab (ms)", "rapport"],
+        ),
         rows=[
             [
                 _case(r, lang),

@@ -210,13 +210,13 @@ def gradient_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                     _num(trained["half_life"], 0) if trained else "—",
                 ]
             )
-    columns = [
-        pick(lang, en="model", fr="modèle"),
-        pick(lang, en="state", fr="état"),
-        pick(lang, en="factor per step, at init", fr="facteur par pas, à l'init."),
-        pick(lang, en="after training", fr="après entraînement"),
-        pick(lang, en="half-life after training (steps)", fr="demi-vie après entraînement (pas)"),
-    ]
+    columns = pick(
+        lang,
+        en=["model", "state", "factor per step, at init", "after training",
+            "half-life after training (steps)"],
+        fr=["modèle", "état", "facteur par pas, à l'init.", "après entraînement",
+            "demi-vie après entraînement (pas)"],
+    )  # fmt: skip
     trained = {k: v["training"] for k, v in data["models"].items() if "training" in v}
     steps = max((t["steps"] for t in trained.values()), default=0)
     return [
@@ -361,14 +361,11 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
         ]
         for r in rows
     ]
-    columns = [
-        pick(lang, en="model", fr="modèle"),
-        pick(lang, en="lag", fr="décalage"),
-        pick(lang, en="test MSE", fr="EQM de test"),
-        pick(lang, en="verdict", fr="verdict"),
-        pick(lang, en="steps", fr="pas"),
-        pick(lang, en="time", fr="durée"),
-    ]
+    columns = pick(
+        lang,
+        en=["model", "lag", "test MSE", "verdict", "steps", "time"],
+        fr=["modèle", "décalage", "EQM de test", "verdict", "pas", "durée"],
+    )
     solved = {m: [r["lag"] for r in rows if r["model"] == m and r["solved"]] for m in models}
     summary = "; ".join(
         f"{m.upper()}: "

@@ -376,15 +376,13 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[part.Block]:
 
 
 def _verdict_table(report, lang: Lang) -> part.Table:
-    columns = [
-        pick(lang, en="variant", fr="variante"),
-        pick(lang, en="trials", fr="essais"),
-        pick(lang, en="median test loss", fr="perte de test médiane"),
-        pick(lang, en="best", fr="meilleure"),
-        pick(lang, en="p (Bonferroni)", fr="p (Bonferroni)"),
-        pick(lang, en="our verdict", fr="notre verdict"),
-        pick(lang, en="Greff et al. 2015", fr="Greff et al. 2015"),
-    ]
+    columns = pick(
+        lang,
+        en=["variant", "trials", "median test loss", "best",
+            "p (Bonferroni)", "our verdict", "Greff et al. 2015"],
+        fr=["variante", "essais", "perte de test médiane", "meilleure",
+            "p (Bonferroni)", "notre verdict", "Greff et al. 2015"],
+    )  # fmt: skip
     rows = []
     for r in report.rows:
         verdict, greff = r["verdict"], r["greff_2015"]
