@@ -19,7 +19,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,13 +139,15 @@ NUMBERS = [53781, 771, 42191, 36071]
 
 
 def parts(level: str) -> list[part.Part]:
+    """One part per app: its ``train`` (and ``evaluate``) run, then ``read`` takes from the run
+    folder what ``render`` shows above the table of ``evaluate``'s metrics."""
     out = []
-    for app, compute, render in (
-        ("forecast", compute_forecast, render_forecast),
-        ("text", compute_text, render_text),
-        ("sentiment", compute_sentiment, render_sentiment),
-        ("translate", compute_translate, render_translate),
-        ("speech", compute_speech, render_speech),
+    for app, read, render in (
+        ("forecast", read_forecast, render_forecast),
+        ("text", read_text, render_text),
+        ("sentiment", read_sentiment, render_sentiment),
+        ("translate", read_translate, render_translate),
+        ("speech", read_speech, render_speech),
     ):
         budget = BUDGETS[app][level]
         out.append(
@@ -151,13 +155,23 @@ def parts(level: str) -> list[part.Part]:
                 section="applications",
                 name=app,
                 config={"level": level, "app": app, **budget, **_inputs(app)},
-                compute=lambda ctx, compute=compute, budget=budget: compute(ctx, budget),
-                render=render,
+                compute=partial(_compute, app=app, budget=budget, read=read),
+                render=partial(_render, app=app, render=render),
                 command=command(app, budget),
                 title=TITLES[app],
             )
         )
     return out
+
+
+def _render(
+    data: dict[str, Any],
+    lang: Lang,
+    app: str,
+    render: Callable[[dict[str, Any], Lang], list[part.Block]],
+) -> list[part.Block]:
+    """The app's own blocks, then the table of ``evaluate``'s metrics (if it ran)."""
+    return [*render(data, lang), *_baselines(data, lang, app)]
 
 
 def _inputs(app: str) -> dict[str, Any]:
@@ -191,12 +205,20 @@ def _app_command(app: str, verb: str, args: list[str]) -> None:
         group.main([verb, *args], prog_name=f"lstmlab app {app}", standalone_mode=False)
 
 
-def _train(
-    ctx: part.PartContext, app: str, budget: dict[str, Any], folder: str = "train"
-) -> tuple[Path, dict[str, Any]]:
-    """A fresh run folder in ``ctx.workdir`` trained (and evaluated) as ``command`` says, and
-    what every part's data starts with: how the run went (time, load), the tested model's
-    result (from the run folder ``folder``) and the metrics of ``evaluate`` (None if not run)."""
+def _compute(
+    ctx: part.PartContext,
+    app: str,
+    budget: dict[str, Any],
+    read: Callable[[Path, dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A fresh run folder in ``ctx.workdir`` trained (and evaluated) as ``command`` says; the
+    part's data: how the run went (time, load), the tested model's result, the metrics of
+    ``evaluate`` (None if not run), then what ``read`` takes from the run folder for the page."""
+    if app == "speech" and shutil.which("espeak-ng") is None:
+        raise RuntimeError(
+            "speech: expected the espeak-ng synthesiser, got none on PATH; "
+            "install it with `apt-get install -y espeak-ng`"
+        )
     out = Path(ctx.workdir) / app
     shutil.rmtree(out, ignore_errors=True)  # a half-finished run of an interrupted report
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,14 +230,16 @@ def _train(
         beam = ["--beam", "1"] if app == "translate" else []
         _app_command(app, "evaluate", ["--out", str(out), *beam])
     run = {"wall_seconds": time.monotonic() - started, "load": [load, os.getloadavg()[0]]}
-    return out, {
+    tested = "words" if app == "speech" else "train"  # speech: the isolated-word recogniser
+    return {
         "run": run,
-        "result": _result(out, folder),
+        "result": _result(out, tested),
         "evaluated": _finite(_metrics_file(out)),
+        **read(out, budget),
     }
 
 
-def _result(out: Path, folder: str = "train") -> dict[str, Any]:
+def _result(out: Path, folder: str) -> dict[str, Any]:
     """The tested model's metrics, steps and time from its training run folder."""
     from lstmlab.training.result import RunResult
 
@@ -333,13 +357,12 @@ def _baselines(data: dict[str, Any], lang: Lang, app: str) -> list[part.Block]:
 # ---------------------------------------------------------------- forecasting
 
 
-def compute_forecast(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def read_forecast(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.forecast.cli import last_test_forecasts, load_trained
 
-    out, trained = _train(ctx, "forecast", budget)
     cfg, prep, model = load_trained(str(out))
     t = last_test_forecasts(cfg, prep, model)
-    return trained | {
+    return {
         "value_name": prep.series.value_name,
         "interval": cfg.interval,
         "horizon": cfg.horizon,
@@ -381,7 +404,7 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[part.Block]:
         labels=labels,
     )
     m = data["result"]["metrics"]
-    blocks: list[part.Block] = [
+    return [
         part.Paragraph(
             pick(
                 lang,
@@ -418,17 +441,15 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             ),
         ),
     ]
-    return [*blocks, *_baselines(data, lang, "forecast")]
 
 
 # ---------------------------------------------------------------- text generation
 
 
-def compute_text(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def read_text(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.text.evaluation import load_run
     from lstmlab.apps.text.sample import generate
 
-    out, trained = _train(ctx, "text", budget)
     cfg, vocab, models = load_run(out)
     samples = []
     for prompt, temperature, top_p, seed in PROMPTS:
@@ -440,10 +461,7 @@ def compute_text(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any
         text = prompt + "".join(vocab.chars[k] for k in sample)
         samples.append({"prompt": prompt, "temperature": temperature, "top_p": top_p,
                         "seed": seed, "text": text})  # fmt: skip
-    return trained | {
-        "hidden": cfg.hidden,
-        "samples": samples,
-    }
+    return {"hidden": cfg.hidden, "samples": samples}
 
 
 def render_text(data: dict[str, Any], lang: Lang) -> list[part.Block]:
@@ -481,26 +499,23 @@ def render_text(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 ),
             )
         )
-    return [*blocks, *_baselines(data, lang, "text")]
+    return blocks
 
 
 # ---------------------------------------------------------------- sentiment
 
 
-def compute_sentiment(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def read_sentiment(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.sentiment.run import load_run
     from lstmlab.apps.sentiment.trace import trace_sentence
 
-    out, trained = _train(ctx, "sentiment", budget)
     cfg, vocab, model = load_run(out)
     traces = []
     for sentence in SENTENCES:
         t = trace_sentence(model, vocab, sentence, cfg.max_len)
         traces.append({"sentence": sentence, "tokens": t.tokens, "known": t.known,
                        "p_positive": [round(float(p), 4) for p in t.p_positive]})  # fmt: skip
-    return trained | {
-        "traces": traces,
-    }
+    return {"traces": traces}
 
 
 def render_sentiment(data: dict[str, Any], lang: Lang) -> list[part.Block]:
@@ -557,18 +572,17 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 ),
             )
         )
-    return [*blocks, *_baselines(data, lang, "sentiment")]
+    return blocks
 
 
 # ---------------------------------------------------------------- translation
 
 
-def compute_translate(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def read_translate(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.translate.evaluation import load_models
     from lstmlab.apps.translate.numbers import held_out_rule, number_pairs
     from lstmlab.apps.translate.predict import translate
 
-    out, trained = _train(ctx, "translate", budget)
     cfg, vocabs, models = load_models(out)
     model, _ = models["model"]
     translations = []
@@ -590,10 +604,7 @@ def compute_translate(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str
                 "attention": [[round(float(a), 4) for a in r] for r in t.attention[: len(target)]],
             }
         translations.append(row)
-    return trained | {
-        "attention_kind": cfg.attention,
-        "translations": translations,
-    }
+    return {"attention_kind": cfg.attention, "translations": translations}
 
 
 def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
@@ -673,13 +684,13 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 ),
             )
         )
-    return [*blocks, *_baselines(data, lang, "translate")]
+    return blocks
 
 
 # ---------------------------------------------------------------- speech
 
 
-def compute_speech(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, Any]:
+def read_speech(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
     from lstmlab.apps.run import check_app_folder
     from lstmlab.apps.speech.config import SpeechConfig
     from lstmlab.apps.speech.corpus import WORDS, load_corpus
@@ -687,17 +698,11 @@ def compute_speech(ctx: part.PartContext, budget: dict[str, Any]) -> dict[str, A
     from lstmlab.apps.speech.models import APP, load_model, make_words, words_dir
     from lstmlab.data.cache import cache_dir
 
-    if shutil.which("espeak-ng") is None:
-        raise RuntimeError(
-            "speech: expected the espeak-ng synthesiser, got none on PATH; "
-            "install it with `apt-get install -y espeak-ng`"
-        )
-    out, trained = _train(ctx, "speech", budget, "words")
     cfg = SpeechConfig.from_dict(check_app_folder(out, APP))
     words = load_corpus(cfg.words_corpus(), cache_dir() / "speech", cfg.workers, None, False)
     model = load_model(words_dir(out), make_words(cfg.core()))
     scores, matrix = word_metrics(model, words["test"])
-    return trained | {
+    return {
         "scores": _finite(scores),
         "labels": list(WORDS),
         "confusion": matrix.tolist(),
@@ -729,7 +734,7 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             pick(lang, en="share of the row", fr="part de la ligne"),
         ),
     )
-    blocks: list[part.Block] = [
+    return [
         part.Paragraph(
             pick(
                 lang,
@@ -762,4 +767,3 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             ),
         ),
     ]
-    return [*blocks, *_baselines(data, lang, "speech")]
