@@ -405,6 +405,19 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
 # ---------------------------------------------------------------------------------------- parts
 
 
+#: Each part's title.
+TITLES: dict[str, Text] = {
+    "gradient_flow": {
+        "en": "The gradient against the distance",
+        "fr": "Le gradient en fonction de la distance",
+    },
+    "lag": {
+        "en": "RNN against LSTM at growing lags",
+        "fr": "RNN contre LSTM à des décalages croissants",
+    },
+}
+
+
 def parts(level: part.Level) -> list[part.Part]:
     grad = GRADIENT_BUDGETS[level]
     lags = LAG_BUDGETS[level]
@@ -419,26 +432,15 @@ def parts(level: part.Level) -> list[part.Part]:
     return [
         part.Part(
             section="problem",
-            name="gradient_flow",
-            config={"task": TASK, **grad},
-            compute=gradient_compute(grad),
-            render=gradient_render,
-            command=grad_cmd,
-            title={
-                "en": "The gradient against the distance",
-                "fr": "Le gradient en fonction de la distance",
-            },
-        ),
-        part.Part(
-            section="problem",
-            name="lag",
-            config={"task": TASK, **lags},
-            compute=lag_compute(lags),
-            render=lag_render,
-            command=lag_cmd,
-            title={
-                "en": "RNN against LSTM at growing lags",
-                "fr": "RNN contre LSTM à des décalages croissants",
-            },
-        ),
+            name=name,
+            config={"task": TASK, **budget},
+            compute=compute(budget),
+            render=render,
+            command=command,
+            title=TITLES[name],
+        )
+        for name, budget, compute, render, command in (
+            ("gradient_flow", grad, gradient_compute, gradient_render, grad_cmd),
+            ("lag", lags, lag_compute, lag_render, lag_cmd),
+        )
     ]
