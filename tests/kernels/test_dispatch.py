@@ -260,8 +260,22 @@ def test_a_plain_stack_is_one_call_of_torchs_op_as_in_torch_nn(dropout, training
         assert torch.equal(got, want)
 
 
-def test_dropout_in_training_runs_the_layers_one_by_one(picks):
-    """torch's op would draw its own dropout masks: lstmlab's layers keep theirs."""
-    layer = lstmlab.LSTM(3, 5, 2, dropout=0.5).train()
-    layer(torch.randn(6, 4, 3))
-    assert picks == ["torch", "torch"]
+def test_dropout_in_a_stack_draws_torch_nn_masks(picks):
+    """Dropout between layers in training: torch's op draws it in the one call, the same masks
+    as torch.nn.LSTM's (the same seed) and as lstmlab's own layer-by-layer path."""
+    theirs = torch.nn.LSTM(3, 5, 3, dropout=0.5)
+    ours = lstmlab.LSTM.from_torch(theirs)
+    fused = lstmlab.LSTM.from_torch(theirs, backend="fused")
+    x = torch.randn(6, 4, 3)
+    outs = []
+    for layer in (theirs, ours, fused):
+        torch.manual_seed(1)
+        outs.append(layer(x)[0])
+    assert picks[0] == "torch" and set(picks[1:]) == {"fused"}
+    assert torch.equal(outs[1], outs[0])
+    torch.testing.assert_close(outs[2], outs[0], rtol=1e-5, atol=1e-6)
+    with torch.no_grad():  # training mode without a gradient: still dropout, as in torch.nn
+        torch.manual_seed(2)
+        want = theirs(x)[0]
+        torch.manual_seed(2)
+        assert torch.equal(ours(x)[0], want)

@@ -21,8 +21,8 @@ Which kernel runs a call is decided by ``select`` alone, with one rule (README "
 5. anything else (bf16/fp16 on CPU, a variant or the gate read-out on CUDA) → the reference.
 
 When torch's op serves a layer of several layers (rules 2 and 4), the layer makes one call of it
-for the whole stack, as torch.nn does (``stack_sequence``), except in training with dropout
-between layers (lstmlab's layers draw their own dropout masks).
+for the whole stack, as torch.nn does (``stack_sequence``); dropout between layers is then the
+op's, which draws the same masks as the layer's own ``F.dropout`` between layers.
 
 If the C++ kernel cannot be built, rule 3 falls to the reference with a warning (the same
 results, slower); ``backend="fused"`` turns every fall to the reference into an error instead,
@@ -157,6 +157,7 @@ def stack_sequence(
     weights: Sequence[dict[str, Tensor | None]],
     *,
     bidirectional: bool,
+    dropout: float = 0.0,
     plain: bool,
     projected: bool = False,
     backend: str = "auto",
@@ -164,7 +165,8 @@ def stack_sequence(
     """A whole stack of layers in one call of torch's op, as torch.nn makes it, when ``choose``
     sends the call there (rules 2 and 4): x (N, I) packed, ``states`` (L·D, B, ·) in the layer's
     ``state_names`` order, ``weights`` each layer's and direction's parameters by name,
-    layer-major → out (N, D·P) and the final states (L·D, B, ·). None when another kernel serves
+    layer-major; ``dropout`` on the outputs of every layer but the last (training) → out
+    (N, D·P) and the final states (L·D, B, ·). None when another kernel serves
     the call: the layer then runs its layers one by one (``lstm_sequence`` …). One call instead
     of one per layer saves the op's fixed cost per call (oneDNN's is about 0.13 ms: README
     "Speed")."""
@@ -175,7 +177,7 @@ def stack_sequence(
         return None
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
     flat = [tuple(w.get(k) for k in names) for w in weights]
-    return torch_op.stack(mode, x, batch_sizes, states, flat, bidirectional=bidirectional)
+    return torch_op.stack(mode, x, batch_sizes, states, flat, bidirectional, dropout)
 
 
 def lstm_sequence(

@@ -53,6 +53,7 @@ def _run(
     reverse: bool = False,
     num_layers: int = 1,
     bidirectional: bool = False,
+    dropout: float = 0.0,
 ):
     """``op`` over packed rows x (N, I) with torch's flat parameter list (``_params`` of each
     layer and direction, layer-major); returns the output (N, ·) and the final states, each
@@ -61,9 +62,10 @@ def _run(
     Sequences of one length are passed as the dense (T, B, I) tensor, as torch.nn passes a
     tensor (on CPU only the dense form reaches oneDNN's fused LSTM); others in the packed form,
     as torch.nn passes a PackedSequence."""
-    # cuDNN keeps what backward needs only in training mode: train when a gradient may flow.
-    train = torch.is_grad_enabled()
-    common = (has_biases, num_layers, 0.0, train, bidirectional)
+    # cuDNN keeps what backward needs only in training mode: train when a gradient may flow,
+    # and when there is dropout to apply (the op applies it only in training mode).
+    train = torch.is_grad_enabled() or dropout > 0
+    common = (has_biases, num_layers, dropout, train, bidirectional)
     B, T = batch_sizes[0], len(batch_sizes)
     if one_length(batch_sizes):
         dense = x.view(T, B, x.shape[1])
@@ -85,21 +87,24 @@ def stack(
     batch_sizes: Sequence[int],
     states: Sequence[Tensor],
     weights: Sequence[Sequence[Tensor | None]],
-    *,
     bidirectional: bool = False,
+    dropout: float = 0.0,
+    *,
     reverse: bool = False,
 ) -> tuple[Tensor, list[Tensor]]:
     """torch.nn's one call for a whole stack of torch.nn ``mode`` ("LSTM", "GRU", "RNN_TANH",
     "RNN_RELU"): x (N, I) packed rows; ``states`` torch's hx, each (L·D, B, ·) (h, and c for
     the LSTM); ``weights`` (W_ih, W_hh, b_ih, b_hh[, W_hr]) of each layer and direction,
-    layer-major, None for a missing one → out (N, D·P) and the final states, each (L·D, B, ·).
+    layer-major, None for a missing one; ``dropout`` on the outputs of every layer but the last
+    → out (N, D·P) and the final states, each (L·D, B, ·).
     ``reverse``: one layer in one direction, run from the last step."""
     D = 2 if bidirectional else 1
     params = [p for w in weights for p in _params(*w)]
     has_biases = weights[0][2] is not None or weights[0][3] is not None
     hx = tuple(states) if mode == "LSTM" else states[0]
     layers = len(weights) // D
-    return _run(OPS[mode], x, batch_sizes, hx, params, has_biases, reverse, layers, bidirectional)
+    op = OPS[mode]
+    return _run(op, x, batch_sizes, hx, params, has_biases, reverse, layers, bidirectional, dropout)
 
 
 def lstm_torch(

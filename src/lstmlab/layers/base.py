@@ -452,7 +452,7 @@ class RecurrentBase(nn.RNNBase):
         batch_sizes = layout.sizes()
         D = self.num_directions
         weights = [self._weights(k // D, k % D, cast) for k in range(self.num_layers * D)]
-        if not return_gates and not (self.dropout and self.training):
+        if not return_gates:
             stacked = kernels.stack_sequence(
                 self.mode,
                 data,
@@ -460,6 +460,7 @@ class RecurrentBase(nn.RNNBase):
                 states,
                 weights,
                 bidirectional=self.bidirectional,
+                dropout=self.dropout if self.training else 0.0,
                 plain=self.torch_equivalent() is None,
                 projected=bool(self.proj_size),
                 backend=self.backend,
