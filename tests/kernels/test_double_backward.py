@@ -17,6 +17,7 @@ import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS
 from lstmlab.kernels import build, fused_gru_rnn, fused_lstm
+from lstmlab.kernels.reference import Call
 
 from .helpers import lstm_kernel
 
@@ -48,7 +49,7 @@ def test_lstm_gradgradcheck(variant, P, reverse):
 
     def f(x, h0, c0, *params):
         w = LSTMWeights(**dict(zip(names, params, strict=True)))
-        out, h, c, _ = fused_lstm.lstm_fused(x, PACKED, h0, c0, w, opts, reverse)
+        out, h, c, _ = fused_lstm.lstm_fused(Call(x, PACKED, (h0, c0), w, reverse), opts)
         return out, h, c
 
     assert torch.autograd.gradgradcheck(f, (x, h0, c0, *params), fast_mode=True)
@@ -62,7 +63,7 @@ def test_gru_gradgradcheck(reset_after, reverse):
     x, h0, *w = _leaves(gen, (sum(PACKED), I), (3, H), (3 * H, I), (3 * H, H), (3 * H,), (3 * H,))
 
     def f(x, h0, *w):
-        out, h, _ = fused_gru_rnn.gru_fused(x, PACKED, h0, w, reset_after, reverse)
+        out, h, _ = fused_gru_rnn.gru_fused(Call(x, PACKED, (h0,), w, reverse), reset_after)
         return out, h
 
     assert torch.autograd.gradgradcheck(f, (x, h0, *w), fast_mode=True)
@@ -76,7 +77,7 @@ def test_rnn_gradgradcheck(nonlinearity, reverse):
     x, h0, *w = _leaves(gen, (sum(PACKED), I), (3, H), (H, I), (H, H), (H,), (H,))
 
     def f(x, h0, *w):
-        out, h, _ = fused_gru_rnn.rnn_fused(x, PACKED, h0, w, nonlinearity, reverse)
+        out, h, _ = fused_gru_rnn.rnn_fused(Call(x, PACKED, (h0,), w, reverse), nonlinearity)
         return out, h
 
     assert torch.autograd.gradgradcheck(f, (x, h0, *w), fast_mode=True)
@@ -160,7 +161,7 @@ def test_first_derivatives_agree_with_and_without_graph(rule):
     leaves = [x, h0, c0, *(p for p in w if p is not None)]
     grads = []
     for create_graph in (False, True):
-        out, h, c, _ = lstm_kernel(x, PACKED, h0, c0, w, opts, True)
+        out, h, c, _ = lstm_kernel(Call(x, PACKED, (h0, c0), w, True), opts)
         loss = (out**2).sum() + h.sum() + (c**3).sum()
         grads.append(torch.autograd.grad(loss, leaves, create_graph=create_graph))
     for a, b in zip(*grads, strict=True):

@@ -12,6 +12,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 import lstmlab
 from lstmlab.kernels import build, fused_gru_rnn, gru_sequence, reference, rnn_sequence, select
+from lstmlab.kernels.reference import Call
 
 from .helpers import gru_kernel, rnn_kernel
 
@@ -42,9 +43,9 @@ def _weights(rows, I, H, bias, dtype, gen):
     return [p(rows, I), p(rows, H), p(rows) if bias else None, p(rows) if bias else None]
 
 
-def _run(fn, x, batch_sizes, h0, weights, *args, use=("out", "h")):
+def _run(fn, x, batch_sizes, h0, weights, arg, reverse, use=("out", "h")):
     """Outputs, final state, gates and the gradients of a random linear loss of them."""
-    out, h, gates = fn(x, batch_sizes, h0, weights, *args, return_gates=True)
+    out, h, gates = fn(Call(x, batch_sizes, (h0,), weights, reverse, True), arg)
     gen = torch.Generator().manual_seed(7)
     loss = 0
     if "sum" in use:  # dL/d out arrives broadcast, strides (0, 0)
@@ -152,7 +153,7 @@ def test_gradcheck(rule, kind, form, layout):
     arg = form == "after" if kind == "gru" else form
 
     def f(x, h0, *w):
-        out, h, _ = fn(x, batch_sizes, h0, list(w), arg, layout == "packed")
+        out, h, _ = fn(Call(x, batch_sizes, (h0,), list(w), layout == "packed"), arg)
         return out, h
 
     assert torch.autograd.gradcheck(f, (x, h0, *w))
@@ -218,7 +219,8 @@ def test_gates_are_detached_but_h_is_the_output():
     assert build.load(), "the fused C++ kernels did not build (see the warning)"
     x = torch.randn(6, 2, requires_grad=True)
     w = _weights(9, 2, 3, True, torch.float32, torch.Generator().manual_seed(5))
-    out, _, gates = fused_gru_rnn.gru_fused(x, [3, 2, 1], torch.zeros(3, 3), w, return_gates=True)
+    call = Call(x, [3, 2, 1], (torch.zeros(3, 3),), w, return_gates=True)
+    out, _, gates = fused_gru_rnn.gru_fused(call)
     assert set(gates) == {"r", "z", "n", "h"}
     assert not any(gates[k].requires_grad for k in "rzn")
     assert gates["h"] is out and out.requires_grad
@@ -239,8 +241,7 @@ def test_bfloat16_takes_the_reference(kind):
     w = [t.detach() for t in _weights(9 if kind == "gru" else 3, 2, 3, True, torch.float32, gen)]
     fn = {"gru": gru_sequence, "rnn": rnn_sequence}[kind]
     ref = {"gru": reference.gru_reference, "rnn": reference.rnn_reference}[kind]
-    args = [x, [3, 2, 1], h0, w]
-    want, _, _ = ref(*args)
+    want, _, _ = ref(Call(x, [3, 2, 1], (h0,), w))
     low = [x.bfloat16(), [3, 2, 1], h0.bfloat16(), [t.bfloat16() for t in w]]
     got, _, _ = fn(*low)
     assert got.dtype == torch.bfloat16

@@ -7,6 +7,7 @@ as on this machine (the C++ ops) and as on a CUDA one (torch's op or the referen
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import pytest
 import torch
@@ -15,7 +16,8 @@ from torch.nn.utils.rnn import pack_padded_sequence
 import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS, LSTMOptions
-from lstmlab.kernels import build, fused_lstm, lstm_sequence, reference, select
+from lstmlab.kernels import build, fused_lstm, reference, select
+from lstmlab.kernels.reference import Call
 
 from .helpers import lstm_kernel
 
@@ -44,7 +46,7 @@ def make(variant, I, H, P=0, bias=True, B=3, batch_sizes=(3, 3, 3, 3), dtype=tor
 
 def run(fn, opts, w, x, h0, c0, batch_sizes, reverse):
     """Outputs, final states, gates and the gradients of a random linear loss of all three."""
-    out, h, c, gates = fn(x, list(batch_sizes), h0, c0, w, opts, reverse, True)
+    out, h, c, gates = fn(Call(x, list(batch_sizes), (h0, c0), w, reverse, True), opts)
     g = torch.Generator().manual_seed(1)
     loss = sum(
         (t * torch.randn(t.shape, generator=g, dtype=torch.float64).to(t.dtype)).sum()
@@ -132,7 +134,7 @@ def test_gradcheck(variant):
 
         def f(x, h0, c0, *params, opts=opts, names=names, bs=bs, reverse=reverse):
             weights = LSTMWeights(**dict(zip(names, params, strict=True)))
-            out, h, c, _ = fused_lstm.lstm_fused(x, bs, h0, c0, weights, opts, reverse)
+            out, h, c, _ = fused_lstm.lstm_fused(Call(x, bs, (h0, c0), weights, reverse), opts)
             return out, h, c
 
         params = [p for p in w if p is not None]
@@ -196,9 +198,9 @@ def test_inference_path_equals_training_path():
     ):
         opts, w, x, h0, c0 = make(variant, 3, 4, P, True, B, bs)
         with torch.no_grad():
-            plain = fused_lstm.lstm_fused(x, bs, h0, c0, w, opts, reverse)
-            gates = fused_lstm.lstm_fused(x, bs, h0, c0, w, opts, reverse, return_gates=True)
-        trained = fused_lstm.lstm_fused(x, bs, h0, c0, w, opts, reverse)
+            plain = fused_lstm.lstm_fused(Call(x, bs, (h0, c0), w, reverse), opts)
+            gates = fused_lstm.lstm_fused(Call(x, bs, (h0, c0), w, reverse, True), opts)
+        trained = fused_lstm.lstm_fused(Call(x, bs, (h0, c0), w, reverse), opts)
         for a, b, c in zip(plain[:3], gates[:3], trained[:3], strict=True):
             # Equal up to rounding: the two modes give the GEMMs different leading dimensions.
             torch.testing.assert_close(a, c, rtol=1e-14, atol=1e-15)
@@ -209,7 +211,7 @@ def test_only_final_state_gradient():
     """A loss of h_n alone (no gradient for the outputs, c_n or the gates) still flows."""
     opts, w, x, h0, c0 = make("peephole", 3, 4, 0, True, *PACKED)
     for fn in (reference.lstm_reference, fused_lstm.lstm_fused):
-        _, h, _, _ = fn(x, PACKED[1], h0, c0, w, opts, False, False)
+        _, h, _, _ = fn(Call(x, PACKED[1], (h0, c0), w, False, False), opts)
         grads = torch.autograd.grad(h.sum(), [x, c0, w.weight_hh])
         if fn is reference.lstm_reference:
             want = grads
@@ -222,16 +224,13 @@ def test_dispatch_and_custom_options():
     opts = LSTMOptions(peephole=True, output_activation=False, gate_recurrence=True, coupled=True)
     _, w, x, h0, c0 = make(opts, 3, 4, 0, True, *PACKED)
     want = run(reference.lstm_reference, opts, w, x, h0, c0, PACKED[1], True)
-    got = run(
-        lambda *a: lstm_sequence(*a[:6], reverse=a[6], return_gates=a[7], backend="fused"),
-        opts, w, x, h0, c0, PACKED[1], True,
-    )  # fmt: skip
+    got = run(lstm_kernel, opts, w, x, h0, c0, PACKED[1], True)
     assert_same(got, want, TOL[torch.float64])
 
 
 def test_gates_are_detached_outputs_are_not():
     opts, w, x, h0, c0 = make("vanilla", 3, 4)
-    out, h, c, gates = fused_lstm.lstm_fused(x, [3] * 4, h0, c0, w, opts, False, True)
+    out, h, c, gates = fused_lstm.lstm_fused(Call(x, [3] * 4, (h0, c0), w, False, True), opts)
     assert out.requires_grad and h.requires_grad and c.requires_grad
     assert not any(g.requires_grad for g in gates.values())
 
@@ -239,9 +238,9 @@ def test_gates_are_detached_outputs_are_not():
 def test_bad_batch_sizes():
     opts, w, x, h0, c0 = make("vanilla", 3, 4)
     with pytest.raises(ValueError, match="batch_sizes: expected a non-increasing list"):
-        fused_lstm.lstm_fused(x, [3, 3, 2, 4], h0, c0, w, opts)
+        fused_lstm.lstm_fused(Call(x, [3, 3, 2, 4], (h0, c0), w), opts)
     with pytest.raises(ValueError, match="summing to the 12 rows"):
-        fused_lstm.lstm_fused(x, [3, 3, 3], h0, c0, w, opts)
+        fused_lstm.lstm_fused(Call(x, [3, 3, 3], (h0, c0), w), opts)
 
 
 def test_other_dtypes_take_the_reference():
@@ -250,8 +249,5 @@ def test_other_dtypes_take_the_reference():
     assert select("cpu", torch.bfloat16) == "reference"
     opts, w, x, h0, c0 = make("fgr", 3, 4, 2, True, *PACKED, dtype=torch.bfloat16)
     want = run(reference.lstm_reference, opts, w, x, h0, c0, PACKED[1], True)
-    got = run(
-        lambda *a: lstm_sequence(*a[:6], reverse=a[6], return_gates=a[7]),
-        opts, w, x, h0, c0, PACKED[1], True,
-    )  # fmt: skip
+    got = run(partial(lstm_kernel, backend="auto"), opts, w, x, h0, c0, PACKED[1], True)
     assert_same(got, want, 5e-2)

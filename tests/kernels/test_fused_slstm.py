@@ -14,6 +14,7 @@ import torch
 import lstmlab
 from lstmlab.cells.slstm import SLSTMWeights, slstm_shapes
 from lstmlab.kernels import build, fused_slstm, reference, slstm_sequence
+from lstmlab.kernels.reference import Call
 
 LAYOUTS = {
     "full": [3, 3, 3, 3, 3],  # every sequence of length 5
@@ -47,7 +48,7 @@ def _state(gen, B, dtype, kind):
 
 def _run(fn, x, bs, state, w, forget_gate, reverse):
     """Outputs, final state, gates, and the gradients of a loss using out, h, c and n."""
-    out, final, gates = fn(x, bs, state, w, forget_gate, reverse, True)
+    out, final, gates = fn(Call(x, bs, state, w, reverse, True), forget_gate)
     gen = torch.Generator().manual_seed(7)
     loss = (out * torch.randn(out.shape, generator=gen, dtype=out.dtype)).sum()
     for s in final[:3]:
@@ -90,7 +91,8 @@ def test_final_m_is_not_differentiable():
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(6, I, generator=gen, dtype=torch.float64)
     w = _weights(gen, 2, torch.float64)
-    _, (_, _, _, m), _ = fused_slstm.slstm_fused(x, [2, 2, 2], _state(gen, 2, x.dtype, "zero"), w)
+    state = _state(gen, 2, x.dtype, "zero")
+    _, (_, _, _, m), _ = fused_slstm.slstm_fused(Call(x, [2, 2, 2], state, w))
     assert not m.requires_grad
 
 
@@ -109,7 +111,7 @@ def test_gradcheck_of_the_hand_written_backward(heads, forget_gate, reverse):
 
     def f(x, h0, c0, n0, m0, w_ih, w_hh, b):
         st, ws = (h0, c0, n0, m0), SLSTMWeights(w_ih, w_hh, b)
-        out, (h, *_), _ = fused_slstm.slstm_fused(x, bs, st, ws, forget_gate, reverse)
+        out, (h, *_), _ = fused_slstm.slstm_fused(Call(x, bs, st, ws, reverse), forget_gate)
         return out, h
 
     assert torch.autograd.gradcheck(f, (x, *state, *w), eps=1e-6, atol=1e-7, fast_mode=True)
@@ -124,7 +126,7 @@ def test_gradcheck_from_an_empty_memory():
     zeros = [torch.zeros(2, H, dtype=torch.float64) for _ in range(4)]
 
     def f(x, w_ih, w_hh, b):
-        out, (h, *_), _ = fused_slstm.slstm_fused(x, bs, zeros, SLSTMWeights(w_ih, w_hh, b))
+        out, (h, *_), _ = fused_slstm.slstm_fused(Call(x, bs, zeros, SLSTMWeights(w_ih, w_hh, b)))
         return out, h
 
     assert torch.autograd.gradcheck(f, (x, *w), eps=1e-6, atol=1e-7, fast_mode=True)
@@ -137,7 +139,7 @@ def test_second_derivative_equals_the_reference():
     state, w = _state(gen, 2, torch.float64, "random"), _weights(gen, 2, torch.float64)
     results = []
     for fn in (reference.slstm_reference, fused_slstm.slstm_fused):
-        out, _, _ = fn(x, bs, state, w)
+        out, _, _ = fn(Call(x, bs, state, w))
         (gx,) = torch.autograd.grad((out**2).sum(), [x], create_graph=True)
         results.append(torch.autograd.grad(gx.pow(2).sum(), [x, w.weight_hh]))
     for got, want in zip(results[1], results[0], strict=True):
@@ -193,7 +195,7 @@ def test_mixed_dtypes_are_refused_by_name():
     w = _weights(gen, 2, torch.float64)
     state = _state(gen, 2, torch.float32, "zero")
     with pytest.raises(ValueError, match="x: expected CPU float32 or float64"):
-        fused_slstm.slstm_fused(torch.randn(4, I, dtype=torch.float64), [2, 2], state, w)
+        fused_slstm.slstm_fused(Call(torch.randn(4, I, dtype=torch.float64), [2, 2], state, w))
 
 
 @pytest.mark.parametrize(

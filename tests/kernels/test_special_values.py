@@ -43,6 +43,7 @@ import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS
 from lstmlab.kernels import build, fused_lstm, reference
+from lstmlab.kernels.reference import Call
 
 from .helpers import gru_kernel, lstm_kernel, rnn_kernel
 
@@ -249,7 +250,8 @@ def _lstm_tensors(case: str, dtype, seed: int = 0) -> tuple:
 def _run_lstm(fn, opts, w: dict, t: dict, reverse: bool) -> dict[str, Tensor]:
     leaves = {k: v.clone().requires_grad_() for k, v in {**t, **w}.items() if "grad" not in k}
     weights = LSTMWeights(**{k: leaves[k] for k in w})
-    out, h, c, _ = fn(leaves["x"], BATCH_SIZES, leaves["h0"], leaves["c0"], weights, opts, reverse)
+    state = (leaves["h0"], leaves["c0"])
+    out, h, c, _ = fn(Call(leaves["x"], BATCH_SIZES, state, weights, reverse), opts)
     grads = torch.autograd.grad(
         (out, h, c), list(leaves.values()), [t[k] for k in ("grad_out", "grad_h", "grad_c")]
     )
@@ -330,7 +332,7 @@ def _compare_gr(case, dtype, place, value, reverse, seed=0):
 
     def run(fn):
         x, h0, *ws = (v.clone().requires_grad_() for v in (t["x"], t["h0"], *w))
-        out, h, _ = fn(x, BATCH_SIZES, h0, ws, arg, reverse)
+        out, h, _ = fn(Call(x, BATCH_SIZES, (h0,), ws, reverse), arg)
         grads = torch.autograd.grad((out, h), [x, h0, *ws], [t["grad_out"], t["grad_h"]])
         return {"out": out, "h_n": h} | {f"d{k}": d for k, d in enumerate(grads)}
 
@@ -387,7 +389,8 @@ def test_lstm_activations_saturate_as_torch(dtype, rule):
     B = x.shape[0]
     w = LSTMWeights(torch.ones(4, 1, dtype=dtype), torch.zeros(4, 1, dtype=dtype))
     zeros = torch.zeros(B, 1, dtype=dtype)
-    out, _, _, gates = lstm_kernel(x, [B], zeros, zeros, w, VARIANTS["vanilla"], return_gates=True)
+    call = Call(x, [B], (zeros, zeros), w, return_gates=True)
+    out, _, _, gates = lstm_kernel(call, VARIANTS["vanilla"])
     for k in "ifo":
         _assert_activation(gates[k], x, torch.sigmoid, f"LSTM gate {k}")
     _assert_activation(gates["g"], x, torch.tanh, "LSTM g")
@@ -409,11 +412,11 @@ def test_gru_rnn_activations_saturate_as_torch(dtype, rule):
     def w(rows):
         return [torch.zeros(rows * H_, 1, dtype=dtype), torch.zeros(rows * H_, H_, dtype=dtype)]
 
-    _, _, gates = gru_kernel(x, [3], h0, [*w(3), v.repeat(3), None], return_gates=True)
+    _, _, gates = gru_kernel(Call(x, [3], (h0,), [*w(3), v.repeat(3), None], return_gates=True))
     _assert_activation(gates["r"], want, torch.sigmoid, "GRU r")
     _assert_activation(gates["z"], want, torch.sigmoid, "GRU z")
     _assert_activation(gates["n"], want, torch.tanh, "GRU n")
-    out, _, _ = rnn_kernel(x, [3], h0, [*w(1), v, None], "tanh")
+    out, _, _ = rnn_kernel(Call(x, [3], (h0,), [*w(1), v, None]), "tanh")
     _assert_activation(out, want, torch.tanh, "RNN tanh")
 
 

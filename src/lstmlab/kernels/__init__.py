@@ -1,9 +1,12 @@
 """Sequence kernels: the reference recurrence, lstmlab's fused kernels and torch's own op, behind
 one dispatch.
 
-All kernels take sequences in the packed layout described in ``reference`` (rows (N, I), a
-non-increasing ``batch_sizes`` list, one layer and one direction) and return the outputs (N, ·),
-the final states and, when asked, the per-step gates as (N, H) tensors.
+All kernels take one ``reference.Call``: sequences in the packed layout described in
+``reference`` (rows (N, I), a non-increasing ``batch_sizes`` list, one layer and one direction),
+the initial state, the weights, the direction and whether the gates are read out, with the cell's
+own options beside it; they return the outputs (N, ·), the final states and, when asked, the
+per-step gates as (N, H) tensors. The functions below are their public face: each checks the
+layout, builds the call and hands it to the kernel the rule below picks.
 
 Which kernel runs a call is decided by ``select`` alone, with one rule (README "Speed"):
 
@@ -201,10 +204,11 @@ def lstm_sequence(
     kernel = choose("LSTM", x, batch_sizes, plain, w.weight_hr is not None, backend)
     if kernel == "torch":
         return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
-    args = (x, batch_sizes, h0, c0, w, opts, reverse, return_gates)
+    state = (h0, c0) if s0 is None else (h0, c0, s0)
+    call = reference.Call(x, batch_sizes, state, w, reverse, return_gates)
     if kernel == "fused":
-        return fused_lstm.lstm_fused(*args, s0=s0, graph_gates=True)
-    return reference.lstm_reference(*args, s0=s0)
+        return fused_lstm.lstm_fused(call, opts, graph_gates=True)
+    return reference.lstm_reference(call, opts)
 
 
 def gru_sequence(
@@ -223,10 +227,10 @@ def gru_sequence(
     kernel = choose("GRU", x, batch_sizes, reset_after and not return_gates, False, backend)
     if kernel == "torch":
         return (*torch_op.gru_torch(x, batch_sizes, h0, weights, reverse), None)
-    args = (x, batch_sizes, h0, weights, reset_after, reverse, return_gates)
+    call = reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates)
     if kernel == "fused":
-        return fused_gru_rnn.gru_fused(*args, graph_gates=True)
-    return reference.gru_reference(*args)
+        return fused_gru_rnn.gru_fused(call, reset_after, graph_gates=True)
+    return reference.gru_reference(call, reset_after)
 
 
 def rnn_sequence(
@@ -246,7 +250,7 @@ def rnn_sequence(
     if kernel == "torch":
         return (*torch_op.rnn_torch(x, batch_sizes, h0, weights, nonlinearity, reverse), None)
     run = fused_gru_rnn.rnn_fused if kernel == "fused" else reference.rnn_reference
-    return run(x, batch_sizes, h0, weights, nonlinearity, reverse, return_gates)
+    return run(reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates), nonlinearity)
 
 
 def min_sequence(
@@ -264,7 +268,7 @@ def min_sequence(
     h (B, H), gates. "reference" runs the steps one by one, "auto"/"fused" the parallel scan."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     run = minimal.min_sequential if backend == "reference" else minimal.min_scan
-    return run(cell, x, batch_sizes, h0, weights, reverse, return_gates)
+    return run(reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates), cell)
 
 
 def slstm_sequence(
@@ -281,6 +285,7 @@ def slstm_sequence(
     """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
     kernel = select(x.device, x.dtype, backend=backend)  # torch has no sLSTM op
+    call = reference.Call(x, batch_sizes, state, w, reverse, return_gates)
     if kernel == "fused" and fused_slstm.supports(x, state, w):
-        return fused_slstm.slstm_fused(x, batch_sizes, state, w, forget_gate, reverse, return_gates)
-    return reference.slstm_reference(x, batch_sizes, state, w, forget_gate, reverse, return_gates)
+        return fused_slstm.slstm_fused(call, forget_gate)
+    return reference.slstm_reference(call, forget_gate)

@@ -20,8 +20,6 @@ through them) — they are a view of what backward keeps, not part of the differ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from torch import Tensor
 
@@ -30,8 +28,6 @@ from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["gru_fused", "rnn_fused"]
 
-Weights = Sequence[Tensor | None]  # W_ih, W_hh, b_ih or None, b_hh or None
-
 
 def _needs_graph(*tensors: Tensor | None) -> bool:
     return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
@@ -39,19 +35,12 @@ def _needs_graph(*tensors: Tensor | None) -> bool:
 
 # -- public functions ------------------------------------------------------------------------------
 def gru_fused(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Weights,
-    reset_after: bool = True,
-    reverse: bool = False,
-    return_gates: bool = False,
-    *,
-    graph_gates: bool = False,
+    call: reference.Call, reset_after: bool = True, *, graph_gates: bool = False
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    """x (N, I) packed, h0 (B, H), weights (W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,))
-    → out (N, H), h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None: r, z, n detached, or
-    in the autograd graph with ``graph_gates`` (what the layers ask for)."""
+    """state (h0 (B, H),), weights (W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,)) → out (N, H),
+    h_n (B, H), gates {"r", "z", "n", "h"} (N, H) or None: r, z, n detached, or in the autograd
+    graph with ``graph_gates`` (what the layers ask for)."""
+    x, batch_sizes, (h0,), weights, reverse, return_gates = call
     w_ih, w_hh, b_ih, b_hh = weights
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     needs_graph = _needs_graph(x, h0, *weights)
@@ -66,19 +55,13 @@ def gru_fused(
 
 
 def rnn_fused(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Weights,
-    nonlinearity: str = "tanh",
-    reverse: bool = False,
-    return_gates: bool = False,
+    call: reference.Call, nonlinearity: str = "tanh"
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    """x (N, I) packed, h0 (B, H), weights (W_ih (H, I), W_hh (H, H), b_ih, b_hh (H,))
-    → out (N, H), h_n (B, H), {"h": out} or None."""
+    """state (h0 (B, H),), weights (W_ih (H, I), W_hh (H, H), b_ih, b_hh (H,)) → out (N, H),
+    h_n (B, H), {"h": out} or None."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-    w_ih, w_hh, b_ih, b_hh = weights
+    x, batch_sizes, (h0,), (w_ih, w_hh, b_ih, b_hh), reverse, return_gates = call
     relu = nonlinearity == "relu"
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     out, h = _RNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, relu, reverse)
@@ -116,8 +99,8 @@ class _GRU(torch.autograd.Function):
             # A loss of the gates (only r, z, n reach the user), or a recorded backward: the
             # reference's vector-Jacobian product, exact and differentiable.
             def run(x, h0, *w):
-                args = (x, batch_sizes, h0, w, reset_after, reverse, True)
-                out, h, g = reference.gru_reference(*args)
+                call = reference.Call(x, batch_sizes, (h0,), w, reverse, True)
+                out, h, g = reference.gru_reference(call, reset_after)
                 return out, h, torch.cat([g["r"], g["z"], g["n"]], dim=1)  # (N, 3H)
 
             H = h0.shape[1]
@@ -159,7 +142,7 @@ class _RNN(torch.autograd.Function):
             nonlinearity = "relu" if relu else "tanh"
             grads = recompute.vjp(
                 lambda x, h0, *w: reference.rnn_reference(
-                    x, batch_sizes, h0, w, nonlinearity, reverse
+                    reference.Call(x, batch_sizes, (h0,), w, reverse), nonlinearity
                 )[:2],
                 [x, h0, w_ih, w_hh, b_ih, b_hh],
                 need[:6],

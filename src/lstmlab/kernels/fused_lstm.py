@@ -260,10 +260,9 @@ def _reference_outputs(opts: LSTMOptions, info: _Saved, x, h0, c0, s0, *w) -> tu
     """The Function's differentiable outputs computed by the reference recurrence: out, h_n,
     c_n, s_n and the gates as A (G·H, N) in the internal rows and C (H, N)."""
     fgr = opts.gate_recurrence
-    out, h, c, g, *s_n = reference.lstm_reference(
-        x, info.batch_sizes, h0, c0, LSTMWeights(*w), opts, info.reverse, True,
-        s0=(s0 if s0 is not None else _zero_s(c0, opts)) if fgr else None,
-    )  # fmt: skip
+    state = (h0, c0, s0 if s0 is not None else _zero_s(c0, opts)) if fgr else (h0, c0)
+    call = reference.Call(x, info.batch_sizes, state, LSTMWeights(*w), info.reverse, True)
+    out, h, c, g, *s_n = reference.lstm_reference(call, opts)
     A = torch.cat([g[k] for k in opts.gates], dim=1).t().index_select(0, info.lay.perm)
     return out, h, c, (s_n[0] if fgr else out.new_empty(0)), A, g["c"].t()
 
@@ -334,28 +333,17 @@ def _gate_table(
     return table | {"c": C, "h": out if graph else out.detach()}
 
 
-def lstm_fused(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    c0: Tensor,
-    w: LSTMWeights,
-    opts: LSTMOptions,
-    reverse: bool = False,
-    return_gates: bool = False,
-    *,
-    s0: Tensor | None = None,
-    graph_gates: bool = False,
-) -> tuple:
-    """``reference.lstm_reference``, fused: x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P),
-    h_n (B, P), c_n (B, H) and, with ``return_gates``, the gates (N, H) each: detached, or part
-    of the autograd graph with ``graph_gates`` (what the layers ask for). FGR: with ``s0``
-    (B, S·H) the previous sigmoid activations at the start (zeros otherwise), and then s_n (B, S·H)
-    is returned fifth."""
+def lstm_fused(call: reference.Call, opts: LSTMOptions, *, graph_gates: bool = False) -> tuple:
+    """``reference.lstm_reference``, fused: x (N, I) packed, state (h0 (B, P), c0 (B, H)[, s0])
+    → out (N, P), h_n (B, P), c_n (B, H) and, with ``return_gates``, the gates (N, H) each:
+    detached, or part of the autograd graph with ``graph_gates`` (what the layers ask for). FGR:
+    with s0 (B, S·H) in the state, the previous sigmoid activations at the start (zeros
+    otherwise), s_n (B, S·H) is returned fifth."""
+    x, batch_sizes, (h0, c0, *given), w, reverse, return_gates = call
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     h0, c0 = h0.contiguous(), c0.contiguous()
-    carry = s0 is not None and opts.gate_recurrence
-    s0 = s0.contiguous() if carry else None
+    carry = bool(given) and opts.gate_recurrence
+    s0 = given[0].contiguous() if carry else None
     lay = _plan(x, h0, c0, opts, bs)
     tensors = (x, h0, c0, s0, *w)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)

@@ -42,16 +42,11 @@ def supports(x: Tensor, state: Sequence[Tensor], w: SLSTMWeights) -> bool:
 
 
 def slstm_fused(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    state: Sequence[Tensor],
-    w: SLSTMWeights,
-    forget_gate: str = "sigmoid",
-    reverse: bool = False,
-    return_gates: bool = False,
+    call: reference.Call, forget_gate: str = "sigmoid"
 ) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
-    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)
-    detached, or None."""
+    """state (h, c, n, m) each (B, H), weights ``SLSTMWeights`` → out (N, H), final
+    (h, c, n, m), gates (N, H) detached, or None."""
+    x, batch_sizes, state, w, reverse, return_gates = call
     if forget_gate not in ("sigmoid", "exp"):
         raise ValueError(f"forget_gate: expected 'sigmoid' or 'exp', got {forget_gate!r}")
     if not build.available():
@@ -108,9 +103,8 @@ class _SLSTM(torch.autograd.Function):
             forget_gate = "exp" if exp_forget else "sigmoid"
 
             def run(x, h0, c0, n0, m0, *w):
-                out, (h, c, n, _), _ = reference.slstm_reference(
-                    x, batch_sizes, (h0, c0, n0, m0), SLSTMWeights(*w), forget_gate, reverse
-                )
+                call = reference.Call(x, batch_sizes, (h0, c0, n0, m0), SLSTMWeights(*w), reverse)
+                out, (h, c, n, _), _ = reference.slstm_reference(call, forget_gate)
                 return out, h, c, n
 
             grads = recompute.vjp(

@@ -7,14 +7,13 @@
   (Heinsen 2023) does the recurrence. This is these cells' fused path: a few whole-sequence
   tensor ops whose backward autograd derives, so no C++ kernel of their own.
 
-Both take ``cell`` = "min_gru" or "min_lstm" and weights (W_ih, b_ih), and return out (N, H),
-the final h (B, H) and, when asked, the gates as (N, H) tensors: z, h_tilde, h (minGRU) or the
-normalised f, i, then h_tilde, h (minLSTM).
+Both take a ``reference.Call`` (state (h0,), weights (W_ih, b_ih)) and ``cell`` = "min_gru" or
+"min_lstm", and return out (N, H), the final h (B, H) and, when asked, the gates as (N, H)
+tensors: z, h_tilde, h (minGRU) or the normalised f, i, then h_tilde, h (minLSTM).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 
 from torch import Tensor
@@ -27,7 +26,7 @@ from lstmlab.cells.minimal import (
     min_lstm_log_coefficients,
     min_lstm_step,
 )
-from lstmlab.kernels.reference import gate_table, h_recurrence
+from lstmlab.kernels.reference import Call, gate_table, h_recurrence
 from lstmlab.kernels.scan import Schedule, log_scan
 
 __all__ = ["CELLS", "min_sequential", "min_scan"]
@@ -39,15 +38,8 @@ CELLS = {
 }
 
 
-def min_sequential(
-    cell: str,
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    reverse: bool = False,
-    return_gates: bool = False,
-) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+def min_sequential(call: Call, cell: str) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    x, batch_sizes, (h0,), weights, reverse, return_gates = call
     step, _, _, names = CELLS[cell]
     records, out, h = h_recurrence(partial(step, *weights), x, batch_sizes, h0, reverse)
     if not return_gates:
@@ -55,15 +47,8 @@ def min_sequential(
     return out, h, gate_table(records, names) | {"h": out}
 
 
-def min_scan(
-    cell: str,
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    reverse: bool = False,
-    return_gates: bool = False,
-) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+def min_scan(call: Call, cell: str) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    x, batch_sizes, (h0,), weights, reverse, return_gates = call
     _, gates_fn, coefficients, names = CELLS[cell]
     grid = Schedule(batch_sizes)
     log_a, log_b = coefficients(*weights, x)  # 2 × (N, H)

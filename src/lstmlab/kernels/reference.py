@@ -13,19 +13,20 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
 
 from lstmlab.cells.gru import gru_step
-from lstmlab.cells.lstm import LSTMWeights, lstm_step, sigmoid_state
+from lstmlab.cells.lstm import lstm_step, sigmoid_state
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.cells.rnn import rnn_step
-from lstmlab.cells.slstm import SLSTMWeights, slstm_step
+from lstmlab.cells.slstm import slstm_step
 from lstmlab.kernels.packing import schedule
 
 __all__ = [
+    "Call",
     "recurrence",
     "h_recurrence",
     "gate_table",
@@ -38,6 +39,27 @@ __all__ = [
 ]
 
 State = tuple[Tensor, ...]
+
+
+class Call(NamedTuple):
+    """One kernel call, as every kernel takes it whatever the cell (the reference functions here,
+    the fused ones, ``minimal``'s; the dispatch in ``kernels`` builds it): one layer and one
+    direction over the packed rows x (N, I) with their ``batch_sizes``, from the initial
+    ``state`` with the cell's ``weights``, and whether the gates are read out. The state's rows
+    are (B, ·) each: (h0, c0), or FGR's (h0, c0, s0), and ``LSTMWeights`` for the LSTM; (h0,)
+    and (W_ih, W_hh, b_ih, b_hh) for GRU and RNN; (h0,) and (W_ih, b_ih) for minGRU and
+    minLSTM; (h, c, n, m) and ``SLSTMWeights`` for the sLSTM. The cell's own options
+    (``LSTMOptions``, ``reset_after``, ``nonlinearity``, ``forget_gate``, the minimal ``cell``)
+    come beside it."""
+
+    x: Tensor
+    batch_sizes: Sequence[int]
+    state: State
+    weights: Sequence[Tensor | None]
+    reverse: bool = False
+    return_gates: bool = False
+
+
 #: Called after every step with (t, the step's new state rows): the very tensors the next step
 #: and the output read, so their ``.grad`` is the total derivative (``lstmlab.diagnostics``).
 StepHook = Callable[[int, State], None]
@@ -109,24 +131,14 @@ def gate_table(records: list[Any], names: Iterable[str]) -> dict[str, Tensor]:
     return {k: torch.cat([col(r, k) for r in records]) for k in names}
 
 
-def lstm_reference(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    c0: Tensor,
-    w: LSTMWeights,
-    opts: LSTMOptions,
-    reverse: bool = False,
-    return_gates: bool = False,
-    *,
-    s0: Tensor | None = None,
-) -> tuple:
-    """x (N, I), h0 (B, P), c0 (B, H) → out (N, P), h_n, c_n, gates. FGR: s0 (B, S·H) the
-    previous sigmoid activations at the start (zeros if None); when given, s_n is returned fifth."""
+def lstm_reference(call: Call, opts: LSTMOptions) -> tuple:
+    """state (h0 (B, P), c0 (B, H)[, s0 (B, S·H)]), weights ``LSTMWeights`` → out (N, P), h_n,
+    c_n, gates. FGR: s0 the previous sigmoid activations at the start (zeros if not in the
+    state); when given, s_n is returned fifth."""
+    x, batch_sizes, (h0, c0, *given), w, reverse, return_gates = call
     S, H = len(opts.sigmoid_gates), c0.shape[-1]
-    carry = s0 is not None and opts.gate_recurrence
-    if not carry:
-        s0 = c0.new_zeros(c0.shape[0], S * H if opts.gate_recurrence else 0)  # (B, S·H)
+    carry = bool(given) and opts.gate_recurrence
+    s0 = given[0] if carry else c0.new_zeros(c0.shape[0], S * H if opts.gate_recurrence else 0)
 
     def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
         h, c, s = st
@@ -140,43 +152,31 @@ def lstm_reference(
 
 
 def gru_reference(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    reset_after: bool = True,
-    reverse: bool = False,
-    return_gates: bool = False,
+    call: Call, reset_after: bool = True
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """state (h0 (B, H),) → out (N, H), h_n (B, H), gates."""
+    x, batch_sizes, (h0,), weights, reverse, return_gates = call
     step = partial(gru_step, *weights, reset_after=reset_after)  # step(x_t, h)
     records, out, h = h_recurrence(step, x, batch_sizes, h0, reverse)
     return out, h, (gate_table(records, "rznh") if return_gates else None)
 
 
 def rnn_reference(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    nonlinearity: str = "tanh",
-    reverse: bool = False,
-    return_gates: bool = False,
+    call: Call, nonlinearity: str = "tanh"
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
+    """state (h0 (B, H),) → out (N, H), h_n (B, H), {"h": out}."""
+    x, batch_sizes, (h0,), weights, reverse, return_gates = call
     step = partial(rnn_step, *weights, nonlinearity=nonlinearity)  # step(x_t, h)
     _, out, h = h_recurrence(step, x, batch_sizes, h0, reverse)
     return out, h, ({"h": out} if return_gates else None)
 
 
 def slstm_reference(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    state: State,
-    w: SLSTMWeights,
-    forget_gate: str = "sigmoid",
-    reverse: bool = False,
-    return_gates: bool = False,
+    call: Call, forget_gate: str = "sigmoid"
 ) -> tuple[Tensor, State, dict[str, Tensor] | None]:
-    """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates."""
+    """state (h, c, n, m) each (B, H), weights ``SLSTMWeights`` → out (N, H), final
+    (h, c, n, m), gates."""
+    x, batch_sizes, state, w, reverse, return_gates = call
 
     def step(x_t: Tensor, st: State) -> tuple[State, tuple]:
         y = slstm_step(w, x_t, *st, forget_gate=forget_gate)
