@@ -9,7 +9,13 @@ import math
 import pytest
 import torch
 
-from lstmlab.cells.mlstm import MLSTMState, mlstm_chunkwise, mlstm_parallel, mlstm_step
+from lstmlab.cells.mlstm import (
+    MLSTMInputs,
+    MLSTMState,
+    mlstm_chunkwise,
+    mlstm_parallel,
+    mlstm_step,
+)
 
 B, NH, d = 2, 3, 4
 
@@ -33,9 +39,8 @@ def inputs(T: int, seed: int = 0, scale: float = 2.0, requires_grad: bool = Fals
 def recurrent(q, k, v, i_tilde, f_tilde, state, eps=1e-6):
     hs = []
     for t in range(q.shape[2]):
-        h, state = mlstm_step(
-            q[:, :, t], k[:, :, t], v[:, :, t], i_tilde[:, :, t], f_tilde[:, :, t], state, eps
-        )
+        p = MLSTMInputs(q[:, :, t], k[:, :, t], v[:, :, t], i_tilde[:, :, t], f_tilde[:, :, t])
+        h, state = mlstm_step(p, state, eps)
         hs.append(h)
     return torch.stack(hs, dim=2), state
 
@@ -53,7 +58,7 @@ def test_forms_equal_the_recurrence_outputs_and_final_state(form):
     q, k, v, i_tilde, f_tilde, C, n, m = inputs(30)
     state = MLSTMState(C, n, m)
     h_ref, s_ref = recurrent(q, k, v, i_tilde, f_tilde, state)
-    h, s = FORMS[form](q, k, v, i_tilde, f_tilde, state)
+    h, s = FORMS[form](MLSTMInputs(q, k, v, i_tilde, f_tilde), state)
     torch.testing.assert_close(h, h_ref, rtol=1e-9, atol=1e-10)
     for a, b in zip(s, s_ref, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-10)
@@ -66,7 +71,7 @@ def test_forms_have_the_recurrence_gradients(form):
     weights = torch.randn(B, NH, 16, d, dtype=torch.float64)
     h_ref, s_ref = recurrent(q, k, v, i_tilde, f_tilde, MLSTMState(C, n, m))
     ref = torch.autograd.grad((h_ref * weights).sum() + s_ref.C.sum(), tensors)
-    h, s = FORMS[form](q, k, v, i_tilde, f_tilde, MLSTMState(C, n, m))
+    h, s = FORMS[form](MLSTMInputs(q, k, v, i_tilde, f_tilde), MLSTMState(C, n, m))
     got = torch.autograd.grad((h * weights).sum() + s.C.sum(), tensors)
     for a, b in zip(got, ref, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
@@ -97,7 +102,7 @@ def test_chunkwise_stays_finite_on_a_long_sequence_with_large_input_gates():
     q, k, v = (torch.randn(1, 2, T, 8, generator=g) for _ in range(3))
     i_tilde, f_tilde = 20 * torch.randn(1, 2, T, generator=g), 3 * torch.randn(1, 2, T, generator=g)
     zero = MLSTMState(torch.zeros(1, 2, 8, 8), torch.zeros(1, 2, 8), torch.zeros(1, 2))
-    h, s = mlstm_chunkwise(q, k, v, i_tilde, f_tilde, zero, chunk_size=64)
+    h, s = mlstm_chunkwise(MLSTMInputs(q, k, v, i_tilde, f_tilde), zero, chunk_size=64)
     h_ref, _ = recurrent(q[:, :, :300], k[:, :, :300], v[:, :, :300], i_tilde[:, :, :300],
                          f_tilde[:, :, :300], zero)  # fmt: skip
     assert torch.isfinite(h).all() and all(torch.isfinite(t).all() for t in s)

@@ -11,7 +11,13 @@ import pytest
 import torch
 
 import lstmlab
-from lstmlab.cells.mlstm import MLSTMState, mlstm_chunkwise, mlstm_parallel, mlstm_step
+from lstmlab.cells.mlstm import (
+    MLSTMInputs,
+    MLSTMState,
+    mlstm_chunkwise,
+    mlstm_parallel,
+    mlstm_step,
+)
 
 xlstm = pytest.importorskip(
     "xlstm",
@@ -110,9 +116,8 @@ def test_mlstm_step_equals_official_recurrent_step():
     state, C, n, m = _zero_state(q), *(q.new_zeros(s) for s in [(B, NH, d, d), (B, NH, d, 1)]), None
     m = q.new_zeros(B, NH, 1, 1)
     for t in range(T):
-        ours, state = mlstm_step(
-            q[:, :, t], k[:, :, t], v[:, :, t], i_tilde[:, :, t], f_tilde[:, :, t], state
-        )
+        p = MLSTMInputs(q[:, :, t], k[:, :, t], v[:, :, t], i_tilde[:, :, t], f_tilde[:, :, t])
+        ours, state = mlstm_step(p, state)
         theirs, (C, n, m) = recurrent_step_stabilized_simple(
             C, n, m, q[:, :, t : t + 1].clone(), k[:, :, t : t + 1].clone(),
             v[:, :, t : t + 1].clone(), i_tilde[:, :, t, None, None], f_tilde[:, :, t, None, None],
@@ -129,7 +134,7 @@ def test_mlstm_parallel_equals_official_parallel():
     state whose m_0 is far below every write (and C_0 = n_0 = 0), the two are the same function."""
     q, k, v, i_tilde, f_tilde = _qkv(T=64)
     empty = _zero_state(q)._replace(m=torch.full_like(i_tilde[..., 0], -1e4))
-    ours, _ = mlstm_parallel(q, k, v, i_tilde, f_tilde, empty)
+    ours, _ = mlstm_parallel(MLSTMInputs(q, k, v, i_tilde, f_tilde), empty)
     theirs = parallel_stabilized_simple(q, k, v, i_tilde[..., None], f_tilde[..., None])
     torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-10)
 
@@ -137,7 +142,8 @@ def test_mlstm_parallel_equals_official_parallel():
 def test_mlstm_chunkwise_equals_official_chunkwise():
     """Their chunkwise form starts from m_0 = 0, as ours does by default."""
     q, k, v, i_tilde, f_tilde = _qkv(T=64)
-    ours, (C, n, m) = mlstm_chunkwise(q, k, v, i_tilde, f_tilde, _zero_state(q), chunk_size=16)
+    p = MLSTMInputs(q, k, v, i_tilde, f_tilde)
+    ours, (C, n, m) = mlstm_chunkwise(p, _zero_state(q), chunk_size=16)
     theirs, (C_, n_, m_) = chunkwise_simple(
         q, k, v, i_tilde, f_tilde, chunk_size=16, return_last_state=True
     )

@@ -8,8 +8,9 @@ Its gates read only x_t, so the same function has three forms, tested equal:
 - ``mlstm_chunkwise``: the parallel form inside chunks of the sequence and the recurrence
   across them, linear in T: the default for training on long sequences.
 
-All three take an initial state (C, n, m) and return the final one, and the stabiliser m is the
-same in all three (it includes the decayed initial state), so they agree step for step.
+All three take the projections (``MLSTMInputs``) and an initial state (C, n, m) and return the
+final one, and the stabiliser m is the same in all three (it includes the decayed initial
+state), so they agree step for step.
 """
 
 from __future__ import annotations
@@ -46,14 +47,30 @@ class MLSTMState(NamedTuple):
 
 
 class MLSTMInputs(NamedTuple):
-    """The per-step projections of x: q, k, v (B, NH, T, d), ĩ, f̃ (B, NH, T), õ (B, T, H)."""
+    """The per-step projections of x: q, k, v (B, NH, T, d), ĩ, f̃ (B, NH, T), õ (B, T, H). The
+    three forms read q, k, v, ĩ and f̃; the output gate õ is applied after them (None when not
+    needed)."""
 
     q: Tensor
     k: Tensor
     v: Tensor
     i_tilde: Tensor
     f_tilde: Tensor
-    o_tilde: Tensor
+    o_tilde: Tensor | None = None
+
+    def steps(self, part: int | slice) -> MLSTMInputs:
+        """The inputs of the steps ``part`` along T: a chunk (a slice), or one step (an int,
+        which drops the T axis: q, k, v (B, NH, d), ĩ, f̃ (B, NH), õ (B, H), as ``mlstm_step``
+        takes them)."""
+        o_tilde = self.o_tilde[:, part] if self.o_tilde is not None else None
+        return MLSTMInputs(
+            self.q[..., part, :],
+            self.k[..., part, :],
+            self.v[..., part, :],
+            self.i_tilde[..., part],
+            self.f_tilde[..., part],
+            o_tilde,
+        )
 
 
 def mlstm_shapes(input_size: int, hidden_size: int, heads: int, bias: bool = True):
@@ -87,15 +104,7 @@ def mlstm_inputs(weight_ih: Tensor, bias: Tensor | None, x: Tensor, heads: int) 
     )
 
 
-def mlstm_step(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    i_tilde: Tensor,
-    f_tilde: Tensor,
-    state: MLSTMState,
-    eps: float = EPS,
-) -> tuple[Tensor, MLSTMState]:
+def mlstm_step(p: MLSTMInputs, state: MLSTMState, eps: float = EPS) -> tuple[Tensor, MLSTMState]:
     """One step: q, k, v (B, NH, d), ĩ, f̃ (B, NH) → h̃ (B, NH, d) and the new state.
 
         log f = log σ(f̃)
@@ -107,6 +116,7 @@ def mlstm_step(
 
     m' is detached: h̃ does not depend on it (C', n' and the bound e^{−m'} all scale by e^{−m'}).
     """
+    q, k, v, i_tilde, f_tilde, _ = p
     C, n, m = state
     k = k / math.sqrt(k.shape[-1])
     log_f = F.logsigmoid(f_tilde)  # (B, NH)
@@ -121,13 +131,7 @@ def mlstm_step(
 
 
 def mlstm_parallel(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    i_tilde: Tensor,
-    f_tilde: Tensor,
-    state: MLSTMState,
-    eps: float = EPS,
+    p: MLSTMInputs, state: MLSTMState, eps: float = EPS
 ) -> tuple[Tensor, MLSTMState]:
     """Every step at once: q, k, v (B, NH, T, d), ĩ, f̃ (B, NH, T) → h̃ (B, NH, T, d), state.
 
@@ -138,6 +142,7 @@ def mlstm_parallel(
         h̃_t = (Σ_s D_ts (q_t·k_s/√d) v_s + D_t0 C_0 q_t) / max(|Σ_s D_ts q_t·k_s/√d + D_t0 n_0·q_t|,
                e^{−m_t})
     """
+    q, k, v, i_tilde, f_tilde, _ = p
     T, d = q.shape[-2], q.shape[-1]
     C0, n0, m0 = state
     k = k / math.sqrt(d)
@@ -164,29 +169,13 @@ def mlstm_parallel(
 
 
 def mlstm_chunkwise(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    i_tilde: Tensor,
-    f_tilde: Tensor,
-    state: MLSTMState,
-    chunk_size: int = 64,
-    eps: float = EPS,
+    p: MLSTMInputs, state: MLSTMState, chunk_size: int = 64, eps: float = EPS
 ) -> tuple[Tensor, MLSTMState]:
     """The parallel form on chunks of ``chunk_size`` steps, each starting from the state the
     previous chunk left: O(T·chunk_size) time and memory instead of O(T²)."""
-    T = q.shape[-2]
+    T = p.q.shape[-2]
     hs = []
     for s in range(0, T, chunk_size):
-        part = slice(s, s + chunk_size)
-        h, state = mlstm_parallel(
-            q[..., part, :],
-            k[..., part, :],
-            v[..., part, :],
-            i_tilde[..., part],
-            f_tilde[..., part],
-            state,
-            eps,
-        )
+        h, state = mlstm_parallel(p.steps(slice(s, s + chunk_size)), state, eps)
         hs.append(h)
     return torch.cat(hs, dim=-2), state  # (B, NH, T, d)

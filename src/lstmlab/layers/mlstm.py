@@ -141,11 +141,9 @@ class MLSTM(NoTorchTwin, RecurrentBase):
             xs = xs.flip(0)
         p = mlstm_inputs(w, b, xs, self.num_heads)
         if self.form == "parallel":
-            h_tilde, final = mlstm_parallel(p.q, p.k, p.v, p.i_tilde, p.f_tilde, state)
+            h_tilde, final = mlstm_parallel(p, state)
         else:
-            h_tilde, final = mlstm_chunkwise(
-                p.q, p.k, p.v, p.i_tilde, p.f_tilde, state, self.chunk_size
-            )
+            h_tilde, final = mlstm_chunkwise(p, state, self.chunk_size)
         o = torch.sigmoid(p.o_tilde)  # (B, T, H)
         h = o * h_tilde.permute(0, 2, 1, 3).reshape(B, T, -1)  # (B, T, H)
         table = {
@@ -163,15 +161,12 @@ class MLSTM(NoTorchTwin, RecurrentBase):
         """Packed rows x (N, I), step by step with ``mlstm_step``."""
 
         def step(x_t: Tensor, st: tuple) -> tuple[tuple, tuple]:
-            p = mlstm_inputs(w, b, x_t.unsqueeze(0), self.num_heads)  # T = 1
-            h_tilde, new = mlstm_step(
-                p.q[:, :, 0], p.k[:, :, 0], p.v[:, :, 0], p.i_tilde[..., 0], p.f_tilde[..., 0],
-                MLSTMState(*st),
-            )  # fmt: skip
-            o = torch.sigmoid(p.o_tilde[:, 0])  # (n, H)
+            p = mlstm_inputs(w, b, x_t.unsqueeze(0), self.num_heads).steps(0)  # T = 1
+            h_tilde, new = mlstm_step(p, MLSTMState(*st))
+            o = torch.sigmoid(p.o_tilde)  # (n, H)
             h = o * h_tilde.reshape(h_tilde.shape[0], -1)
-            log_f = torch.nn.functional.logsigmoid(p.f_tilde[..., 0])
-            return tuple(new), (p.i_tilde[..., 0], log_f, o, h)
+            log_f = torch.nn.functional.logsigmoid(p.f_tilde)
+            return tuple(new), (p.i_tilde, log_f, o, h)
 
         records, final = recurrence(step, x, batch_sizes, tuple(state), reverse)
         gates = {
