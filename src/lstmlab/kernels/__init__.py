@@ -171,8 +171,8 @@ def stack_sequence(
     layer-major; ``dropout`` on the outputs of every layer but the last (training) → out
     (N, D·P) and the final states (L·D, B, ·). None when another kernel serves
     the call: the layer then runs its layers one by one (``lstm_sequence`` …). One call instead
-    of one per layer saves the op's fixed cost per call (oneDNN's is about 0.13 ms: README
-    "Speed")."""
+    of one per layer and direction saves the work around each call, lstmlab's and the op's
+    (README "Speed", word_language_model sizes)."""
     if not plain:  # torch's op does not compute it
         return None
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], states[0].shape[1])
