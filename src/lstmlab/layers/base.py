@@ -4,7 +4,8 @@ A subclass says which parameters a layer/direction has and runs one of them thro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import inspect
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -102,16 +103,69 @@ def _cast(value, dtype: torch.dtype):
     return value
 
 
-#: The constructor arguments torch.nn.LSTM/GRU/RNN and our layers share, under the same names.
-_TORCH_ARGUMENTS = (
-    "input_size",
-    "hidden_size",
-    "num_layers",
-    "bias",
-    "batch_first",
-    "dropout",
-    "bidirectional",
+def _torch_arguments(
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    nonlinearity: str = "tanh",
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float = 0.0,
+    bidirectional: bool = False,
+    proj_size: int = 0,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> None:
+    """The constructor arguments of torch.nn.LSTM, GRU and RNN in torch.nn's positional order,
+    with torch.nn's defaults: every layer takes them (``nonlinearity``, torch.nn.RNN's, and
+    ``proj_size``, torch.nn.LSTM's, only where its ``torch_option_names`` has them), then the
+    keyword-only options of its ``_configure``. Never called: it declares them, once."""
+
+
+_TORCH_PARAMETERS = inspect.signature(_torch_arguments).parameters
+#: Those of one torch.nn class only (a layer's ``torch_option_names`` says which it takes).
+_TORCH_OPTIONS = ("nonlinearity", "proj_size")
+#: The arguments torch.nn.LSTM/GRU/RNN and our layers share by name, but device and dtype.
+_TORCH_ARGUMENTS = tuple(
+    name for name in _TORCH_PARAMETERS if name not in (*_TORCH_OPTIONS, "device", "dtype")
 )
+
+
+def _constructor(cls: type[RecurrentBase]) -> Callable[..., None]:
+    """``cls.__init__``: binds ``cls(*args, **kwargs)`` to ``cls``'s signature (torch.nn's
+    arguments, those of ``cls.torch_option_names`` among them, then the keyword-only options of
+    ``cls._configure``) and builds the layer from the arguments by name."""
+    configure = inspect.signature(cls._configure)
+    self_parameter, *_ = configure.parameters.values()
+    torch_arguments = [
+        p
+        for p in _TORCH_PARAMETERS.values()
+        if p.name not in _TORCH_OPTIONS or p.name in cls.torch_option_names
+    ]
+    options = [p for p in configure.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    signature = configure.replace(parameters=[self_parameter, *torch_arguments, *options])
+    name = f"{cls.__name__}.__init__"
+    positional = [p.name for p in torch_arguments]
+
+    def init(self, *args, **kwargs) -> None:
+        if len(args) > len(positional):  # Signature.bind would name no argument
+            raise TypeError(
+                f"{name}() takes at most {len(positional)} positional arguments "
+                f"({', '.join(positional)}) but {len(args)} were given; the options "
+                f"{', '.join(p.name for p in options)} are keyword-only"
+            )
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as e:  # names the unknown, missing or twice given argument
+            raise TypeError(f"{name}() {e}") from None
+        bound.apply_defaults()
+        self._build({k: v for k, v in bound.arguments.items() if k != "self"})
+
+    init.__signature__ = signature
+    init.__name__, init.__qualname__, init.__module__ = "__init__", name, cls.__module__
+    init.__doc__ = """torch.nn's arguments, then the layer's own options (keyword-only): the
+    class docstring says what each does."""
+    return init
 
 
 def _torch_config(module: nn.RNNBase, names: tuple[str, ...]) -> dict:
@@ -132,7 +186,7 @@ class RecurrentBase(nn.RNNBase):
     variant's extra ``weight_peep`` / ``weight_gr``), ``_flat_weights`` and
     ``_flat_weights_names`` (the same, flattened), ``flatten_parameters()`` (a no-op: our
     kernels need no flat buffer, and cuDNN's would not hold a variant's weights). RNNBase's
-    constructor is not run (it creates torch.nn's parameters); this one registers ours.
+    constructor is not run (it creates torch.nn's parameters); ``_build`` registers ours.
     """
 
     #: Names of the states a layer carries ("h", "c"; an FGR LSTM adds "s").
@@ -152,42 +206,38 @@ class RecurrentBase(nn.RNNBase):
     #: input's dtype (measured on CPU, torch 2.13): True gives the GRU's rule.
     autocast_follows_input: bool = False
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int,
-        bias: bool,
-        batch_first: bool,
-        dropout: float,
-        bidirectional: bool,
-        proj_size: int,
-        device: torch.device | str | None,
-        dtype: torch.dtype | None,
-        backend: str,
-    ) -> None:
-        """Called by each layer's constructor with every argument: the defaults are the layer's
-        own (torch.nn's), declared once, in its signature."""
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Gives each layer class its constructor, whose signature (shown by ``help`` and
+        ``inspect.signature``) is torch.nn's arguments, then those of its ``_configure``."""
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in vars(cls):  # a subclass that writes a constructor keeps it
+            cls.__init__ = _constructor(cls)
+
+    def _build(self, arguments: dict) -> None:
+        """Checks and keeps the arguments of the constructor (by name, defaults filled in):
+        torch.nn.RNNBase's here, the rest (the layer's own) in ``_configure``; then registers
+        the parameters of every layer and direction and initialises them."""
         nn.Module.__init__(self)  # not RNNBase.__init__: it would make torch.nn's parameters
-        self.input_size = check_int("input_size", input_size, 1)
-        self.hidden_size = check_int("hidden_size", hidden_size, 1)
-        self.num_layers = check_int("num_layers", num_layers, 1)
-        self.bias = check_flag("bias", bias)
-        self.batch_first = check_flag("batch_first", batch_first)
-        self.bidirectional = check_flag("bidirectional", bidirectional)
-        self.proj_size = check_proj_size(proj_size, self.hidden_size)
+        self.input_size = check_int("input_size", arguments.pop("input_size"), 1)
+        self.hidden_size = check_int("hidden_size", arguments.pop("hidden_size"), 1)
+        self.num_layers = check_int("num_layers", arguments.pop("num_layers"), 1)
+        self.bias = check_flag("bias", arguments.pop("bias"))
+        self.batch_first = check_flag("batch_first", arguments.pop("batch_first"))
+        self.bidirectional = check_flag("bidirectional", arguments.pop("bidirectional"))
+        self.proj_size = check_proj_size(arguments.pop("proj_size", 0), self.hidden_size)
+        dropout = arguments.pop("dropout")
         if isinstance(dropout, bool) or not isinstance(dropout, int | float):
             raise TypeError(f"dropout: expected a float in [0, 1], got {type(dropout).__name__}")
         if not 0 <= dropout <= 1:
             raise ValueError(f"dropout: expected a float in [0, 1], got {dropout}")
         self.dropout = float(dropout)
-        self.backend = check_backend(backend)
-        factory = {"device": device, "dtype": dtype}
-        out_size = (proj_size or hidden_size) * self.num_directions
+        factory = {"device": arguments.pop("device"), "dtype": arguments.pop("dtype")}
+        self._configure(**arguments)
+        out_size = (self.proj_size or self.hidden_size) * self.num_directions
         self._flat_weights_names: list[str] = []
         self._all_weights: list[list[str]] = []
-        for layer in range(num_layers):
-            in_size = input_size if layer == 0 else out_size
+        for layer in range(self.num_layers):
+            in_size = self.input_size if layer == 0 else out_size
             for d in range(self.num_directions):
                 names = []
                 for name, shape in self.parameter_shapes(in_size).items():
@@ -200,6 +250,13 @@ class RecurrentBase(nn.RNNBase):
         self.reset_parameters()
 
     # -- what a subclass provides ---------------------------------------------------------------
+    def _configure(self, *, backend: str = "auto") -> None:
+        """Checks and keeps the layer's own constructor arguments, after torch.nn.RNNBase's (so a
+        check can read them) and before the parameters are made: its keyword-only options,
+        which its signature shows after torch.nn's, and ``nonlinearity`` where it takes it (the
+        default is in ``_torch_arguments``). A layer extends it and passes ``backend`` on."""
+        self.backend = check_backend(backend)
+
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         """Base parameter names (weight_ih, ...) and shapes of one layer and direction."""
         raise NotImplementedError

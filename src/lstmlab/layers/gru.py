@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from lstmlab import kernels
@@ -44,24 +43,9 @@ class GRU(RecurrentBase):
     mode = "GRU"
     autocast_follows_input = True
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-        *,
-        reset_after: bool = True,
-        backend: str = "auto",
-    ) -> None:
+    def _configure(self, *, reset_after: bool = True, backend: str = "auto") -> None:
         self.reset_after = check_flag("reset_after", reset_after)
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, 0, device, dtype, backend)
+        super()._configure(backend=backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(input_size, self.hidden_size, self.bias)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from lstmlab import kernels
@@ -110,18 +109,8 @@ class LSTM(RecurrentBase):
     torch_option_names = ("proj_size",)
     mode = "LSTM"
 
-    def __init__(
+    def _configure(
         self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
         *,
         variant: str | LSTMOptions = "vanilla",
         forget_bias: float | None = None,
@@ -132,10 +121,9 @@ class LSTM(RecurrentBase):
         self.variant = variant if isinstance(variant, str) else "custom"
         if self.options.gate_recurrence:  # FGR carries s_t = [i_t, f_t, o_t] to the next call
             self.state_names, self.optional_states = ("h", "c", "s"), ("s",)
-        check_bias_init(forget_bias, chrono, bias)
+        check_bias_init(forget_bias, chrono, self.bias)
         self.forget_bias, self.chrono = forget_bias, chrono
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, proj_size, device, dtype, backend)
+        super()._configure(backend=backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(self.options, input_size, self.hidden_size, self.proj_size, self.bias)

@@ -56,27 +56,12 @@ class _MinBase(NoTorchTwin, RecurrentBase):
     cell: str  # the kernels' cell name
     rows: tuple[str, ...]  # the row blocks of weight_ih, each H long
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-        *,
-        chrono: int | None = None,
-        backend: str = "auto",
-    ) -> None:
+    def _configure(self, *, chrono: int | None = None, backend: str = "auto") -> None:
         if chrono is not None:
             check_chrono(chrono)
-        check_bias_init(None, chrono, bias)
+        check_bias_init(None, chrono, self.bias)
         self.chrono = chrono
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, 0, device, dtype, backend)
+        super()._configure(backend=backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         n = len(self.rows) * self.hidden_size
@@ -186,38 +171,17 @@ class MinLSTM(_MinBase):
     rows = ("f", "i", "h_tilde")
     mode = "MinLSTM"
 
-    def __init__(
+    def _configure(
         self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
         *,
         forget_bias: float | None = None,
         chrono: int | None = None,
         backend: str = "auto",
     ) -> None:
-        check_forget_bias(forget_bias, bias)
-        check_bias_init(forget_bias, chrono, bias)
+        check_forget_bias(forget_bias, self.bias)
+        check_bias_init(forget_bias, chrono, self.bias)
         self.forget_bias = forget_bias
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            device,
-            dtype,
-            chrono=chrono,
-            backend=backend,
-        )
+        super()._configure(chrono=chrono, backend=backend)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()

@@ -69,31 +69,21 @@ class MLSTM(NoTorchTwin, RecurrentBase):
     state_names = ("C", "n", "m")
     mode = "MLSTM"
 
-    def __init__(
+    def _configure(
         self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
         *,
         num_heads: int = 1,
         form: str = "chunkwise",
         chunk_size: int = 64,
         forget_bias: float | None = None,
     ) -> None:
-        self.num_heads = check_heads(num_heads, hidden_size)
+        self.num_heads = check_heads(num_heads, self.hidden_size)
         if form not in FORMS:
             raise ValueError(f"form: expected one of {FORMS}, got {form!r}")
         self.form = form
         self.chunk_size = check_int("chunk_size", chunk_size, 1)
-        self.forget_bias = check_forget_bias(forget_bias, bias)
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, 0, device, dtype, "reference")
+        self.forget_bias = check_forget_bias(forget_bias, self.bias)
+        super()._configure(backend="reference")
 
     @property
     def head_dim(self) -> int:

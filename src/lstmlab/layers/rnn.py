@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from lstmlab import kernels
@@ -31,25 +30,10 @@ class RNN(RecurrentBase):
     torch_class = nn.RNN
     torch_option_names = ("nonlinearity",)
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        nonlinearity: str = "tanh",
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-        *,
-        backend: str = "auto",
-    ) -> None:
+    def _configure(self, nonlinearity: str, *, backend: str = "auto") -> None:
         self.nonlinearity = check_nonlinearity(nonlinearity)
         self.mode = f"RNN_{nonlinearity.upper()}"
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, 0, device, dtype, backend)
+        super()._configure(backend=backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return rnn_shapes(input_size, self.hidden_size, self.bias)

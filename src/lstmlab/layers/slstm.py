@@ -62,30 +62,20 @@ class SLSTM(NoTorchTwin, RecurrentBase):
     state_names = ("h", "c", "n", "m")
     mode = "SLSTM"
 
-    def __init__(
+    def _configure(
         self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
         *,
         num_heads: int = 1,
         forget_gate: str = "sigmoid",
         forget_bias: float | None = None,
         backend: str = "auto",
     ) -> None:
-        self.num_heads = check_heads(num_heads, hidden_size)
+        self.num_heads = check_heads(num_heads, self.hidden_size)
         if forget_gate not in FORGET_GATES:
             raise ValueError(f"forget_gate: expected one of {FORGET_GATES}, got {forget_gate!r}")
         self.forget_gate = forget_gate
-        self.forget_bias = check_forget_bias(forget_bias, bias)
-        common = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
-        super().__init__(*common, 0, device, dtype, backend)
+        self.forget_bias = check_forget_bias(forget_bias, self.bias)
+        super()._configure(backend=backend)
 
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return slstm_shapes(input_size, self.hidden_size, self.num_heads, self.bias)
