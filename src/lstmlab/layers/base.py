@@ -270,10 +270,11 @@ class RecurrentBase(nn.RNNBase):
         batch_sizes: list[int],
         state: list[Tensor],
         weights: dict[str, Tensor | None],
-        reverse: bool,
-        return_gates: bool,
+        **how,
     ) -> tuple[Tensor, list[Tensor], dict[str, Tensor] | None]:
-        """One layer and direction over packed rows x (N, I)."""
+        """One layer and direction over packed rows x (N, I). ``how`` holds the keywords every
+        kernel (``lstmlab.kernels.*_sequence``) takes: ``reverse`` (this is the second
+        direction), ``return_gates`` and ``backend``."""
         raise NotImplementedError
 
     # -- parameters ----------------------------------------------------------------------------
@@ -533,7 +534,13 @@ class RecurrentBase(nn.RNNBase):
             for d in range(D):
                 k = layer * D + d
                 out, new, g = self.run(
-                    x, batch_sizes, [s[k] for s in states], weights[k], bool(d), return_gates
+                    x,
+                    batch_sizes,
+                    [s[k] for s in states],
+                    weights[k],
+                    reverse=bool(d),
+                    return_gates=return_gates,
+                    backend=self.backend,
                 )
                 outs.append(out)
                 for f, s in zip(finals, new, strict=True):

@@ -50,18 +50,9 @@ class GRU(RecurrentBase):
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(input_size, self.hidden_size, self.bias)
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+    def run(self, x, batch_sizes, state, weights, **how):
         w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        out, h, gates = kernels.gru_sequence(
-            x,
-            batch_sizes,
-            state[0],
-            w,
-            self.reset_after,
-            reverse=reverse,
-            return_gates=return_gates,
-            backend=self.backend,
-        )
+        out, h, gates = kernels.gru_sequence(x, batch_sizes, state[0], w, self.reset_after, **how)
         return out, [h], gates
 
     def torch_equivalent(self) -> str | None:

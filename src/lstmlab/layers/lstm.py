@@ -139,19 +139,11 @@ class LSTM(RecurrentBase):
         for w in self.each_layer_weights():
             lstm_biases_(w.get("bias_ih"), w.get("bias_hh"), self.options, H, fb, chrono)
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+    def run(self, x, batch_sizes, state, weights, **how):
         h0, c0, *s0 = state  # s0: FGR's [i, f, o] of the previous call's last step
+        w = LSTMWeights(**weights)
         out, h, c, gates, *s = kernels.lstm_sequence(
-            x,
-            batch_sizes,
-            h0,
-            c0,
-            LSTMWeights(**weights),
-            self.options,
-            reverse=reverse,
-            return_gates=return_gates,
-            backend=self.backend,
-            s0=s0[0] if s0 else None,
+            x, batch_sizes, h0, c0, w, self.options, s0=s0[0] if s0 else None, **how
         )
         return out, [h, c, *s], gates
 

@@ -87,17 +87,9 @@ class _MinBase(NoTorchTwin, RecurrentBase):
         u = torch.rand(self.hidden_size, dtype=torch.float64) * (self.chrono - 2) + 1
         return torch.log(u).to(like)
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
-        out, h, gates = kernels.min_sequence(
-            self.cell,
-            x,
-            batch_sizes,
-            state[0],
-            (weights["weight_ih"], weights.get("bias_ih")),
-            reverse=reverse,
-            return_gates=return_gates,
-            backend=self.backend,
-        )
+    def run(self, x, batch_sizes, state, weights, **how):
+        w = (weights["weight_ih"], weights.get("bias_ih"))
+        out, h, gates = kernels.min_sequence(self.cell, x, batch_sizes, state[0], w, **how)
         return out, [h], gates
 
     def extra_repr(self) -> str:

@@ -109,7 +109,8 @@ class MLSTM(NoTorchTwin, RecurrentBase):
             b[3 * H : 3 * H + NH] = 0.0  # ĩ
             b[3 * H + NH : 3 * H + 2 * NH] = f_bias  # f̃
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+    def run(self, x, batch_sizes, state, weights, *, reverse, return_gates, backend):
+        # backend is "reference": the forms are plain torch code (``lstmlab.cells.mlstm``)
         NH, d = self.num_heads, self.head_dim
         C0, n0, m0 = state  # (B, NH·d·d), (B, H), (B, NH)
         B = C0.shape[0]

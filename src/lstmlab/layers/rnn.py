@@ -38,18 +38,9 @@ class RNN(RecurrentBase):
     def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
         return rnn_shapes(input_size, self.hidden_size, self.bias)
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+    def run(self, x, batch_sizes, state, weights, **how):
         w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        out, h, gates = kernels.rnn_sequence(
-            x,
-            batch_sizes,
-            state[0],
-            w,
-            self.nonlinearity,
-            reverse=reverse,
-            return_gates=return_gates,
-            backend=self.backend,
-        )
+        out, h, gates = kernels.rnn_sequence(x, batch_sizes, state[0], w, self.nonlinearity, **how)
         return out, [h], gates
 
     def extra_repr(self) -> str:

@@ -94,16 +94,9 @@ class SLSTM(NoTorchTwin, RecurrentBase):
             b.zero_()
             b[H : 2 * H] = self.forget_bias if self.forget_bias is not None else powerlaw
 
-    def run(self, x, batch_sizes, state, weights, reverse, return_gates):
+    def run(self, x, batch_sizes, state, weights, **how):
         out, final, gates = kernels.slstm_sequence(
-            x,
-            batch_sizes,
-            tuple(state),
-            SLSTMWeights(**weights),
-            self.forget_gate,
-            reverse=reverse,
-            return_gates=return_gates,
-            backend=self.backend,
+            x, batch_sizes, tuple(state), SLSTMWeights(**weights), self.forget_gate, **how
         )
         return out, list(final), gates
 
