@@ -22,6 +22,7 @@ from lstmlab.models import ModelConfig
 from lstmlab.report import part
 from lstmlab.report.part import Lang, Text, pick
 from lstmlab.training import TrainConfig, grid_configs, run_grid
+from lstmlab.training.grid import run_row
 
 __all__ = ["TITLE", "INTRO", "parts", "GRADIENT_BUDGETS", "LAG_BUDGETS"]
 
@@ -284,24 +285,31 @@ def lag_compute(config: dict[str, Any]):
             )
 
         results = run_grid(configs, progress=False, console=SILENT, on_result=on_result)
-        rows = [
-            {
-                "model": r.config["model"]["kind"],
-                "lag": r.config["lag"],
-                "test_mse": r.metrics["metric"],
-                "baseline": r.metrics.get("baseline"),
-                "solved": r.solved,
-                "steps": r.steps,
-                "steps_to_solve": r.steps_to_solve,
-                "stop_reason": r.stop_reason,
-                "seconds": round(r.wall_time, 2),
-                "params": r.params,
-            }
-            for r in results
-        ]
+        rows = [_lag_row(run_row(r)) for r in results]
         return {"task": TASK, "solved_mse": SOLVED_MSE, "rows": rows}
 
     return compute
+
+
+#: The columns of a row of report.json: its name → the column of ``training.grid.run_row``.
+LAG_COLUMNS = {
+    "model": "model",
+    "lag": "lag",
+    "test_mse": "test_metric",
+    "baseline": "baseline",
+    "solved": "solved",
+    "steps": "steps",
+    "steps_to_solve": "steps_to_solve",
+    "stop_reason": "stop_reason",
+    "seconds": "wall_time",
+    "params": "params",
+}
+
+
+def _lag_row(run: dict[str, Any]) -> dict[str, Any]:
+    """report.json's row of one run, from its ``run_row`` (seconds rounded to 0.01)."""
+    row = {name: run[column] for name, column in LAG_COLUMNS.items()}
+    return row | {"seconds": round(row["seconds"], 2)}
 
 
 def lag_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
