@@ -5,9 +5,9 @@
 choice, ``X | None`` fields accepting "none", ``tuple[X, ...]`` fields as comma-separated
 values), with the dataclass default and the help text in the field's metadata
 (``lstmlab.fields.config_field``; a subclass that redeclares a field to change its default keeps
-the base class's help). ``config_from_options(Config, kwargs)`` builds the config and reports a
-config error on the option of the field it concerns (the error's ``argument``, see
-``lstmlab.checks.ArgumentError``).
+the base class's help, one that sets it with ``lstmlab.fields.field_defaults`` keeps its choices
+too). ``config_from_options(Config, kwargs)`` builds the config and reports a config error on the
+option of the field it concerns (the error's ``argument``, see ``lstmlab.checks.ArgumentError``).
 
 This module imports nothing of lstmlab: the lab's commands and the applications' commands use it.
 """

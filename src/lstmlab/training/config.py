@@ -37,7 +37,7 @@ class LoopConfig:
     """The knobs of the one training loop (``lstmlab.training.fit``), shared by every run.
 
     ``TrainConfig`` (the lab's tasks) and each application's config subclass it, adding their own
-    fields; a subclass may redeclare a field here to give it another default.
+    fields; a subclass gives fields here other defaults with ``lstmlab.fields.field_defaults``.
 
     Attributes:
         steps: the step budget (one step = one batch, one optimiser update).

@@ -11,13 +11,23 @@ from dataclasses import dataclass
 
 from lstmlab.cells.options import resolve_variant
 from lstmlab.checks import ArgumentError, check_int
-from lstmlab.fields import config_field
+from lstmlab.fields import config_field, field_defaults
 from lstmlab.training.config import LoopConfig
 
 __all__ = ["ForecastConfig"]
 
 
 @dataclass(frozen=True)
+@field_defaults(  # the loop's knobs, with this application's defaults
+    steps=4000,
+    max_seconds=540.0,
+    batch_size=64,
+    lr=1e-3,
+    weight_decay=1e-4,  # AdamW: one year of data overfits quickly (validation loss)
+    eval_every=100,
+    patience=10,
+    threads=1,
+)
 class ForecastConfig(LoopConfig):
     """A forecasting run (the loop's knobs: ``LoopConfig``, with defaults for this app)."""
 
@@ -48,15 +58,6 @@ class ForecastConfig(LoopConfig):
     layers: int = config_field(1, "LSTM layers.")
     dropout: float = config_field(0.0, "Dropout between LSTM layers.")
     mlp: int = config_field(64, "Width of the per-step output network.")
-    # The loop, with defaults for this app.
-    steps: int = 4000
-    max_seconds: float | None = 540.0
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 1e-4  # AdamW: one year of data overfits quickly (validation loss)
-    eval_every: int = 100
-    patience: int | None = 10
-    threads: int = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()

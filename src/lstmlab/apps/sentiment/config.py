@@ -9,13 +9,16 @@ from lstmlab.apps.sentiment.corpus import CORPORA
 from lstmlab.apps.sentiment.model import POOLINGS
 from lstmlab.cells.options import resolve_variant
 from lstmlab.checks import ArgumentError, check_choice, check_int
-from lstmlab.fields import config_field
+from lstmlab.fields import config_field, field_defaults
 from lstmlab.training import LoopConfig
 
 __all__ = ["SentimentConfig"]
 
 
 @dataclass(frozen=True)
+@field_defaults(  # the loop's knobs, with this application's defaults
+    steps=1600, batch_size=64, lr=3e-3, weight_decay=0.05, eval_every=80, patience=6
+)
 class SentimentConfig(LoopConfig):
     """A sentiment run: the loop's knobs (``LoopConfig``, some with other defaults) and these.
 
@@ -59,13 +62,6 @@ class SentimentConfig(LoopConfig):
     )
     dropout: float = config_field(0.5, "Dropout on embeddings, pooled vector and between layers.")
     eval_batch_size: int = config_field(512, "Sentences per forward pass when evaluating.")
-    # The loop's knobs with this app's defaults.
-    steps: int = 1600
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 0.05
-    eval_every: int = 80
-    patience: int | None = 6
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lstmlab.apps.speech.corpus import CorpusConfig
 from lstmlab.apps.speech.model import CoreConfig
 from lstmlab.checks import check_choice, check_int
-from lstmlab.fields import config_field
+from lstmlab.fields import config_field, field_defaults
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
 
@@ -16,20 +16,15 @@ __all__ = ["SpeechConfig"]
 
 
 @dataclass(frozen=True)
+@field_defaults(  # the loop's knobs, with this application's defaults
+    steps=2000, max_seconds=240.0, batch_size=32, lr=3e-3, eval_every=100, patience=8, threads=2
+)
 class SpeechConfig(LoopConfig):
     """``lstmlab app speech train``: four models trained by the one loop with these knobs, each
     under the same step and time budget — the bidirectional CTC recogniser (the model), the
     unidirectional LSTM and RNN with CTC at its parameter count (the baselines), and the
     isolated-word classifier (digits and letter names)."""
 
-    # the loop's knobs, with this application's defaults
-    steps: int = 2000
-    max_seconds: float | None = 240.0
-    batch_size: int = 32
-    lr: float = 3e-3
-    eval_every: int = 100
-    patience: int | None = 8
-    threads: int = 2
     # the model
     variant: str = config_field(
         "lstm", "The recurrent core: lstm, an LSTM variant (peephole, cifg, ...), gru or rnn."

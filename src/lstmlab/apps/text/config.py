@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lstmlab.checks import check_choice, check_int
-from lstmlab.fields import config_field
+from lstmlab.fields import config_field, field_defaults
 from lstmlab.models import ModelConfig
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training import LoopConfig
@@ -15,6 +15,15 @@ __all__ = ["TextConfig"]
 
 
 @dataclass(frozen=True)
+@field_defaults(  # the loop's knobs, with this application's defaults
+    steps=1_000_000,
+    max_seconds=240.0,
+    batch_size=16,
+    lr=5e-3,
+    eval_every=500,
+    patience=None,
+    threads=1,
+)
 class TextConfig(LoopConfig):
     """A character model of a corpus, and the Transformer trained beside it at the same
     parameter count and wall-clock budget (LoopConfig documents the loop's own fields; this class
@@ -60,14 +69,6 @@ class TextConfig(LoopConfig):
     eval_warmup: int = 256
     ngram_min_order: int = 5
     ngram_max_order: int = 8
-    # The loop's knobs, with this application's defaults.
-    steps: int = 1_000_000
-    max_seconds: float | None = 240.0
-    batch_size: int = 16
-    lr: float = 5e-3
-    eval_every: int = 500
-    patience: int | None = None
-    threads: int = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()

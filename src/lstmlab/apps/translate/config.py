@@ -9,7 +9,7 @@ from lstmlab.apps.translate.messages import CATALOGS
 from lstmlab.apps.translate.numbers import NumberSettings
 from lstmlab.apps.translate.recurrent import ATTENTIONS
 from lstmlab.checks import ArgumentError, check_choice, check_int
-from lstmlab.fields import config_field
+from lstmlab.fields import config_field, field_defaults
 from lstmlab.models.config import RECURRENT_KINDS
 from lstmlab.training.config import LoopConfig
 
@@ -20,6 +20,9 @@ ARCHITECTURES = ("recurrent", "transformer")
 
 
 @dataclass(frozen=True)
+@field_defaults(  # the loop's knobs, with this application's defaults
+    steps=2000, batch_size=64, lr=3e-3, eval_every=250, patience=8, threads=2
+)
 class TranslateConfig(LoopConfig):
     """One English → French translation model and the loop that trains it.
 
@@ -52,12 +55,6 @@ class TranslateConfig(LoopConfig):
     transformer_layers: int = config_field(2, "Transformer encoder and decoder layers.")
     dropout: float = config_field(0.0, "dropout on embeddings and outputs.")
     eval_batch_size: int = config_field(500, "sentences per evaluation batch.")
-    steps: int = 2000
-    batch_size: int = 64
-    lr: float = 3e-3
-    eval_every: int = 250
-    patience: int | None = 8
-    threads: int = 2
 
     def __post_init__(self) -> None:
         super().__post_init__()
