@@ -83,7 +83,7 @@ def test_torch_lstm_op_equals_reference(batch_sizes, reverse, P, bias):
     w = LSTMWeights(**dict(zip(shapes, _leaves(gen, *shapes.values()), strict=True)))
     x, h0, c0 = _leaves(gen, (sum(batch_sizes), 3), (3, P or 4), (3, 4))
     leaves = [x, h0, c0, *(p for p in w if p is not None)]
-    got = torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse)
+    got = torch_op.layer("LSTM", Call(x, batch_sizes, (h0, c0), w, reverse))
     want = reference.lstm_reference(Call(x, batch_sizes, (h0, c0), w, reverse), opts)[:3]
     _assert_same_with_gradients(got, want, leaves)
 
@@ -100,11 +100,11 @@ def test_torch_gru_rnn_ops_equal_reference(kind, batch_sizes, reverse, bias):
     x, h0 = _leaves(gen, (sum(batch_sizes), 3), (3, 4))
     leaves = [x, h0, *(p for p in w if p is not None)]
     if kind == "gru":
-        got = torch_op.gru_torch(x, batch_sizes, h0, w, reverse)
+        got = torch_op.layer("GRU", Call(x, batch_sizes, (h0,), w, reverse))
         want = reference.gru_reference(Call(x, batch_sizes, (h0,), w, reverse), True)[:2]
     else:
         phi = kind.split("_")[1]
-        got = torch_op.rnn_torch(x, batch_sizes, h0, w, phi, reverse)
+        got = torch_op.layer(f"RNN_{phi.upper()}", Call(x, batch_sizes, (h0,), w, reverse))
         want = reference.rnn_reference(Call(x, batch_sizes, (h0,), w, reverse), phi)[:2]
     _assert_same_with_gradients(got, want, leaves)
 

@@ -36,7 +36,9 @@ whole-sequence torch ops, nothing to build, so "auto" and "fused" always take it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -183,6 +185,34 @@ def stack_sequence(
     return torch_op.stack(mode, x, batch_sizes, states, flat, bidirectional, dropout)
 
 
+def _call(x: Tensor, batch_sizes, state, weights, reverse: bool, return_gates: bool):
+    """The kernels' ``reference.Call``, its ``batch_sizes`` checked against x and the state."""
+    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    return reference.Call(x, batch_sizes, tuple(state), weights, reverse, return_gates)
+
+
+def _layer(
+    mode: str,
+    call: reference.Call,
+    option: Any,
+    kernels: tuple[Callable[..., tuple], Callable[..., tuple]],
+    plain: bool,
+    projected: bool,
+    backend: str,
+) -> tuple:
+    """One layer and direction of a cell of torch.nn's family ``mode`` on the kernel ``choose``
+    picks: torch's op (``plain`` maths without the gate read-out, and the rule sends it there),
+    else ``kernels`` (fused, reference), each called as ``kernel(call, option)``, ``option``
+    the cell's own (``LSTMOptions``, ``reset_after``, ``nonlinearity``). Returns out, the
+    final states, then the gates (None from torch's op)."""
+    plain = plain and not call.return_gates
+    kernel = choose(mode, call.x, call.batch_sizes, plain, projected, backend)
+    if kernel == "torch":
+        return (*torch_op.layer(mode, call), None)
+    fused, slow = kernels
+    return (fused if kernel == "fused" else slow)(call, option)
+
+
 def lstm_sequence(
     x: Tensor,
     batch_sizes: Sequence[int],
@@ -199,16 +229,11 @@ def lstm_sequence(
     """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H),
     the gates in the autograd graph on every kernel. FGR: ``s0`` (B, S·H) the previous sigmoid
     activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth."""
-    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    plain = opts == LSTMOptions() and not return_gates
-    kernel = choose("LSTM", x, batch_sizes, plain, w.weight_hr is not None, backend)
-    if kernel == "torch":
-        return (*torch_op.lstm_torch(x, batch_sizes, h0, c0, w, reverse), None)
     state = (h0, c0) if s0 is None else (h0, c0, s0)
-    call = reference.Call(x, batch_sizes, state, w, reverse, return_gates)
-    if kernel == "fused":
-        return fused_lstm.lstm_fused(call, opts, graph_gates=True)
-    return reference.lstm_reference(call, opts)
+    call = _call(x, batch_sizes, state, w, reverse, return_gates)
+    plain, projected = opts == LSTMOptions(), w.weight_hr is not None
+    kernels = (partial(fused_lstm.lstm_fused, graph_gates=True), reference.lstm_reference)
+    return _layer("LSTM", call, opts, kernels, plain, projected, backend)
 
 
 def gru_sequence(
@@ -223,14 +248,9 @@ def gru_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
-    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    kernel = choose("GRU", x, batch_sizes, reset_after and not return_gates, False, backend)
-    if kernel == "torch":
-        return (*torch_op.gru_torch(x, batch_sizes, h0, weights, reverse), None)
-    call = reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates)
-    if kernel == "fused":
-        return fused_gru_rnn.gru_fused(call, reset_after, graph_gates=True)
-    return reference.gru_reference(call, reset_after)
+    call = _call(x, batch_sizes, (h0,), weights, reverse, return_gates)
+    kernels = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
+    return _layer("GRU", call, reset_after, kernels, reset_after, False, backend)
 
 
 def rnn_sequence(
@@ -245,12 +265,9 @@ def rnn_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
-    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    kernel = choose(f"RNN_{nonlinearity.upper()}", x, batch_sizes, not return_gates, False, backend)
-    if kernel == "torch":
-        return (*torch_op.rnn_torch(x, batch_sizes, h0, weights, nonlinearity, reverse), None)
-    run = fused_gru_rnn.rnn_fused if kernel == "fused" else reference.rnn_reference
-    return run(reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates), nonlinearity)
+    call = _call(x, batch_sizes, (h0,), weights, reverse, return_gates)
+    kernels = (fused_gru_rnn.rnn_fused, reference.rnn_reference)
+    return _layer(f"RNN_{nonlinearity.upper()}", call, nonlinearity, kernels, True, False, backend)
 
 
 def min_sequence(
@@ -266,9 +283,8 @@ def min_sequence(
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """cell "min_gru" / "min_lstm": x (N, I), h0 (B, H), weights (W_ih, b_ih) → out (N, H),
     h (B, H), gates. "reference" runs the steps one by one, "auto"/"fused" the parallel scan."""
-    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
     run = minimal.min_sequential if backend == "reference" else minimal.min_scan
-    return run(reference.Call(x, batch_sizes, (h0,), weights, reverse, return_gates), cell)
+    return run(_call(x, batch_sizes, (h0,), weights, reverse, return_gates), cell)
 
 
 def slstm_sequence(
@@ -283,9 +299,8 @@ def slstm_sequence(
     backend: str = "auto",
 ) -> tuple[Tensor, tuple[Tensor, ...], dict[str, Tensor] | None]:
     """x (N, I), state (h, c, n, m) each (B, H) → out (N, H), final (h, c, n, m), gates (N, H)."""
-    batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], state[0].shape[0])
+    call = _call(x, batch_sizes, state, w, reverse, return_gates)
     kernel = select(x.device, x.dtype, backend=backend)  # torch has no sLSTM op
-    call = reference.Call(x, batch_sizes, state, w, reverse, return_gates)
     if kernel == "fused" and fused_slstm.supports(x, state, w):
         return fused_slstm.slstm_fused(call, forget_gate)
     return reference.slstm_reference(call, forget_gate)

@@ -4,12 +4,13 @@
 projection, GRU with reset_after=True, RNN tanh/relu; no gate read-out), so a GPU user gets the
 kernel torch.nn.LSTM/GRU/RNN would run, with the same weights, and loses nothing against torch.nn.
 The ops are ``torch._VF.lstm/gru/rnn_tanh/rnn_relu``, the functions torch.nn.RNNBase.forward
-calls, for one layer and one direction: in their packed form, or in the dense (T, B, ·) form
-when every sequence has the same length, as torch.nn passes a tensor; the reverse direction runs
-the forward op on time-reversed rows (``packing.time_reversal``). They run on CPU too, which is how
-``tests/kernels/test_dispatch.py`` checks them against the reference here. On CPU the rule
-also sends small plain float32 LSTM batches of one length here: the dense form of the call
-reaches oneDNN's fused LSTM primitive.
+calls, for a whole stack (``stack``, as torch.nn calls them) or one layer and one direction
+(``layer``, the per-layer kernel the dispatch's ``_layer`` runs): in their packed form, or in the
+dense (T, B, ·) form when every sequence has the same length, as torch.nn passes a tensor; one
+layer's reverse direction runs the forward op on time-reversed rows (``packing.time_reversal``).
+They run on CPU too, which is how ``tests/kernels/test_dispatch.py`` checks them against the
+reference here. On CPU the rule also sends small plain float32 LSTM batches of one length here:
+the dense form of the call reaches oneDNN's fused LSTM primitive.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.kernels.packing import one_length, time_reversal
+from lstmlab.kernels.reference import Call
 
-__all__ = ["OPS", "stack", "lstm_torch", "gru_torch", "rnn_torch"]
+__all__ = ["OPS", "stack", "layer"]
 
 
 def _params(w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, *rest) -> list[Tensor]:
@@ -107,32 +108,12 @@ def stack(
     return _run(op, x, batch_sizes, hx, params, has_biases, reverse, layers, bidirectional, dropout)
 
 
-def lstm_torch(
-    x: Tensor, batch_sizes: Sequence[int], h0: Tensor, c0: Tensor, w: LSTMWeights, reverse: bool
-) -> tuple[Tensor, Tensor, Tensor]:
-    """Vanilla LSTM (optionally projected): x (N, I), h0 (B, P), c0 (B, H) → out, h_n, c_n."""
-    weights = (w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh, w.weight_hr)
-    out, (h, c) = stack("LSTM", x, batch_sizes, [h0[None], c0[None]], [weights], reverse=reverse)
-    return out, h[0], c[0]
-
-
-def gru_torch(
-    x: Tensor, batch_sizes: Sequence[int], h0: Tensor, weights: Sequence[Tensor | None], reverse
-) -> tuple[Tensor, Tensor]:
-    """GRU (reset_after=True): x (N, I), h0 (B, H) → out (N, H), h_n (B, H)."""
-    out, (h,) = stack("GRU", x, batch_sizes, [h0[None]], [weights], reverse=reverse)
-    return out, h[0]
-
-
-def rnn_torch(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    nonlinearity: str,
-    reverse: bool,
-) -> tuple[Tensor, Tensor]:
-    """Elman RNN: x (N, I), h0 (B, H) → out (N, H), h_n (B, H)."""
-    mode = f"RNN_{nonlinearity.upper()}"
-    out, (h,) = stack(mode, x, batch_sizes, [h0[None]], [weights], reverse=reverse)
-    return out, h[0]
+def layer(mode: str, call: Call) -> tuple:
+    """One layer and direction of torch.nn ``mode`` on torch's op: ``call.state`` (h0[, c0]),
+    each (B, ·); ``call.weights`` begin with torch's (W_ih, W_hh, b_ih, b_hh[, W_hr]), as the
+    GRU/RNN lists and ``LSTMWeights`` (whose first five fields are those) do → out (N, ·) and
+    each final state (B, ·)."""
+    states = [s[None] for s in call.state]
+    weights = [tuple(call.weights[:5])]
+    out, finals = stack(mode, call.x, call.batch_sizes, states, weights, reverse=call.reverse)
+    return (out, *(s[0] for s in finals))

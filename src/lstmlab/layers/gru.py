@@ -7,12 +7,12 @@ from torch import nn
 from lstmlab import kernels
 from lstmlab.cells.gru import gru_shapes
 from lstmlab.checks import check_flag
-from lstmlab.layers.base import RecurrentBase
+from lstmlab.layers.hidden_state import HiddenStateLayer
 
 __all__ = ["GRU"]
 
 
-class GRU(RecurrentBase):
+class GRU(HiddenStateLayer):
     r"""A multi-layer GRU (Cho et al. 2014), drop-in for ``torch.nn.GRU``.
 
     For each step t::
@@ -42,18 +42,13 @@ class GRU(RecurrentBase):
     torch_class = nn.GRU
     mode = "GRU"
     autocast_follows_input = True
+    shapes = staticmethod(gru_shapes)
+    sequence = staticmethod(kernels.gru_sequence)
+    option = "reset_after"
 
     def _configure(self, *, reset_after: bool = True, backend: str = "auto") -> None:
         self.reset_after = check_flag("reset_after", reset_after)
         super()._configure(backend=backend)
-
-    def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
-        return gru_shapes(input_size, self.hidden_size, self.bias)
-
-    def run(self, x, batch_sizes, state, weights, **how):
-        w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        out, h, gates = kernels.gru_sequence(x, batch_sizes, state[0], w, self.reset_after, **how)
-        return out, [h], gates
 
     def torch_equivalent(self) -> str | None:
         return None if self.reset_after else "reset_after=False"

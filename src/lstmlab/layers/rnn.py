@@ -6,12 +6,12 @@ from torch import nn
 
 from lstmlab import kernels
 from lstmlab.cells.rnn import check_nonlinearity, rnn_shapes
-from lstmlab.layers.base import RecurrentBase
+from lstmlab.layers.hidden_state import HiddenStateLayer
 
 __all__ = ["RNN"]
 
 
-class RNN(RecurrentBase):
+class RNN(HiddenStateLayer):
     r"""A multi-layer Elman RNN, drop-in for ``torch.nn.RNN``::
 
         h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   φ = tanh or relu
@@ -29,19 +29,14 @@ class RNN(RecurrentBase):
 
     torch_class = nn.RNN
     torch_option_names = ("nonlinearity",)
+    shapes = staticmethod(rnn_shapes)
+    sequence = staticmethod(kernels.rnn_sequence)
+    option = "nonlinearity"
 
     def _configure(self, nonlinearity: str, *, backend: str = "auto") -> None:
         self.nonlinearity = check_nonlinearity(nonlinearity)
         self.mode = f"RNN_{nonlinearity.upper()}"
         super()._configure(backend=backend)
-
-    def parameter_shapes(self, input_size: int) -> dict[str, tuple[int, ...]]:
-        return rnn_shapes(input_size, self.hidden_size, self.bias)
-
-    def run(self, x, batch_sizes, state, weights, **how):
-        w = [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        out, h, gates = kernels.rnn_sequence(x, batch_sizes, state[0], w, self.nonlinearity, **how)
-        return out, [h], gates
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
