@@ -79,17 +79,19 @@ def _op_cases():
     ops = torch.ops.lstmlab
     cases = []
     for save in (False, True):
-        cases.append((ops.gru_forward, (x, h0, r(12, 2), r(12, 4), r(12), None, bs, True, False,
-                                        save)))  # fmt: skip
-    out, hn, gates = ops.gru_forward(x, h0, r(12, 2), r(12, 4), None, None, bs, False, True, True)
+        cases.append((ops.gru_forward, (x, h0, r(12, 2), r(12, 4), r(12), None, bs, [0, H], True,
+                                        False, save)))  # fmt: skip
+    out, hn, gates = ops.gru_forward(
+        x, h0, r(12, 2), r(12, 4), None, None, bs, [0, H], False, True, True
+    )
     for need in (False, True):
         cases.append((ops.gru_backward, (r(6, 4), r(3, 4), x, h0, r(12, 2), r(12, 4), out, gates,
-                                         bs, False, True, need, need)))  # fmt: skip
-    cases.append((ops.rnn_forward, (x, h0, r(4, 2), r(4, 4), None, r(4), bs, False, True)))
-    out, _ = ops.rnn_forward(x, h0, r(4, 2), r(4, 4), None, None, bs, True, False)
+                                         bs, [0, H], False, True, need, need)))  # fmt: skip
+    cases.append((ops.rnn_forward, (x, h0, r(4, 2), r(4, 4), None, r(4), bs, [0, H], False, True)))
+    out, _ = ops.rnn_forward(x, h0, r(4, 2), r(4, 4), None, None, bs, [0, H], True, False)
     for need in (False, True):
         cases.append((ops.rnn_backward, (r(6, 4), r(3, 4), x, h0, r(4, 2), r(4, 4), out, bs,
-                                         True, False, need, need)))  # fmt: skip
+                                         [0, H], True, False, need, need)))  # fmt: skip
     # LSTM with peepholes (flags: i, f, o, g activation, h activation, peephole) and projection.
     flags = 0b1110111
     w = (r(16, 2), r(16, 2), r(16), r(2, H), r(3, H), None)  # w_ih, w_hh (P=2), b, w_hr, peep, gr

@@ -11,7 +11,15 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import lstmlab
-from lstmlab.kernels import build, fused_gru_rnn, gru_sequence, reference, rnn_sequence, select
+from lstmlab.kernels import (
+    build,
+    fused_gru_rnn,
+    gru_sequence,
+    reference,
+    rnn_sequence,
+    select,
+    team,
+)
 from lstmlab.kernels.reference import Call
 
 from .helpers import gru_kernel, rnn_kernel
@@ -112,6 +120,22 @@ def test_other_output_gradients(rule, kind, form, use):
 def test_multithreaded_step_equals_reference(rule, kind, form):
     """Steps of 64 × 300 elements: the element-wise passes run on several threads."""
     _compare(kind, form, [64, 64, 40], True, True, torch.float32, I=4, H=300)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("kind,form", [("gru", "after"), ("gru", "before"), ("rnn", "relu")])
+def test_threaded_chunks(kind, form, dtype, monkeypatch):
+    """H = 48 over two threads in uneven chunks (32 + 16 units, ``team.unit_chunks``), as the
+    LSTM's test_threaded_chunks: each thread's columns of every product, the barriers."""
+    monkeypatch.setattr(team, "PARALLEL_MIN_MACS", 0)
+    threads = torch.get_num_threads()  # other tests (the training loop) may have set 1
+    torch.set_num_threads(2)
+    try:
+        assert team.unit_chunks(48, 1) == [0, 32, 48]
+        for batch_sizes, reverse in [([4, 4, 4], False), (LAYOUTS["packed"], True)]:
+            _compare(kind, form, batch_sizes, reverse, True, dtype, I=3, H=48)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS, LSTMOptions
-from lstmlab.kernels import build, fused_lstm, reference, select
+from lstmlab.kernels import build, fused_lstm, reference, select, team
 from lstmlab.kernels.reference import Call
 
 from .helpers import lstm_kernel
@@ -102,7 +102,7 @@ def test_equals_reference_float32(variant):
 def test_threaded_chunks(variant, dtype, monkeypatch):
     """H = 48 split over two threads in uneven chunks (32 + 16 units): each thread's GEMM on its
     own columns, FGR's cross-chunk products, the barriers, and the per-chunk peephole sums."""
-    monkeypatch.setattr(fused_lstm, "PARALLEL_MIN_MACS", 0)
+    monkeypatch.setattr(team, "PARALLEL_MIN_MACS", 0)
     threads = torch.get_num_threads()  # other tests (the training loop) may have set 1
     torch.set_num_threads(2)
     try:
@@ -112,7 +112,7 @@ def test_threaded_chunks(variant, dtype, monkeypatch):
 
 
 def _check_threaded_chunks(variant, dtype):
-    assert fused_lstm.chunk_bounds(48, 2) == [0, 32, 48]
+    assert team.chunk_bounds(48, 2) == [0, 32, 48]
     for (B, bs), P, reverse in [(FULL, 0, False), (PACKED, 5, True), (PACKED, 0, False)]:
         opts, w, x, h0, c0 = make(variant, 5, 48, P, True, B, bs)
         want = run(reference.lstm_reference, opts, w, x, h0, c0, bs, reverse)

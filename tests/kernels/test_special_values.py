@@ -42,7 +42,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 import lstmlab
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import VARIANTS
-from lstmlab.kernels import build, fused_lstm, reference
+from lstmlab.kernels import build, reference, team
 from lstmlab.kernels.reference import Call
 
 from .helpers import gru_kernel, lstm_kernel, rnn_kernel
@@ -452,7 +452,7 @@ def test_random_several_special_values(dtype, rule):
 def test_threaded_lstm(dtype, monkeypatch):
     """H = 48 over two threads (chunks of 32 and 16 units), every variant, several places."""
     assert build.load(), f"the fused kernels did not build: {build.failure()}"
-    monkeypatch.setattr(fused_lstm, "PARALLEL_MIN_MACS", 0)
+    monkeypatch.setattr(team, "PARALLEL_MIN_MACS", 0)
     monkeypatch.setitem(globals(), "H", 48)
     threads = torch.get_num_threads()
     torch.set_num_threads(2)

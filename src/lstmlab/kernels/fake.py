@@ -44,14 +44,14 @@ def lstm_backward(x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out,
     )
 
 
-def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save):
+def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save):
     N, (B, H) = x.shape[0], h0.shape
     gates = x.new_empty(N, 4 * H) if save else _empty(x)  # (N, 4H)
     return x.new_empty(N, H), x.new_empty(B, H), gates
 
 
-def gru_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, gates, batch_sizes, reset_after,
-                 reverse, need_x, need_w):  # fmt: skip
+def gru_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, gates, batch_sizes, chunks,
+                 reset_after, reverse, need_x, need_w):  # fmt: skip
     N, H = out.shape
     dx = x.new_empty(N, x.shape[1]) if need_x else _empty(x)
     if not need_w:
@@ -60,12 +60,12 @@ def gru_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, gates, batch_sizes, 
             x.new_empty(3 * H), x.new_empty(3 * H))  # fmt: skip
 
 
-def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse):
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse):
     return x.new_empty(x.shape[0], h0.shape[1]), x.new_empty(h0.shape)
 
 
-def rnn_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, batch_sizes, relu, reverse, need_x,
-                 need_w):  # fmt: skip
+def rnn_backward(grad_out, grad_hn, x, h0, w_ih, w_hh, out, batch_sizes, chunks, relu, reverse,
+                 need_x, need_w):  # fmt: skip
     N, H = out.shape
     dx = x.new_empty(N, x.shape[1]) if need_x else _empty(x)
     if not need_w:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lstmlab.kernels import recompute, reference
+from lstmlab.kernels import recompute, reference, team
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["gru_fused", "rnn_fused"]
@@ -31,6 +31,11 @@ __all__ = ["gru_fused", "rnn_fused"]
 
 def _needs_graph(*tensors: Tensor | None) -> bool:
     return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _chunks(h0: Tensor, w_hh: Tensor, batch_sizes: list[int]) -> list[int]:
+    """The threads' unit chunks (``team.unit_chunks``) of a call: per step B · W_hh's products."""
+    return team.unit_chunks(h0.shape[1], batch_sizes[0] * w_hh.numel())
 
 
 # -- public functions ------------------------------------------------------------------------------
@@ -77,7 +82,17 @@ class _GRU(torch.autograd.Function):
     @staticmethod
     def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save, _graph):
         return torch.ops.lstmlab.gru_forward(
-            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save
+            x,
+            h0,
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+            batch_sizes,
+            _chunks(h0, w_hh, batch_sizes),
+            reset_after,
+            reverse,
+            save,
         )  # (N, H), (B, H), (N, 4H) or empty
 
     @staticmethod
@@ -110,8 +125,22 @@ class _GRU(torch.autograd.Function):
             )
             return (*grads, *([None] * 5))
         d_out, d_h = recompute.zeros_if_none(d_out, out), recompute.zeros_if_none(d_h, h0)
+        chunks = _chunks(h0, w_hh, batch_sizes)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = torch.ops.lstmlab.gru_backward(
-            d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
+            d_out,
+            d_h,
+            x,
+            h0,
+            w_ih,
+            w_hh,
+            out,
+            gates,
+            batch_sizes,
+            chunks,
+            reset_after,
+            reverse,
+            need[0],
+            any(need[2:6]),
         )
         grads = (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
         return (*recompute.asked(need, grads), *([None] * 5))
@@ -122,8 +151,9 @@ class _RNN(torch.autograd.Function):
 
     @staticmethod
     def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse):
+        chunks = _chunks(h0, w_hh, batch_sizes)
         return torch.ops.lstmlab.rnn_forward(
-            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse
+            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse
         )
 
     @staticmethod
@@ -149,8 +179,21 @@ class _RNN(torch.autograd.Function):
                 [d_out, d_h],
             )
             return (*grads, *([None] * 3))
+        chunks = _chunks(h0, w_hh, batch_sizes)
         dx, dh0, dw_ih, dw_hh, db = torch.ops.lstmlab.rnn_backward(
-            d_out, d_h, x, h0, w_ih, w_hh, out, *ctx.args, need[0], any(need[2:6])
+            d_out,
+            d_h,
+            x,
+            h0,
+            w_ih,
+            w_hh,
+            out,
+            batch_sizes,
+            chunks,
+            relu,
+            reverse,
+            need[0],
+            any(need[2:6]),
         )
         # db_ih = db_hh; each parameter gets its own tensor (autograd may keep it as .grad).
         db_hh = db.clone() if need[5] else None

@@ -46,7 +46,7 @@ from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
-from lstmlab.kernels import recompute, reference
+from lstmlab.kernels import recompute, reference, team
 from lstmlab.kernels.packing import (
     Step,
     check_batch_sizes,
@@ -55,17 +55,10 @@ from lstmlab.kernels.packing import (
     schedule,
 )
 
-__all__ = ["lstm_fused", "flags_of", "chunk_bounds"]
+__all__ = ["lstm_fused", "flags_of"]
 
 # Bits of the ``flags`` argument of the C++ ops; the same numbers are in csrc/lstm.cpp.
 HAS_I, HAS_F, HAS_O, COUPLED, G_ACT, H_ACT, PEEP, FGR = (1 << k for k in range(8))
-
-#: Per-step multiply-adds of the recurrent product (B·G·H·P) below which one thread runs the
-#: sequence: a team and a barrier per step cost more than they save on tiny problems (B=32, H=64
-#: gains from two threads; the test sizes do not).
-PARALLEL_MIN_MACS = 1 << 17
-#: Chunk boundaries are multiples of this many units: one AVX-512 register of floats.
-CHUNK_ALIGN = 16
 
 
 def flags_of(opts: LSTMOptions) -> int:
@@ -81,22 +74,6 @@ def flags_of(opts: LSTMOptions) -> int:
         (opts.gate_recurrence, FGR),
     ]
     return sum(bit for on, bit in bits if on)
-
-
-def chunk_bounds(H: int, parts: int) -> list[int]:
-    """Split H units into at most ``parts`` chunks with boundaries on CHUNK_ALIGN: [0, …, H].
-
-    The chunk size is the even share rounded to the nearest multiple of CHUNK_ALIGN (not up): H
-    = 200 on two threads splits 96 + 104, not 112 + 88, and the slower thread sets each step's
-    pace: against torch.nn at B = 32 (``bench.time_round_robin``, ``fused.LSTM`` against
-    ``torch.LSTM``, 2026-12-02) H = 200 went 0.85–0.88 → 0.92 in training and 0.92–0.95 → 1.00
-    in inference, H = 100 0.83–0.87 → 1.00–1.04 and 1.01–1.04 → 1.18–1.23."""
-    parts = max(1, min(parts, H // CHUNK_ALIGN))
-    if parts == 1:
-        return [0, H]
-    share = -(-H // parts)  # ceil
-    step = max(CHUNK_ALIGN, round(share / CHUNK_ALIGN) * CHUNK_ALIGN)
-    return sorted({min(H, k * step) for k in range(parts)} | {H})
 
 
 @dataclass(frozen=True)
@@ -161,12 +138,10 @@ class _Saved:
 def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes) -> _Layout:
     """The column layout: one chunk of units per thread when a step is worth splitting."""
     H, P, G = c0.shape[1], h0.shape[1], len(opts.gates)
-    parts = 1
-    if batch_sizes[0] * G * H * P >= PARALLEL_MIN_MACS:
-        parts = torch.get_num_threads()
+    chunks = tuple(team.unit_chunks(H, batch_sizes[0] * G * H * P))
     # torch.compile traces the layout's construction into constants (it ignores lru_cache).
     make = _Layout.make if torch.compiler.is_compiling() else _layout
-    return make(opts, H, tuple(chunk_bounds(H, parts)), x.device)
+    return make(opts, H, chunks, x.device)
 
 
 def _forward(x, h0, c0, s0, w: LSTMWeights, opts, batch_sizes, reverse, lay: _Layout, save):

@@ -217,11 +217,11 @@ struct GruFwd {
 };
 
 template <typename T, bool SAVE>
-void gru_forward_loop(const Packed& s, const GruFwd<T>& f, bool reset_after, int64_t H) {
+void gru_forward_loop(const Packed& s, const std::vector<int64_t>& ch, const GruFwd<T>& f,
+                      bool reset_after, int64_t H) {
   const auto steps = s.order();
-  const auto ch = unit_chunks(H, s.B);
   const int64_t nc = int64_t(ch.size()) - 1, K = reset_after ? 3 : 2, lda = f.lda;
-  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (const Step& st : steps) {
       const int64_t n = st.n;
       T* ga = f.a + st.off * lda;
@@ -260,13 +260,15 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
                                                const Tensor& w_ih_, const Tensor& w_hh_,
                                                const std::optional<Tensor>& b_ih_,
                                                const std::optional<Tensor>& b_hh_,
-                                               at::IntArrayRef batch_sizes, bool reset_after,
+                                               at::IntArrayRef batch_sizes,
+                                               at::IntArrayRef chunks, bool reset_after,
                                                bool reverse, bool save) {
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
+  const auto ch = unit_chunks(chunks, H);
   TORCH_CHECK(w_hh.size(0) == 3 * H && w_hh.size(1) == H, "weight_hh: expected (3H, H) = (",
               3 * H, ", ", H, "), got ", w_hh.sizes());
   // b (3H) = b_ih + b_hh, but for reset_after without b_hn, which stays apart (H).
@@ -295,8 +297,8 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
                       ptr<T>(w_hn_t),      ptr<T>(bias),
                       ptr<T>(b_hn),        ptr<T>(g),
                       ptr_or_null<T>(gn),  ptr<T>(out)};
-    save ? gru_forward_loop<T, true>(s, f, reset_after, H)
-         : gru_forward_loop<T, false>(s, f, reset_after, H);
+    save ? gru_forward_loop<T, true>(s, ch, f, reset_after, H)
+         : gru_forward_loop<T, false>(s, ch, f, reset_after, H);
   });
   return {out, final_state(s, out), gates};
 }
@@ -319,7 +321,7 @@ void gru_backward_steps(const Packed& s, const std::vector<Step>& steps,
                         const std::vector<int64_t>& ch, int64_t k1, int64_t k0, int64_t base,
                         const GruBwd<T>& f, bool reset_after, int64_t H) {
   const int64_t nc = int64_t(ch.size()) - 1, KH = (reset_after ? 4 : 3) * H, ldy = f.ldy;
-  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (int64_t k = k0 - 1; k >= k1; --k) {
       const Step& st = steps[k];
       const int64_t n = st.n, row = st.off;
@@ -362,7 +364,8 @@ void gru_backward_steps(const Packed& s, const std::vector<Step>& steps,
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
     const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, const Tensor& gates_,
-    at::IntArrayRef batch_sizes, bool reset_after, bool reverse, bool need_x, bool need_w) {
+    at::IntArrayRef batch_sizes, at::IntArrayRef chunks, bool reset_after, bool reverse,
+    bool need_x, bool need_w) {
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
   const Tensor out = out_.contiguous(), gates = gates_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
@@ -381,7 +384,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   const Tensor w_rz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
   Tensor drh = reset_after ? Tensor() : at::empty({s.B, H}, opt);
   const auto steps = s.order();
-  const auto ch = unit_chunks(H, s.B);
+  const auto ch = unit_chunks(chunks, H);
   Tensor d = at::empty({block_rows(s, KH, x.element_size()), KH}, opt);  // one block's rows
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
@@ -439,10 +442,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
 TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
   m.def(
       "gru_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
-      "int[] batch_sizes, bool reset_after, bool reverse, bool save) -> (Tensor, Tensor, Tensor)");
+      "int[] batch_sizes, int[] chunks, bool reset_after, bool reverse, bool save) "
+      "-> (Tensor, Tensor, Tensor)");
   m.def(
       "gru_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
-      "Tensor w_hh, Tensor out, Tensor gates, int[] batch_sizes, bool reset_after, "
+      "Tensor w_hh, Tensor out, Tensor gates, int[] batch_sizes, int[] chunks, bool reset_after, "
       "bool reverse, bool need_x, bool need_w) "
       "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
 }

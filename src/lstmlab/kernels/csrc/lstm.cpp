@@ -556,14 +556,6 @@ void forward_loop(const Fwd<T>& f) {
   });
 }
 
-// chunks: the unit boundaries [0, …, H] of the threads' slices, increasing.
-void check_chunks(at::IntArrayRef chunks, int64_t H) {
-  bool ok = chunks.size() >= 2 && chunks.front() == 0 && chunks.back() == H;
-  for (size_t k = 1; ok && k < chunks.size(); ++k) ok = chunks[k] > chunks[k - 1];
-  TORCH_CHECK(ok, "chunks: expected increasing unit boundaries from 0 to H = ", H, ", got ",
-              chunks);
-}
-
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
     const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih_, const Tensor& w_hh_,
     const std::optional<Tensor>& bias_, const std::optional<Tensor>& w_hr_,
@@ -597,9 +589,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   const Tensor S0T =
       !gt.fgr ? Tensor() : (s0.defined() ? s0.t().contiguous() : at::zeros({gt.S * H, B}, opt));
   const Packed packed(batch_sizes, reverse, N, B);
-  check_chunks(chunks, H);
   const auto steps = packed.order();
-  const std::vector<int64_t> ch(chunks.begin(), chunks.end());
+  const std::vector<int64_t> ch = unit_chunks(chunks, H);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
     using T = scalar_t;
     auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
@@ -793,9 +784,8 @@ std::vector<Tensor> lstm_backward(
   Tensor dmT = proj ? at::empty({H, B}, opt) : Tensor();
   TORCH_CHECK(x.size(0) == N, "x: expected ", N, " rows (as AT's columns), got ", x.size(0));
   const Packed packed(batch_sizes, reverse, N, B);
-  check_chunks(chunks, H);
   const auto steps = packed.order();
-  const std::vector<int64_t> ch(chunks.begin(), chunks.end());
+  const std::vector<int64_t> ch = unit_chunks(chunks, H);
   AT_DISPATCH_FLOATING_TYPES(AT.scalar_type(), "lstm_backward", [&] {
     using T = scalar_t;
     auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };

@@ -77,12 +77,12 @@ void rnn_backward_rows(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H
 // Per step: h_t[:, own] = φ(a_t + h_{t-1}·W_hhᵀ[:, own] + b), then the barrier (the next step
 // reads every column of h_t). out holds a (the input products) on entry, h on return.
 template <typename T>
-void rnn_forward_loop(const Packed& s, const T* h0, const T* w_hhT, const T* b, bool relu,
+void rnn_forward_loop(const Packed& s, const std::vector<int64_t>& ch, const T* h0,
+                      const T* w_hhT, const T* b, bool relu,
                       int64_t H, T* out) {
   const auto steps = s.order();
-  const auto ch = unit_chunks(H, s.B);
   const int64_t nc = int64_t(ch.size()) - 1;
-  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (const Step& st : steps) {
       T* h = out + st.off * H;
       for (int64_t c = tid; c < nc; c += nthr) {
@@ -102,12 +102,14 @@ void rnn_forward_loop(const Packed& s, const T* h0, const T* w_hhT, const T* b, 
 std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, const Tensor& w_ih_,
                                        const Tensor& w_hh_, const std::optional<Tensor>& b_ih_,
                                        const std::optional<Tensor>& b_hh_,
-                                       at::IntArrayRef batch_sizes, bool relu, bool reverse) {
+                                       at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
+                                       bool relu, bool reverse) {
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
+  const auto ch = unit_chunks(chunks, H);
   TORCH_CHECK(w_hh.size(0) == H && w_hh.size(1) == H, "weight_hh: expected (H, H) = (", H, ", ",
               H, "), got ", w_hh.sizes());
   Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({H}, x.options());  // b_ih + b_hh
@@ -118,7 +120,7 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   const Tensor w_hhT = w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward", [&] {
     using T = scalar_t;
-    rnn_forward_loop<T>(s, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
+    rnn_forward_loop<T>(s, ch, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
   });
   return {out, final_state(s, out)};
 }
@@ -132,7 +134,7 @@ void rnn_backward_steps(const Packed& s, const std::vector<int64_t>& ch, int64_t
                         int64_t base, const T* dy, int64_t ldy, const T* out, const T* w_hh,
                         bool relu, int64_t H, T* carry, T* d) {
   const int64_t nc = int64_t(ch.size()) - 1;
-  team(nc, [&](int tid, int nthr, Barrier& barrier) {
+  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (int64_t k = k0 - 1; k >= k1; --k) {
       const int64_t t = s.step(k), n = s.n[t], row = s.off[t];
       T* dt = d + (row - base) * H;
@@ -159,7 +161,7 @@ void rnn_backward_steps(const Packed& s, const std::vector<int64_t>& ch, int64_t
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
     const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, at::IntArrayRef batch_sizes,
-    bool relu, bool reverse, bool need_x, bool need_w) {
+    at::IntArrayRef chunks, bool relu, bool reverse, bool need_x, bool need_w) {
   const Tensor x = x_.contiguous(), h0 = h0_.contiguous(), out = out_.contiguous();
   const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   const Tensor dout = dense_rows(grad_out);
@@ -169,7 +171,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
   Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)
   Tensor d = at::empty({block_rows(s, H, out.element_size()), H}, opt);  // one block's da
-  const auto ch = unit_chunks(H, s.B);
+  const auto ch = unit_chunks(chunks, H);
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
   Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
   Tensor dw_ih = need_w ? at::zeros_like(w_ih) : none();
@@ -202,11 +204,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
 TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
   m.def(
       "rnn_forward(Tensor x, Tensor h0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, Tensor? b_hh, "
-      "int[] batch_sizes, bool relu, bool reverse) -> (Tensor, Tensor)");
+      "int[] batch_sizes, int[] chunks, bool relu, bool reverse) -> (Tensor, Tensor)");
   m.def(
       "rnn_backward(Tensor grad_out, Tensor grad_hn, Tensor x, Tensor h0, Tensor w_ih, "
-      "Tensor w_hh, Tensor out, int[] batch_sizes, bool relu, bool reverse, bool need_x, "
-      "bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "Tensor w_hh, Tensor out, int[] batch_sizes, int[] chunks, bool relu, bool reverse, "
+      "bool need_x, bool need_w) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
 LSTMLAB_REGISTER_CPU_PASSES(rnn)

@@ -110,22 +110,16 @@ inline int threads_for(int64_t parts) {
 #endif
 }
 
-// Column chunks [j0, …, H] of H units for the batch-major kernels (GRU, RNN) on the team: thread
-// c owns the units [ch[c], ch[c+1]) of every step, with its columns of the recurrent weights in
-// its cache. Boundaries are multiples of 16 (a cache line of floats), each thread's share
-// rounded to the nearest one (as fused_lstm.chunk_bounds does for the LSTM, whose Python front
-// lays its weights out by chunk); one chunk when a step's product B·H·H is below 2^17
-// multiply-adds (as fused_lstm.PARALLEL_MIN_MACS).
-inline std::vector<int64_t> unit_chunks(int64_t H, int64_t B) {
-  constexpr int64_t kAlign = 16;
-  int64_t parts = B * H * H >= (int64_t(1) << 17) ? threads_for(H / kAlign) : 1;
-  if (parts <= 1) return {0, H};
-  const int64_t share = (H + parts - 1) / parts;
-  const int64_t step = std::max(kAlign, (share + kAlign / 2) / kAlign * kAlign);
-  std::vector<int64_t> ch{0};
-  for (int64_t k = 1; k < parts && k * step < H; ++k) ch.push_back(k * step);
-  ch.push_back(H);
-  return ch;
+// The unit chunks [0, …, H] of a call, as the Python front decides them for every cell
+// (kernels/team.py's unit_chunks): thread c owns the units [ch[c], ch[c+1]) of every step, with
+// its rows (LSTM) or columns (GRU, RNN) of the recurrent weights in its cache. Checked to be
+// increasing from 0 to H; the team runs them on threads_for(chunks) threads.
+inline std::vector<int64_t> unit_chunks(at::IntArrayRef chunks, int64_t H) {
+  bool ok = chunks.size() >= 2 && chunks.front() == 0 && chunks.back() == H;
+  for (size_t k = 1; ok && k < chunks.size(); ++k) ok = chunks[k] > chunks[k - 1];
+  TORCH_CHECK(ok, "chunks: expected increasing unit boundaries from 0 to H = ", H, ", got ",
+              chunks);
+  return std::vector<int64_t>(chunks.begin(), chunks.end());
 }
 
 // Run body(tid, nthreads, barrier) on `nt` threads of one OpenMP team (inline when nt == 1).
