@@ -51,7 +51,9 @@ def gru_fused(
     needs_graph = _needs_graph(x, h0, *weights)
     save = return_gates or needs_graph
     graph = graph_gates and return_gates and needs_graph
-    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, reset_after, reverse, save, graph)
+    chunks = _chunks(h0, w_hh, bs)
+    args = (bs, chunks, reset_after, reverse, save, graph)
+    out, h, gates = _GRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, *args)
     if not return_gates:
         return out, h, None
     H = h.shape[1]
@@ -69,7 +71,7 @@ def rnn_fused(
     x, batch_sizes, (h0,), (w_ih, w_hh, b_ih, b_hh), reverse, return_gates = call
     relu = nonlinearity == "relu"
     bs = check_batch_sizes(batch_sizes, x.shape[0], h0.shape[0])
-    out, h = _RNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, relu, reverse)
+    out, h = _RNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bs, _chunks(h0, w_hh, bs), relu, reverse)
     return out, h, ({"h": out} if return_gates else None)
 
 
@@ -80,36 +82,26 @@ class _GRU(torch.autograd.Function):
     backward is ``recompute.vjp`` through the reference recurrence (exact second derivatives)."""
 
     @staticmethod
-    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, save, _graph):
+    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save, _):
         return torch.ops.lstmlab.gru_forward(
-            x,
-            h0,
-            w_ih,
-            w_hh,
-            b_ih,
-            b_hh,
-            batch_sizes,
-            _chunks(h0, w_hh, batch_sizes),
-            reset_after,
-            reverse,
-            save,
+            x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save
         )  # (N, H), (B, H), (N, 4H) or empty
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reset_after, reverse, _, graph = inputs
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, _, graph = inputs
         out, _, gates = output
         if not graph:
             ctx.mark_non_differentiable(gates)
         ctx.set_materialize_grads(False)  # no (N, 4H) zeros for the gates' gradient
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, gates)
-        ctx.args = (batch_sizes, reset_after, reverse)
+        ctx.args = (batch_sizes, chunks, reset_after, reverse)
 
     @staticmethod
     def backward(ctx, d_out, d_h, d_gates):
         x, h0, w_ih, w_hh, b_ih, b_hh, out, gates = ctx.saved_tensors
         need = ctx.needs_input_grad
-        batch_sizes, reset_after, reverse = ctx.args
+        batch_sizes, _, reset_after, reverse = ctx.args
         if d_gates is not None or recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
             # A loss of the gates (only r, z, n reach the user), or a recorded backward: the
             # reference's vector-Jacobian product, exact and differentiable.
@@ -123,51 +115,36 @@ class _GRU(torch.autograd.Function):
             grads = recompute.vjp(
                 run, [x, h0, w_ih, w_hh, b_ih, b_hh], need[:6], [d_out, d_h, d_rzn]
             )
-            return (*grads, *([None] * 5))
+            return (*grads, *([None] * 6))
         d_out, d_h = recompute.zeros_if_none(d_out, out), recompute.zeros_if_none(d_h, h0)
-        chunks = _chunks(h0, w_hh, batch_sizes)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = torch.ops.lstmlab.gru_backward(
-            d_out,
-            d_h,
-            x,
-            h0,
-            w_ih,
-            w_hh,
-            out,
-            gates,
-            batch_sizes,
-            chunks,
-            reset_after,
-            reverse,
-            need[0],
-            any(need[2:6]),
+            d_out, d_h, x, h0, w_ih, w_hh, out, gates, *ctx.args, need[0], any(need[2:6])
         )
         grads = (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
-        return (*recompute.asked(need, grads), *([None] * 5))
+        return (*recompute.asked(need, grads), *([None] * 6))
 
 
 class _RNN(torch.autograd.Function):
     """The fused Elman RNN; saved inputs and double backward as ``_GRU``."""
 
     @staticmethod
-    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse):
-        chunks = _chunks(h0, w_hh, batch_sizes)
+    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse):
         return torch.ops.lstmlab.rnn_forward(
             x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse
         )
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, relu, reverse = inputs
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse = inputs
         out, _ = output
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)
-        ctx.args = (batch_sizes, relu, reverse)
+        ctx.args = (batch_sizes, chunks, relu, reverse)
 
     @staticmethod
     def backward(ctx, d_out, d_h):
         x, h0, w_ih, w_hh, b_ih, b_hh, out = ctx.saved_tensors
         need = ctx.needs_input_grad
-        batch_sizes, relu, reverse = ctx.args
+        batch_sizes, _, relu, reverse = ctx.args
         if recompute.wants_graph(x, h0, w_ih, w_hh, b_ih, b_hh, d_out, d_h):
             nonlinearity = "relu" if relu else "tanh"
             grads = recompute.vjp(
@@ -178,24 +155,11 @@ class _RNN(torch.autograd.Function):
                 need[:6],
                 [d_out, d_h],
             )
-            return (*grads, *([None] * 3))
-        chunks = _chunks(h0, w_hh, batch_sizes)
+            return (*grads, *([None] * 4))
         dx, dh0, dw_ih, dw_hh, db = torch.ops.lstmlab.rnn_backward(
-            d_out,
-            d_h,
-            x,
-            h0,
-            w_ih,
-            w_hh,
-            out,
-            batch_sizes,
-            chunks,
-            relu,
-            reverse,
-            need[0],
-            any(need[2:6]),
+            d_out, d_h, x, h0, w_ih, w_hh, out, *ctx.args, need[0], any(need[2:6])
         )
         # db_ih = db_hh; each parameter gets its own tensor (autograd may keep it as .grad).
         db_hh = db.clone() if need[5] else None
         grads = (dx, dh0, dw_ih, dw_hh, db, db_hh)
-        return (*recompute.asked(need, grads), *([None] * 3))
+        return (*recompute.asked(need, grads), *([None] * 4))

@@ -217,9 +217,10 @@ struct GruFwd {
 };
 
 template <typename T, bool SAVE>
-void gru_forward_loop(const Packed& s, const std::vector<int64_t>& ch, const GruFwd<T>& f,
+void gru_forward_loop(const Packed& s, at::IntArrayRef chunks, const GruFwd<T>& f,
                       bool reset_after, int64_t H) {
   const auto steps = s.order();
+  const auto ch = unit_chunks(chunks, H);
   const int64_t nc = int64_t(ch.size()) - 1, K = reset_after ? 3 : 2, lda = f.lda;
   team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (const Step& st : steps) {
@@ -268,7 +269,6 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
   const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
-  const auto ch = unit_chunks(chunks, H);
   TORCH_CHECK(w_hh.size(0) == 3 * H && w_hh.size(1) == H, "weight_hh: expected (3H, H) = (",
               3 * H, ", ", H, "), got ", w_hh.sizes());
   // b (3H) = b_ih + b_hh, but for reset_after without b_hn, which stays apart (H).
@@ -297,8 +297,8 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
                       ptr<T>(w_hn_t),      ptr<T>(bias),
                       ptr<T>(b_hn),        ptr<T>(g),
                       ptr_or_null<T>(gn),  ptr<T>(out)};
-    save ? gru_forward_loop<T, true>(s, ch, f, reset_after, H)
-         : gru_forward_loop<T, false>(s, ch, f, reset_after, H);
+    save ? gru_forward_loop<T, true>(s, chunks, f, reset_after, H)
+         : gru_forward_loop<T, false>(s, chunks, f, reset_after, H);
   });
   return {out, final_state(s, out), gates};
 }

@@ -77,10 +77,10 @@ void rnn_backward_rows(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t H
 // Per step: h_t[:, own] = φ(a_t + h_{t-1}·W_hhᵀ[:, own] + b), then the barrier (the next step
 // reads every column of h_t). out holds a (the input products) on entry, h on return.
 template <typename T>
-void rnn_forward_loop(const Packed& s, const std::vector<int64_t>& ch, const T* h0,
-                      const T* w_hhT, const T* b, bool relu,
-                      int64_t H, T* out) {
+void rnn_forward_loop(const Packed& s, at::IntArrayRef chunks, const T* h0, const T* w_hhT,
+                      const T* b, bool relu, int64_t H, T* out) {
   const auto steps = s.order();
+  const auto ch = unit_chunks(chunks, H);
   const int64_t nc = int64_t(ch.size()) - 1;
   team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
     for (const Step& st : steps) {
@@ -109,7 +109,6 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
   const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
   const int64_t H = h0.size(1);
-  const auto ch = unit_chunks(chunks, H);
   TORCH_CHECK(w_hh.size(0) == H && w_hh.size(1) == H, "weight_hh: expected (H, H) = (", H, ", ",
               H, "), got ", w_hh.sizes());
   Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({H}, x.options());  // b_ih + b_hh
@@ -120,7 +119,7 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   const Tensor w_hhT = w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward", [&] {
     using T = scalar_t;
-    rnn_forward_loop<T>(s, ch, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
+    rnn_forward_loop<T>(s, chunks, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
   });
   return {out, final_state(s, out)};
 }
