@@ -35,6 +35,7 @@ __all__ = [
     "Code",
     "Equation",
     "figure_png",
+    "figure",
 ]
 
 #: ``ci`` is the reduced budget the test suite runs (about a minute in all), ``quick`` the default
@@ -135,3 +136,19 @@ def figure_png(fig: Any, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return buf.getvalue()
+
+
+def figure(fig: Any, lang: Lang, caption: Text, alt: Text) -> Figure:
+    """The block of the matplotlib figure ``fig`` (drawn by ``figure_png``) in ``lang``, its
+    caption and alt text given in both languages: ``figure(fig, lang, caption={"en": "Loss
+    against steps", "fr": "Perte selon les pas"}, alt={"en": "loss curve", "fr": "courbe de
+    perte"})``."""
+    for argument, text in (("caption", caption), ("alt", alt)):
+        missing = [language for language in LANGS if language not in text]
+        if missing:
+            raise ValueError(f"{argument}: expected a text in each of {LANGS}, missing {missing}")
+    return Figure(
+        figure_png(fig),
+        caption=pick(lang, en=caption["en"], fr=caption["fr"]),
+        alt=pick(lang, en=alt["en"], fr=alt["fr"]),
+    )

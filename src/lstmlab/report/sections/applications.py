@@ -425,20 +425,19 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 "%. " + _where(data, lang),
             )
         ),
-        part.Figure(
-            png=part.figure_png(fig),
-            caption=pick(
-                lang,
-                en="Grey: what the model had read; blue: its forecasts and interval; red "
+        part.figure(
+            fig,
+            lang,
+            caption={
+                "en": "Grey: what the model had read; blue: its forecasts and interval; red "
                 "dashes: what happened.",
-                fr="En gris, ce que le modèle a lu ; en bleu, ses prévisions et leur "
+                "fr": "En gris, ce que le modèle a lu ; en bleu, ses prévisions et leur "
                 "intervalle ; en tirets rouges, ce qui s'est produit.",
-            ),
-            alt=pick(
-                lang,
-                en="Electricity demand forecasts against the actual demand",
-                fr="Prévisions de consommation électrique face à la consommation réelle",
-            ),
+            },
+            alt={
+                "en": "Electricity demand forecasts against the actual demand",
+                "fr": "Prévisions de consommation électrique face à la consommation réelle",
+            },
         ),
     ]
 
@@ -557,19 +556,18 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             trace, title, pick(lang, en="p(positive | prefix)", fr="p(positif | début)")
         )
         blocks.append(
-            part.Figure(
-                png=part.figure_png(fig),
-                caption=pick(
-                    lang,
-                    en=f"“{t['sentence']}”: p(positive) after each word.",
-                    fr=f"« {t['sentence']} » : p(positif) après chaque mot (phrase en anglais, "
+            part.figure(
+                fig,
+                lang,
+                caption={
+                    "en": f"“{t['sentence']}”: p(positive) after each word.",
+                    "fr": f"« {t['sentence']} » : p(positif) après chaque mot (phrase en anglais, "
                     "la langue du corpus).",
-                ),
-                alt=pick(
-                    lang,
-                    en="Probability of a positive review after each word of the sentence",
-                    fr="Probabilité d'une critique positive après chaque mot de la phrase",
-                ),
+                },
+                alt={
+                    "en": "Probability of a positive review after each word of the sentence",
+                    "fr": "Probabilité d'une critique positive après chaque mot de la phrase",
+                },
             )
         )
     return blocks
@@ -668,20 +666,19 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             ),
         )
         blocks.append(
-            part.Figure(
-                png=part.figure_png(fig),
-                caption=pick(
-                    lang,
-                    en=f"Where the decoder looked while writing each French word of "
+            part.figure(
+                fig,
+                lang,
+                caption={
+                    "en": f"Where the decoder looked while writing each French word of "
                     f"{first['number']} (rows sum to 1).",
-                    fr=f"Où regarde le décodeur en écrivant chaque mot français de "
+                    "fr": f"Où regarde le décodeur en écrivant chaque mot français de "
                     f"{first['number']} (chaque ligne somme à 1).",
-                ),
-                alt=pick(
-                    lang,
-                    en="Attention map between English and French words",
-                    fr="Carte d'attention entre mots anglais et français",
-                ),
+                },
+                alt={
+                    "en": "Attention map between English and French words",
+                    "fr": "Carte d'attention entre mots anglais et français",
+                },
             )
         )
     return blocks
@@ -751,19 +748,18 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 f"{_num(acc, lang, '.1%')} (hasard : 2,8 %). " + _where(data, lang),
             )
         ),
-        part.Figure(
-            png=part.figure_png(fig),
-            caption=pick(
-                lang,
-                en="Rows: the word said; columns: the word recognised; red numbers count the "
+        part.figure(
+            fig,
+            lang,
+            caption={
+                "en": "Rows: the word said; columns: the word recognised; red numbers count the "
                 "errors.",
-                fr="Lignes : le mot prononcé ; colonnes : le mot reconnu ; les nombres en "
+                "fr": "Lignes : le mot prononcé ; colonnes : le mot reconnu ; les nombres en "
                 "rouge comptent les erreurs.",
-            ),
-            alt=pick(
-                lang,
-                en="Confusion matrix of the isolated-word recogniser",
-                fr="Matrice de confusion du reconnaisseur de mots isolés",
-            ),
+            },
+            alt={
+                "en": "Confusion matrix of the isolated-word recogniser",
+                "fr": "Matrice de confusion du reconnaisseur de mots isolés",
+            },
         ),
     ]

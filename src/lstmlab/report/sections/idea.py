@@ -183,7 +183,6 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             fr="Portes et cellule du LSTM entraîné, mot par mot",
         )
     )
-    heat = part.figure_png(fig)
 
     fig2 = MplFigure(figsize=(max(7.0, 0.38 * T + 2), 3.4), layout="constrained")
     ax = fig2.subplots()
@@ -213,7 +212,6 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
         loc="upper left",
     )
     ax.grid(True, alpha=0.3)
-    swap_png = part.figure_png(fig2)
 
     sentence = " ".join(words)
     verdict = (
@@ -240,18 +238,18 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 f"« {_language(data['predicted'], lang)} ».",
             )
         ),
-        part.Figure(
-            heat,
-            caption=pick(
-                lang,
-                en=f"Heat map of f, i, o (0 to 1) and c, for the {len(units)} units whose final "
+        part.figure(
+            fig,
+            lang,
+            caption={
+                "en": f"Heat map of f, i, o (0 to 1) and c, for the {len(units)} units whose final "
                 "cell state best separates the countries over the test sentences (rows), at "
                 "each word (columns); the dotted line marks the country's word.",
-                fr=f"Carte de chaleur de f, i, o (de 0 à 1) et c, pour les {len(units)} unités "
+                "fr": f"Carte de chaleur de f, i, o (de 0 à 1) et c, pour les {len(units)} unités "
                 "dont l'état final de la cellule sépare le mieux les pays sur les phrases de "
                 "test (lignes), à chaque mot (colonnes) ; le pointillé marque le mot du pays.",
-            ),
-            alt=pick(lang, en="gate heat map", fr="carte de chaleur des portes"),
+            },
+            alt={"en": "gate heat map", "fr": "carte de chaleur des portes"},
         ),
         part.Paragraph(
             pick(
@@ -270,18 +268,18 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 "travers les propositions intercalées.",
             )
         ),
-        part.Figure(
-            swap_png,
-            caption=pick(
-                lang,
-                en="Distance of the cell state from the original sentence's, word by word, one "
+        part.figure(
+            fig2,
+            lang,
+            caption={
+                "en": "Distance of the cell state from the original sentence's, word by word, one "
                 "line per country put in France's place; the legend gives the network's answer "
                 "for each.",
-                fr="Distance de l'état de la cellule à celui de la phrase d'origine, mot par mot, "
-                "une courbe par pays mis à la place de la France ; la légende donne la réponse "
-                "du réseau pour chacun.",
-            ),
-            alt=pick(lang, en="cell-state distance per country", fr="distance par pays"),
+                "fr": "Distance de l'état de la cellule à celui de la phrase d'origine, mot par "
+                "mot, une courbe par pays mis à la place de la France ; la légende donne la "
+                "réponse du réseau pour chacun.",
+            },
+            alt={"en": "cell-state distance per country", "fr": "distance par pays"},
         ),
         part.Table(
             [

@@ -230,7 +230,7 @@ def render_adding(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     ]
 
 
-def _figure(curves: dict[str, dict[str, Any]], lang: Lang) -> bytes:
+def _figure(curves: dict[str, dict[str, Any]], lang: Lang) -> MplFigure:
     tasks = list(curves)
     fig = MplFigure(figsize=(6.5, 3.0 * len(tasks)))
     axes = fig.subplots(len(tasks), 1, squeeze=False)[:, 0]
@@ -243,7 +243,7 @@ def _figure(curves: dict[str, dict[str, Any]], lang: Lang) -> bytes:
         ax.set_ylabel(pick(lang, en="accuracy", fr="précision"))
         ax.legend(fontsize=7, ncol=4)
     fig.tight_layout()
-    return part.figure_png(fig)
+    return fig
 
 
 def render_formal(data: dict[str, Any], lang: Lang) -> list[part.Block]:
@@ -290,18 +290,17 @@ def render_formal(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 fr="Langages formels, longueurs de test 41 à 500.",
             ),
         ),
-        part.Figure(
-            png=_figure(data["curves"], lang),
-            caption=pick(
-                lang,
-                en="Accuracy against test length (best seed of each model); trained on 1–40.",
-                fr="Précision selon la longueur de test (meilleure graine de chaque modèle) ; "
+        part.figure(
+            _figure(data["curves"], lang),
+            lang,
+            caption={
+                "en": "Accuracy against test length (best seed of each model); trained on 1–40.",
+                "fr": "Précision selon la longueur de test (meilleure graine de chaque modèle) ; "
                 "entraînement sur 1 à 40.",
-            ),
-            alt=pick(
-                lang,
-                en="Accuracy against test length, one curve per model.",
-                fr="Précision selon la longueur de test, une courbe par modèle.",
-            ),
+            },
+            alt={
+                "en": "Accuracy against test length, one curve per model.",
+                "fr": "Précision selon la longueur de test, une courbe par modèle.",
+            },
         ),
     ]

@@ -150,7 +150,7 @@ def _num(x: float, lang: Lang, digits: int = 2) -> str:
     return text
 
 
-def _figure(rows: list[dict[str, Any]], lang: Lang) -> bytes:
+def _figure(rows: list[dict[str, Any]], lang: Lang) -> MplFigure:
     fig = MplFigure(figsize=(7.5, 0.38 * len(rows) + 1.4))
     ax = fig.add_subplot()
     labels = [_label(r, lang) for r in rows]
@@ -179,7 +179,7 @@ def _figure(rows: list[dict[str, Any]], lang: Lang) -> bytes:
         ),
         fontsize=10,
     )
-    return part.figure_png(fig)
+    return fig
 
 
 def _load_note(data: dict[str, Any], lang: Lang) -> str:
@@ -307,20 +307,19 @@ def render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     return [
         part.Paragraph(method),
         part.Paragraph(_load_note(data, lang)),
-        part.Figure(
-            png=_figure(rows, lang),
-            caption=pick(
-                lang,
-                en="lstmlab's speed-up over torch.nn, per layer, mode and input (log scale when "
+        part.figure(
+            _figure(rows, lang),
+            lang,
+            caption={
+                "en": "lstmlab's speed-up over torch.nn, per layer, mode and input (log scale when "
                 "the ratios span more than a factor 20).",
-                fr="Accélération de lstmlab sur torch.nn, par couche, mode et entrée (échelle "
+                "fr": "Accélération de lstmlab sur torch.nn, par couche, mode et entrée (échelle "
                 "logarithmique quand les rapports couvrent plus d'un facteur 20).",
-            ),
-            alt=pick(
-                lang,
-                en="Horizontal bars: time ratio torch.nn / lstmlab for each case.",
-                fr="Barres horizontales : rapport des temps torch.nn / lstmlab pour chaque cas.",
-            ),
+            },
+            alt={
+                "en": "Horizontal bars: time ratio torch.nn / lstmlab for each case.",
+                "fr": "Barres horizontales : rapport des temps torch.nn / lstmlab pour chaque cas.",
+            },
         ),
         table,
         part.Paragraph(_summary(rows, lang)),

@@ -235,16 +235,16 @@ def gradient_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 "ci-dessous (log ‖g_d‖ = a + b·d).",
             )
         ),
-        part.Figure(
-            part.figure_png(fig),
-            caption=pick(
-                lang,
-                en="Gradient norm against distance (log scale): RNN against LSTM "
+        part.figure(
+            fig,
+            lang,
+            caption={
+                "en": "Gradient norm against distance (log scale): RNN against LSTM "
                 "(h: output state, c: cell state).",
-                fr="Norme du gradient en fonction de la distance (échelle log) : RNN contre "
+                "fr": "Norme du gradient en fonction de la distance (échelle log) : RNN contre "
                 "LSTM (h : état de sortie, c : état de la cellule).",
-            ),
-            alt=pick(lang, en="gradient norm against distance", fr="norme du gradient"),
+            },
+            alt={"en": "gradient norm against distance", "fr": "norme du gradient"},
         ),
         part.Table(
             columns,
@@ -397,14 +397,14 @@ def lag_render(data: dict[str, Any], lang: Lang) -> list[part.Block]:
                 f"— {summary}.",
             )
         ),
-        part.Figure(
-            part.figure_png(fig),
-            caption=pick(
-                lang,
-                en="Test error against lag, one seed per point (log scale).",
-                fr="Erreur de test en fonction du décalage, une graine par point (échelle log).",
-            ),
-            alt=pick(lang, en="test error against lag", fr="erreur de test selon le décalage"),
+        part.figure(
+            fig,
+            lang,
+            caption={
+                "en": "Test error against lag, one seed per point (log scale).",
+                "fr": "Erreur de test en fonction du décalage, une graine par point (échelle log).",
+            },
+            alt={"en": "test error against lag", "fr": "erreur de test selon le décalage"},
         ),
         part.Table(columns, table),
     ]

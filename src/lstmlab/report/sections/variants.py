@@ -301,22 +301,21 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             title=title,
         )
         blocks.append(
-            part.Figure(
-                png=part.figure_png(fig),
-                caption=pick(
-                    lang,
-                    en="Each variant's test losses over its trials (box: quartiles; line: "
+            part.figure(
+                fig,
+                lang,
+                caption={
+                    "en": "Each variant's test losses over its trials (box: quartiles; line: "
                     "median). The memoryless baseline of the adding problem, predicting the "
                     "mean sum, scores about 0.167.",
-                    fr="Pertes de test de chaque variante sur ses essais (boîte : quartiles ; "
+                    "fr": "Pertes de test de chaque variante sur ses essais (boîte : quartiles ; "
                     "trait : médiane). La référence sans mémoire du problème de l'addition, "
                     "qui prédit la somme moyenne, obtient environ 0,167.",
-                ),
-                alt=pick(
-                    lang,
-                    en="Box plot of the test loss of each LSTM variant",
-                    fr="Boîtes à moustaches de la perte de test de chaque variante du LSTM",
-                ),
+                },
+                alt={
+                    "en": "Box plot of the test loss of each LSTM variant",
+                    "fr": "Boîtes à moustaches de la perte de test de chaque variante du LSTM",
+                },
             )
         )
     blocks.append(_verdict_table(report, lang))
@@ -329,21 +328,20 @@ def render_study(data: dict[str, Any], lang: Lang) -> list[part.Block]:
             pick(lang, en="learning rate × hidden size", fr="taux d'apprentissage × taille"),
         )
         blocks.append(
-            part.Figure(
-                png=part.figure_png(interaction_plot(report, labels)),
-                caption=pick(
-                    lang,
-                    en="Every trial at its learning rate and hidden size, coloured by test loss: "
-                    "where the good trials lie says which learning rates work.",
-                    fr="Chaque essai placé selon son taux d'apprentissage et sa taille d'état "
+            part.figure(
+                interaction_plot(report, labels),
+                lang,
+                caption={
+                    "en": "Every trial at its learning rate and hidden size, coloured by test "
+                    "loss: where the good trials lie says which learning rates work.",
+                    "fr": "Chaque essai placé selon son taux d'apprentissage et sa taille d'état "
                     "caché, coloré par sa perte de test : l'endroit où se trouvent les bons "
                     "essais montre quels taux d'apprentissage conviennent.",
-                ),
-                alt=pick(
-                    lang,
-                    en="Scatter plot of trials by learning rate and hidden size",
-                    fr="Nuage des essais selon le taux d'apprentissage et la taille",
-                ),
+                },
+                alt={
+                    "en": "Scatter plot of trials by learning rate and hidden size",
+                    "fr": "Nuage des essais selon le taux d'apprentissage et la taille",
+                },
             )
         )
     blocks.append(
