@@ -278,6 +278,12 @@ def _num(x: float | None, lang: Lang, fmt: str = ".3f") -> str:
     return text
 
 
+def _opening(data: dict[str, Any], lang: Lang, en: str, fr: str) -> part.Paragraph:
+    """An app's first paragraph: what its model learns and how it scores (``en``, ``fr``), then
+    how long the part took and at what load."""
+    return part.Paragraph(pick(lang, en=en, fr=fr) + _where(data, lang))
+
+
 def _where(data: dict[str, Any], lang: Lang) -> str:
     """How long the part took and at what load."""
     r, load = data["result"], data["run"]["load"]
@@ -405,25 +411,23 @@ def render_forecast(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     )
     m = data["result"]["metrics"]
     return [
-        part.Paragraph(
-            pick(
-                lang,
-                en="An LSTM reads the last week of half-hourly electricity demand in Victoria "
-                "(2014, with temperature and a work-day flag) and forecasts the next day at "
-                "once, as a median and an 80% interval; the test is December, one forecast "
-                "per day from the data before it. "
-                f"Test MASE {_num(m.get('MASE'), lang)} (below 1 beats the in-sample seasonal "
-                f"naive forecast), sMAPE {_num(m.get('sMAPE'), lang, '.2f')}%. "
-                + _where(data, lang),
-                fr="Un LSTM lit la dernière semaine de consommation électrique de l'État de "
-                "Victoria, par demi-heure (2014, avec la température et un indicateur de jour "
-                "ouvré), et prévoit d'un coup la journée suivante, en médiane et en intervalle "
-                "à 80 % ; le test porte sur décembre, une prévision par jour à partir des "
-                "données qui la précèdent. "
-                f"MASE de test {_num(m.get('MASE'), lang)} (sous 1, mieux que la prévision "
-                f"naïve saisonnière de l'échantillon), sMAPE {_num(m.get('sMAPE'), lang, '.2f')} "
-                "%. " + _where(data, lang),
-            )
+        _opening(
+            data,
+            lang,
+            en="An LSTM reads the last week of half-hourly electricity demand in Victoria "
+            "(2014, with temperature and a work-day flag) and forecasts the next day at "
+            "once, as a median and an 80% interval; the test is December, one forecast "
+            "per day from the data before it. "
+            f"Test MASE {_num(m.get('MASE'), lang)} (below 1 beats the in-sample seasonal "
+            f"naive forecast), sMAPE {_num(m.get('sMAPE'), lang, '.2f')}%. ",
+            fr="Un LSTM lit la dernière semaine de consommation électrique de l'État de "
+            "Victoria, par demi-heure (2014, avec la température et un indicateur de jour "
+            "ouvré), et prévoit d'un coup la journée suivante, en médiane et en intervalle "
+            "à 80 % ; le test porte sur décembre, une prévision par jour à partir des "
+            "données qui la précèdent. "
+            f"MASE de test {_num(m.get('MASE'), lang)} (sous 1, mieux que la prévision "
+            f"naïve saisonnière de l'échantillon), sMAPE {_num(m.get('sMAPE'), lang, '.2f')} "
+            "%. ",
         ),
         part.figure(
             fig,
@@ -466,22 +470,20 @@ def read_text(out: Path, budget: dict[str, Any]) -> dict[str, Any]:
 def render_text(data: dict[str, Any], lang: Lang) -> list[part.Block]:
     bpc = data["result"]["metrics"].get("bpc")
     blocks: list[part.Block] = [
-        part.Paragraph(
-            pick(
-                lang,
-                en=f"A character-level LSTM ({data['hidden']} units) learns the works of "
-                "Shakespeare, whole plays held out (the test: Hamlet and Much Ado About "
-                f"Nothing), and scores {_num(bpc, lang)} bits per character on them (a uniform "
-                "guess over the 84 characters costs 6.39). Then it writes, one character at a "
-                "time, each drawn from its predicted distribution and fed back. "
-                + _where(data, lang),
-                fr=f"Un LSTM au niveau des caractères ({data['hidden']} unités) apprend "
-                "l'œuvre de Shakespeare, des pièces entières mises de côté (le test : Hamlet "
-                f"et Beaucoup de bruit pour rien), sur lesquelles il obtient {_num(bpc, lang)} "
-                "bits par caractère (un tirage uniforme parmi les 84 caractères en coûte "
-                "6,39). Puis il écrit, caractère par caractère, chacun tiré de la "
-                "distribution qu'il prédit et réinjecté en entrée. " + _where(data, lang),
-            )
+        _opening(
+            data,
+            lang,
+            en=f"A character-level LSTM ({data['hidden']} units) learns the works of "
+            "Shakespeare, whole plays held out (the test: Hamlet and Much Ado About "
+            f"Nothing), and scores {_num(bpc, lang)} bits per character on them (a uniform "
+            "guess over the 84 characters costs 6.39). Then it writes, one character at a "
+            "time, each drawn from its predicted distribution and fed back. ",
+            fr=f"Un LSTM au niveau des caractères ({data['hidden']} unités) apprend "
+            "l'œuvre de Shakespeare, des pièces entières mises de côté (le test : Hamlet "
+            f"et Beaucoup de bruit pour rien), sur lesquelles il obtient {_num(bpc, lang)} "
+            "bits par caractère (un tirage uniforme parmi les 84 caractères en coûte "
+            "6,39). Puis il écrit, caractère par caractère, chacun tiré de la "
+            "distribution qu'il prédit et réinjecté en entrée. ",
         )
     ]
     for s in data["samples"]:
@@ -523,22 +525,20 @@ def render_sentiment(data: dict[str, Any], lang: Lang) -> list[part.Block]:
 
     m = data["result"]["metrics"]
     blocks: list[part.Block] = [
-        part.Paragraph(
-            pick(
-                lang,
-                en="A bidirectional LSTM with max pooling reads Rotten Tomatoes snippets "
-                "labelled fresh or rotten (Pang & Lee 2004) and scores "
-                f"{_num(m.get('accuracy'), lang)} accuracy on the held-out test split "
-                "(the majority class: 0.578). The trace shows p(positive) after each word, "
-                "the sentence read as if it ended there: an order a bag of words cannot see. "
-                + _where(data, lang),
-                fr="Un LSTM bidirectionnel suivi d'un max-pooling lit des critiques de Rotten "
-                "Tomatoes étiquetées positives ou négatives (Pang & Lee 2004) et obtient une "
-                f"exactitude de {_num(m.get('accuracy'), lang)} sur le jeu de test mis de côté "
-                "(la classe majoritaire : 0,578). La trace montre p(positif) après chaque "
-                "mot, la phrase lue comme si elle s'arrêtait là : un ordre qu'un sac de mots "
-                "ne voit pas. " + _where(data, lang),
-            )
+        _opening(
+            data,
+            lang,
+            en="A bidirectional LSTM with max pooling reads Rotten Tomatoes snippets "
+            "labelled fresh or rotten (Pang & Lee 2004) and scores "
+            f"{_num(m.get('accuracy'), lang)} accuracy on the held-out test split "
+            "(the majority class: 0.578). The trace shows p(positive) after each word, "
+            "the sentence read as if it ended there: an order a bag of words cannot see. ",
+            fr="Un LSTM bidirectionnel suivi d'un max-pooling lit des critiques de Rotten "
+            "Tomatoes étiquetées positives ou négatives (Pang & Lee 2004) et obtient une "
+            f"exactitude de {_num(m.get('accuracy'), lang)} sur le jeu de test mis de côté "
+            "(la classe majoritaire : 0,578). La trace montre p(positif) après chaque "
+            "mot, la phrase lue comme si elle s'arrêtait là : un ordre qu'un sac de mots "
+            "ne voit pas. ",
         )
     ]
     for t in data["traces"]:
@@ -612,21 +612,20 @@ def render_translate(data: dict[str, Any], lang: Lang) -> list[part.Block]:
 
     exact = data["result"]["metrics"].get("metric")
     blocks: list[part.Block] = [
-        part.Paragraph(
-            pick(
-                lang,
-                en="An LSTM encoder–decoder with Bahdanau attention learns to spell numbers "
-                "in French from their English spelling (num2words, 0–99,999). The test "
-                "numbers are never seen in training: 700–799 and every number above 100 "
-                "ending in 71, 81 or 91, where French turns irregular. Exact match on them: "
-                f"{_num(exact, lang, '.1f')}%. " + _where(data, lang),
-                fr="Un encodeur–décodeur LSTM avec l'attention de Bahdanau apprend à écrire "
-                "les nombres en français à partir de leur écriture en anglais (num2words, "
-                "0–99 999). Les nombres de test ne sont jamais vus à l'entraînement : "
-                "700–799 et tout nombre au-delà de 100 finissant par 71, 81 ou 91, là où le "
-                "français devient irrégulier. Correspondance exacte sur ces nombres : "
-                f"{_num(exact, lang, '.1f')} %. " + _where(data, lang),
-            )
+        _opening(
+            data,
+            lang,
+            en="An LSTM encoder–decoder with Bahdanau attention learns to spell numbers "
+            "in French from their English spelling (num2words, 0–99,999). The test "
+            "numbers are never seen in training: 700–799 and every number above 100 "
+            "ending in 71, 81 or 91, where French turns irregular. Exact match on them: "
+            f"{_num(exact, lang, '.1f')}%. ",
+            fr="Un encodeur–décodeur LSTM avec l'attention de Bahdanau apprend à écrire "
+            "les nombres en français à partir de leur écriture en anglais (num2words, "
+            "0–99 999). Les nombres de test ne sont jamais vus à l'entraînement : "
+            "700–799 et tout nombre au-delà de 100 finissant par 71, 81 ou 91, là où le "
+            "français devient irrégulier. Correspondance exacte sur ces nombres : "
+            f"{_num(exact, lang, '.1f')} %. ",
         ),
         part.Table(
             columns=pick(
@@ -732,21 +731,20 @@ def render_speech(data: dict[str, Any], lang: Lang) -> list[part.Block]:
         ),
     )
     return [
-        part.Paragraph(
-            pick(
-                lang,
-                en="A bidirectional LSTM hears one word (a digit or a letter name, in English "
-                "or French) as log-mel frames and names it among 36. The voices are "
-                f"synthesised here by espeak-ng ({data['train_words']} training words, noise "
-                "at 20 dB), and the test speakers are voices never heard in training. "
-                f"Accuracy on them: {_num(acc, lang, '.1%')} (chance: 2.8%). " + _where(data, lang),
-                fr="Un LSTM bidirectionnel entend un mot (un chiffre ou le nom d'une lettre, "
-                "en anglais ou en français) sous forme de trames log-mel et le nomme parmi 36. "
-                f"Les voix sont synthétisées ici par espeak-ng ({data['train_words']} mots "
-                "d'entraînement, bruit à 20 dB), et les locuteurs de test sont des voix "
-                f"jamais entendues à l'entraînement. Exactitude sur eux : "
-                f"{_num(acc, lang, '.1%')} (hasard : 2,8 %). " + _where(data, lang),
-            )
+        _opening(
+            data,
+            lang,
+            en="A bidirectional LSTM hears one word (a digit or a letter name, in English "
+            "or French) as log-mel frames and names it among 36. The voices are "
+            f"synthesised here by espeak-ng ({data['train_words']} training words, noise "
+            "at 20 dB), and the test speakers are voices never heard in training. "
+            f"Accuracy on them: {_num(acc, lang, '.1%')} (chance: 2.8%). ",
+            fr="Un LSTM bidirectionnel entend un mot (un chiffre ou le nom d'une lettre, "
+            "en anglais ou en français) sous forme de trames log-mel et le nomme parmi 36. "
+            f"Les voix sont synthétisées ici par espeak-ng ({data['train_words']} mots "
+            "d'entraînement, bruit à 20 dB), et les locuteurs de test sont des voix "
+            f"jamais entendues à l'entraînement. Exactitude sur eux : "
+            f"{_num(acc, lang, '.1%')} (hasard : 2,8 %). ",
         ),
         part.figure(
             fig,
