@@ -62,6 +62,11 @@ def test_two_local_workers_share_a_sqlite_study(tmp_path):
 
 def test_a_killed_worker_loses_no_finished_trial_and_its_trial_is_retried(tmp_path):
     with temporary_postgres() as url:
+        # One storage (one connection pool) for every read below: a load_study per poll with the
+        # URL opened an engine each time, whose connections lived until garbage collection, and
+        # on a slow machine (a long wait for the victim's checkpoint) they exhausted the server's
+        # max_connections ("too many clients", seen once under CI beside another job).
+        storage = optuna.storages.RDBStorage(url)
         common = [
             "--storage",
             url,
@@ -92,7 +97,7 @@ def test_a_killed_worker_loses_no_finished_trial_and_its_trial_is_retried(tmp_pa
         while killed_number is None and time.monotonic() < deadline:
             time.sleep(0.5)
             try:
-                study = optuna.load_study(study_name="pg", storage=url)
+                study = optuna.load_study(study_name="pg", storage=storage)
             except KeyError:  # not created yet
                 continue
             for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -105,7 +110,7 @@ def test_a_killed_worker_loses_no_finished_trial_and_its_trial_is_retried(tmp_pa
         victim.wait()
         survivor = workers[1]
         assert survivor.wait(timeout=600) == 0, survivor.stderr.read()[-2000:]
-        study = optuna.load_study(study_name="pg", storage=url)
+        study = optuna.load_study(study_name="pg", storage=storage)
         if any(t.state == TrialState.RUNNING for t in study.trials):
             # the survivor finished before the grace period: a new worker fails and retries it
             time.sleep(GRACE_PERIOD + 1)
@@ -113,7 +118,7 @@ def test_a_killed_worker_loses_no_finished_trial_and_its_trial_is_retried(tmp_pa
                 _study_cmd(*common, "--workers", "1"), env=_env(), capture_output=True, timeout=600
             )
             assert extra.returncode == 0, extra.stderr[-2000:]
-            study = optuna.load_study(study_name="pg", storage=url)
+            study = optuna.load_study(study_name="pg", storage=storage)
         trials = study.trials
         killed = trials[killed_number]
         assert killed.state == TrialState.FAIL
