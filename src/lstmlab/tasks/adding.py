@@ -63,10 +63,8 @@ class AddingTask(Task):
     solved_mse: ClassVar[float] = 0.01
     tolerance: ClassVar[float] = 0.08  # the 1997 absolute-error test (0.04 on y/2)
 
-    def __init__(self, lag: int) -> None:
-        self.lag = check_int("lag", lag, minimum=2, why="one marker in each half of the sequence")
-        self.input_size = 2
-        self.output_size = 1
+    lag_bound: ClassVar[tuple[int, str]] = (2, "one marker in each half of the sequence")
+    input_size, output_size = 2, 1
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -72,6 +72,15 @@ class Task(abc.ABC):
     target: Literal["last", "sequence"]  # score the output at the final step, or at every step
     causal: bool  # a Transformer baseline must use a causal mask (targets at every step)
 
+    #: The shortest lag the task is defined for and why, said by the error a shorter one gets. A
+    #: task whose one argument is the lag and whose sizes are fixed sets this, input_size and
+    #: output_size as class attributes and needs no __init__ of its own.
+    lag_bound: ClassVar[tuple[int, str]] = (1, "")
+
+    def __init__(self, lag: int) -> None:
+        minimum, why = self.lag_bound
+        self.lag = check_int("lag", lag, minimum=minimum, why=why)
+
     @abc.abstractmethod
     def generate(self, n: int, seed: int) -> TaskData:
         """n sequences, a deterministic function of (task parameters, n, seed)."""

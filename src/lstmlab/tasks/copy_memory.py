@@ -47,10 +47,8 @@ class CopyTask(Task):
     solved_fraction: ClassVar[float] = 0.99
     solved_loss_ratio: ClassVar[float] = 0.1
 
-    def __init__(self, lag: int) -> None:
-        self.lag = check_int("lag", lag, minimum=1, why="T - 1 >= 0 blanks before the delimiter")
-        self.input_size = N_CLASSES
-        self.output_size = N_CLASSES
+    lag_bound: ClassVar[tuple[int, str]] = (1, "T - 1 >= 0 blanks before the delimiter")
+    input_size = output_size = N_CLASSES
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -115,8 +115,10 @@ class LanguageTask(Task):
 
     solved_accuracy: ClassVar[float] = 0.95
 
+    lag_bound: ClassVar[tuple[int, str]] = (0, "the number of distractor clauses")
+
     def __init__(self, lag: int, sentence_languages: tuple[str, ...] = SENTENCE_LANGUAGES) -> None:
-        self.lag = check_int("lag", lag, minimum=0, why="the number of distractor clauses")
+        super().__init__(lag)
         languages = tuple(sentence_languages)
         if not languages or any(lang not in SENTENCE_LANGUAGES for lang in languages):
             raise ArgumentError(

@@ -65,10 +65,8 @@ class ReberTask(Task):
 
     solved_fraction: ClassVar[float] = 0.99
 
-    def __init__(self, lag: int) -> None:
-        self.lag = check_int("lag", lag, minimum=SHORTEST, why="the shortest embedded string")
-        self.input_size = len(SYMBOLS)
-        self.output_size = len(SYMBOLS)
+    lag_bound: ClassVar[tuple[int, str]] = (SHORTEST, "the shortest embedded string")
+    input_size = output_size = len(SYMBOLS)
 
     def generate(self, n: int, seed: int) -> TaskData:
         n = check_int("n", n, minimum=1)

@@ -70,12 +70,14 @@ class TemporalOrderTask(Task):
     max_abs_error: ClassVar[float] = 0.3  # 1997 §5.6
     solved_fraction: ClassVar[float] = 0.99
 
+    lag_bound: ClassVar[tuple[int, str]] = (MIN_LAG, "every window needs a free step")
+
     def __init__(self, lag: int, n_symbols: int = 2) -> None:
         if n_symbols not in PAPER_WINDOWS:
             raise ArgumentError(
                 f"n_symbols: expected 2 (task 6a) or 3 (task 6b), got {n_symbols!r}", "n_symbols"
             )
-        self.lag = check_int("lag", lag, minimum=MIN_LAG, why="every window needs a free step")
+        super().__init__(lag)
         self.n_symbols = n_symbols
         self.windows = windows(self.lag, n_symbols)
         self.input_size = len(SYMBOLS)

@@ -31,6 +31,7 @@
 #include "activations.h"
 #include "registration.h"
 #include "gemm.h"
+#include "operands.h"
 #include "schedule.h"
 #include "team.h"
 #include "tensors.h"
@@ -264,36 +265,31 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
                                                at::IntArrayRef batch_sizes,
                                                at::IntArrayRef chunks, bool reset_after,
                                                bool reverse, bool save) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
-  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
-  const int64_t H = h0.size(1);
-  TORCH_CHECK(w_hh.size(0) == 3 * H && w_hh.size(1) == H, "weight_hh: expected (3H, H) = (",
-              3 * H, ", ", H, "), got ", w_hh.sizes());
+  const Operands o(x_, h0_, w_ih_, w_hh_, batch_sizes, reverse, 3);
+  const Packed& s = o.s;
+  const int64_t H = o.H;
+  const auto opt = o.x.options();
   // b (3H) = b_ih + b_hh, but for reset_after without b_hn, which stays apart (H).
-  Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({3 * H}, x.options());
-  const Tensor b_hn = b_hh.defined() ? b_hh.narrow(0, 2 * H, H) : at::zeros({H}, x.options());
-  const int64_t summed = reset_after ? 2 * H : 3 * H;
-  if (b_hh.defined()) bias.narrow(0, 0, summed) += b_hh.narrow(0, 0, summed);
+  const Tensor bias = summed_bias(b_ih_, b_hh_, 3 * H, reset_after ? 2 * H : 3 * H, opt);
+  const Tensor b_hh = opt_or_empty(b_hh_);
+  const Tensor b_hn = b_hh.defined() ? b_hh.narrow(0, 2 * H, H) : at::zeros({H}, opt);
   // The input products of all steps, one GEMM: (N, 3H), the first 3H columns of G if saving.
-  Tensor gates = save ? empty_rows({s.N, 4 * H}, x.options()) : at::empty({0}, x.options());
-  Tensor a = save ? gates.narrow(1, 0, 3 * H) : empty_rows({s.N, 3 * H}, x.options());
-  at::mm_out(a, x, w_ih.t());
-  Tensor out = empty_rows({s.N, H}, x.options());
-  const auto opt = x.options();
+  Tensor gates = save ? empty_rows({s.N, 4 * H}, opt) : at::empty({0}, opt);
+  Tensor a = save ? gates.narrow(1, 0, 3 * H) : empty_rows({s.N, 3 * H}, opt);
+  at::mm_out(a, o.x, o.w_ih.t());
+  Tensor out = empty_rows({s.N, H}, opt);
   const int64_t K = reset_after ? 3 : 2;
-  const Tensor w_t = w_hh.narrow(0, 0, K * H).t().contiguous();       // (H, K·H)
-  const Tensor w_hn_t = w_hh.narrow(0, 2 * H, H).t().contiguous();    // (H, H)
+  const Tensor w_t = o.w_hh.narrow(0, 0, K * H).t().contiguous();     // (H, K·H)
+  const Tensor w_hn_t = o.w_hh.narrow(0, 2 * H, H).t().contiguous();  // (H, H)
   Tensor g = at::empty({s.B, K * H}, opt);                             // one step's h·W_hhᵀ
   Tensor gn = reset_after ? Tensor() : at::empty({s.B, H}, opt);      // one step's rh·W_hnᵀ
   // reset_before: r ⊙ h_{t-1}, the fourth block of G when saving, else one step's scratch.
   Tensor rh = reset_after ? Tensor() : save ? gates.narrow(1, 3 * H, H) : at::empty({s.B, H}, opt);
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gru_forward", [&] {
+  AT_DISPATCH_FLOATING_TYPES(o.x.scalar_type(), "gru_forward", [&] {
     using T = scalar_t;
     const GruFwd<T> f{ptr<T>(a),           a.stride(0),
                       ptr_or_null<T>(rh),  rh.defined() ? rh.stride(0) : 0,
-                      ptr<T>(h0),          ptr<T>(w_t),
+                      ptr<T>(o.h0),        ptr<T>(w_t),
                       ptr<T>(w_hn_t),      ptr<T>(bias),
                       ptr<T>(b_hn),        ptr<T>(g),
                       ptr_or_null<T>(gn),  ptr<T>(out)};
@@ -366,11 +362,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
     const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, const Tensor& gates_,
     at::IntArrayRef batch_sizes, at::IntArrayRef chunks, bool reset_after, bool reverse,
     bool need_x, bool need_w) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
+  const Operands o(x_, h0_, w_ih_, w_hh_, batch_sizes, reverse, 3);
+  const Tensor &x = o.x, &h0 = o.h0, &w_ih = o.w_ih, &w_hh = o.w_hh;
   const Tensor out = out_.contiguous(), gates = gates_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
-  const int64_t H = h0.size(1), KH = (reset_after ? 4 : 3) * H;
+  const Packed& s = o.s;
+  const int64_t H = o.H, KH = (reset_after ? 4 : 3) * H;
   TORCH_CHECK(gates.dim() == 2 && gates.size(0) == s.N && gates.size(1) == 4 * H,
               "gates: expected the (N, 4H) gates a saving gru_forward returned, got ",
               gates.sizes());

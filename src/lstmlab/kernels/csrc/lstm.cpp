@@ -443,15 +443,73 @@ void gate_rows(const Gates& gt, T* base, int64_t j0, int64_t hc, int64_t ld, T* 
 // ---------------------------------------------------------------------------------------------
 // lstm_forward
 
-template <typename T>
-struct Fwd {
-  const std::vector<Step>& steps;
-  const Gates& gt;
-  const std::vector<int64_t>& ch;
+// What the forward and the backward pass share: the packed steps in processing order, the gate
+// layout, the threads' unit chunks (team.h) and the sizes, with the products the loops index by.
+struct Plan {
+  Gates gt;
+  std::vector<Step> steps;
+  std::vector<int64_t> ch;
   int64_t N, B, I, H, P;
-  bool save;
+  int64_t G = gt.G, S = gt.S, GH = G * H, SH = S * H, nc = int64_t(ch.size()) - 1;
+
+  Plan(const Gates& gt_, const Packed& packed, at::IntArrayRef chunks, int64_t I_, int64_t H_,
+       int64_t P_)
+      : gt(gt_),
+        steps(packed.order()),
+        ch(unit_chunks(chunks, H_)),
+        N(packed.N),
+        B(packed.B),
+        I(I_),
+        H(H_),
+        P(P_) {}
+
+  // Runs body(tid, nthr, barrier, st, cells) once on each thread of the team for the chunks.
+  template <typename T, typename Body>
+  void on_team(Body&& body) const {
+    const auto cells = Cells<T>::pick(gt.coupled, gt.g_act, gt.h_act);
+    team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
+      Stand<T> st(B);
+      body(tid, nthr, barrier, st, cells);
+    });
+  }
+
+  // Chunk c's arguments for step s, with its units [j0, j0 + hc) and the step's n rows.
+  template <typename T>
+  ChunkStep<T> chunk(int64_t c, const Step& s) const {
+    ChunkStep<T> a;
+    a.j0 = ch[c];
+    a.hc = ch[c + 1] - a.j0;
+    a.n = s.n;
+    return a;
+  }
+  // The rows p_i, p_f, p_o of a peephole weight (or its gradient) `peep` (S, H), nullptr where
+  // the variant has none.
+  template <typename U>
+  void peep_rows(U* peep, U* (&out)[3]) const {
+    const int64_t qs[3] = {gt.qi, gt.qf, gt.qo};
+    for (int k = 0; k < 3; ++k) out[k] = gt.peep && qs[k] >= 0 ? peep + qs[k] * H : nullptr;
+  }
+};
+
+// Rows [lo, hi) of n that thread tid of nthr takes.
+inline std::pair<int64_t, int64_t> share(int64_t n, int tid, int nthr) {
+  return {n * tid / nthr, n * (tid + 1) / nthr};
+}
+
+// Runs the pass Pass<T> (Fwd or Bwd) of `plan` on the tensors' data, in the order of its
+// pointer members (nullptr for an undefined or empty tensor), T the dtype of `like`.
+template <template <typename> class Pass, typename... Tensors>
+void run_pass(const Plan& plan, const Tensor& like, const Tensors&... tensors) {
+  AT_DISPATCH_FLOATING_TYPES(like.scalar_type(), "lstm", [&] {
+    Pass<scalar_t>{plan, ptr_or_null<scalar_t>(tensors)...}.run();
+  });
+}
+
+template <typename T>
+struct Fwd : Plan {
   const T *x, *h0T, *c0T, *Wih, *Whh, *bias, *Whr, *peep, *R, *s0T;  // s0T: FGR's s_{-1}
   T *out, *AT, *ZS, *HS, *CT, *CS, *MT, *MS;  // save: AT, CT, MT (·, N); else ZS, CS, MS (·, B)
+  void run() const;
 };
 
 // Rows [r0, r1) of the feature-major block src (·, ld) → columns [r0, r1) of n row-major rows.
@@ -463,32 +521,28 @@ void rows_to_out(const T* src, int64_t ld, int64_t r0, int64_t r1, int64_t n, T*
 }
 
 template <typename T>
-void forward_loop(const Fwd<T>& f) {
-  const Gates& gt = f.gt;
-  const int64_t G = gt.G, S = gt.S, GH = G * f.H, SH = S * f.H, N = f.N, B = f.B, P = f.P,
-                H = f.H, I = f.I;
-  const int64_t nc = int64_t(f.ch.size()) - 1;
-  const bool proj = f.Whr != nullptr;
-  const auto cells = Cells<T>::pick(gt.coupled, gt.g_act, gt.h_act);
-  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
-    Stand<T> st(B);
+void Fwd<T>::run() const {
+  const Fwd& f = *this;
+  const bool proj = Whr != nullptr, save = AT != nullptr;
+  on_team<T>([&](int tid, int nthr, Barrier& barrier, Stand<T>& st, const Cells<T>& cells) {
     std::vector<T> xs(I * B);  // x_t, feature-major: this thread's copy
-    const int64_t p0 = P * tid / nthr, p1 = P * (tid + 1) / nthr;  // projection rows
+    const auto [p0, p1] = share(P, tid, nthr);  // projection rows
     int64_t q = 0;
     for (const Step& s : f.steps) {
       // This step's columns: packed (·, N) buffers when saving, else (·, B) scratch. h_t goes
       // to a (P, B) ping-pong buffer (the next step's GEMM operand) and into `out`.
-      T* Zs = f.save ? f.AT + s.off : f.ZS + (q & 1) * GH * B;
-      const T* Zp = f.save ? f.AT + s.off_prev : f.ZS + ((q + 1) & 1) * GH * B;
-      const int64_t ldz = f.save ? N : B;
+      T* Zs = save ? f.AT + s.off : f.ZS + (q & 1) * GH * B;
+      const T* Zp = save ? f.AT + s.off_prev : f.ZS + ((q + 1) & 1) * GH * B;
+      const int64_t ldz = save ? N : B;
       T* Hs = f.HS + (q & 1) * P * B;
       const T* Hp = f.HS + ((q + 1) & 1) * P * B;
-      T* Ms = proj ? (f.save ? f.MT + s.off : f.MS) : Hs;
-      const int64_t ldm = proj && f.save ? N : B;
+      T* Ms = proj ? (save ? f.MT + s.off : f.MS) : Hs;
+      const int64_t ldm = proj && save ? N : B;
       for (int64_t b = 0; b < s.n; ++b)
         for (int64_t i = 0; i < I; ++i) xs[i * B + b] = f.x[(s.off + b) * I + i];
       for (int64_t c = tid; c < nc; c += nthr) {
-        const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0, r0 = G * j0;
+        ChunkStep<T> a = chunk<T>(c, s);
+        const int64_t j0 = a.j0, hc = a.hc, r0 = G * j0;
         T* zc = Zs + r0 * ldz;
         // Z_t = W_ih·x_t + W_hh·h_{t-1} on this chunk's rows; rows that start use h0.
         gemm_nn<T>(G * hc, s.n, I, f.Wih + r0 * I, I, xs.data(), B, zc, ldz, false);
@@ -509,20 +563,13 @@ void forward_loop(const Fwd<T>& f) {
         if (gt.fgr && s.n > s.m)
           gemm_nn<T>(S * hc, s.n - s.m, SH, f.R + S * j0 * SH, SH, f.s0T + s.m, B, zc + s.m, ldz,
                      true);
-        ChunkStep<T> a;
-        a.hc = hc;
-        a.j0 = j0;
-        a.n = s.n;
         gate_rows(gt, Zs, j0, hc, ldz, a.g);
         a.ld = ldz;
         T* bias_rows[4] = {};
         if (f.bias) gate_rows(gt, const_cast<T*>(f.bias), j0, hc, 1, bias_rows);
         for (int k = 0; k < 4; ++k) a.bias[k] = bias_rows[k];
-        if (gt.peep) {
-          const int64_t qs[3] = {gt.qi, gt.qf, gt.qo};
-          for (int k = 0; k < 3; ++k) a.peep[k] = qs[k] >= 0 ? f.peep + qs[k] * H : nullptr;
-        }
-        if (f.save) {
+        peep_rows(f.peep, a.peep);
+        if (save) {
           a.split = s.m;
           a.cpa = f.CT + s.off_prev;
           a.ld_cpa = N;
@@ -537,7 +584,7 @@ void forward_loop(const Fwd<T>& f) {
         }
         a.h = Ms;
         a.ld_h = ldm;
-        a.keep_act = f.save || gt.fgr;
+        a.keep_act = save || gt.fgr;
         cells.fwd(a, st);
       }
       if (proj) {
@@ -549,7 +596,7 @@ void forward_loop(const Fwd<T>& f) {
       // h_t into `out`, each thread whole rows of its share of the batch: the rows are fresh
       // memory, and two threads first-touching the same pages (one half-row each) measured twice
       // the page-fault time. Hs stays untouched until step t+2, after the next barrier.
-      const int64_t b0 = s.n * tid / nthr, b1 = s.n * (tid + 1) / nthr;
+      const auto [b0, b1] = share(s.n, tid, nthr);
       rows_to_out(Hs + b0, B, 0, P, b1 - b0, f.out + (s.off + b0) * P, P);
       ++q;
     }
@@ -589,17 +636,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   const Tensor S0T =
       !gt.fgr ? Tensor() : (s0.defined() ? s0.t().contiguous() : at::zeros({gt.S * H, B}, opt));
   const Packed packed(batch_sizes, reverse, N, B);
-  const auto steps = packed.order();
-  const std::vector<int64_t> ch = unit_chunks(chunks, H);
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
-    using T = scalar_t;
-    auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
-    const Fwd<T> f{steps,     gt,        ch,          N,         B,        I,        H,
-                   P,         save,      ptr(xc),     ptr(h0T),  ptr(c0T), ptr(w_ih), ptr(w_hh),
-                   ptr(bias), ptr(w_hr), ptr(w_peep), ptr(w_gr), ptr(S0T), ptr(out), ptr(AT),
-                   ptr(ZS),   ptr(HS),   ptr(CT),     ptr(CS),   ptr(MT),  ptr(MS)};
-    forward_loop<T>(f);
-  });
+  run_pass<Fwd>(Plan(gt, packed, chunks, I, H, P), x, xc, h0T, c0T, w_ih, w_hh, bias, w_hr,
+                w_peep, w_gr, S0T, out, AT, ZS, HS, CT, CS, MT, MS);
   // Final states: each row's last processed step (the first step, t = 0, in reverse).
   const Tensor idx = at::tensor(packed.last_rows(), at::kLong);
   Tensor h_n = out.index_select(0, idx);
@@ -614,28 +652,20 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
 // product runs on the team at the micro-kernel's speed. dx_t = W_ihᵀ·dz_t is split by I rows.
 
 template <typename T>
-struct Bwd {
-  const std::vector<Step>& steps;
-  const Gates& gt;
-  const std::vector<int64_t>& ch;
-  int64_t N, B, I, H, P;
+struct Bwd : Plan {
   const T *x, *out, *h0, *AT, *CT, *c0T, *WihT, *WhhT, *WhrT, *peep, *RT, *d_out;
   T *dx, *dWih, *dWhh, *db, *dZT, *dZS, *dhT, *dcT, *dsT, *dpeep, *dHT, *dmT;
+  void run() const;
 };
 
 template <typename T>
-void backward_loop(const Bwd<T>& f) {
-  const Gates& gt = f.gt;
-  const int64_t G = gt.G, S = gt.S, GH = G * f.H, SH = S * f.H, N = f.N, B = f.B, P = f.P,
-                H = f.H, I = f.I;
-  const int64_t nc = int64_t(f.ch.size()) - 1;
-  const bool proj = f.WhrT != nullptr;
-  const auto cells = Cells<T>::pick(gt.coupled, gt.g_act, gt.h_act);
-  team(threads_for(nc), [&](int tid, int nthr, Barrier& barrier) {
-    Stand<T> st(B);
-    std::vector<T> dos(f.d_out && !proj ? H * B : 0);  // dout_t, feature-major, own rows
-    const int64_t p0 = P * tid / nthr, p1 = P * (tid + 1) / nthr;  // projection rows
-    const int64_t i0 = I * tid / nthr, i1 = I * (tid + 1) / nthr;  // rows of dx_tᵀ
+void Bwd<T>::run() const {
+  const Bwd& f = *this;
+  const bool proj = WhrT != nullptr;
+  on_team<T>([&](int tid, int nthr, Barrier& barrier, Stand<T>& st, const Cells<T>& cells) {
+    std::vector<T> dos(d_out && !proj ? H * B : 0);  // dout_t, feature-major, own rows
+    const auto [p0, p1] = share(P, tid, nthr);  // projection rows
+    const auto [i0, i1] = share(I, tid, nthr);  // rows of dx_tᵀ
     std::vector<T> dxs(f.dx ? (i1 - i0) * B : 0);
     int64_t q = 0;
     for (auto it = f.steps.rbegin(); it != f.steps.rend(); ++it, ++q) {
@@ -661,24 +691,16 @@ void backward_loop(const Bwd<T>& f) {
         }
       }
       for (int64_t c = tid; c < nc; c += nthr) {
-        const int64_t j0 = f.ch[c], hc = f.ch[c + 1] - j0, r0 = G * j0;
-        ChunkStep<T> a;
-        a.hc = hc;
-        a.j0 = j0;
-        a.n = s.n;
+        ChunkStep<T> a = chunk<T>(c, s);
+        const int64_t j0 = a.j0, hc = a.hc, r0 = G * j0;
         a.split = s.m;
         gate_rows(gt, const_cast<T*>(f.AT) + s.off, j0, hc, N, a.g);
         a.ld = N;
         gate_rows(gt, dZs, j0, hc, ldd, a.dz);
         a.ld_dz = ldd;
         if (f.db) gate_rows(gt, f.db, j0, hc, 1, a.grad_bias);
-        if (gt.peep) {
-          const int64_t qs[3] = {gt.qi, gt.qf, gt.qo};
-          for (int k = 0; k < 3; ++k) {
-            a.peep[k] = qs[k] >= 0 ? f.peep + qs[k] * H : nullptr;
-            a.grad_peep[k] = qs[k] >= 0 ? f.dpeep + qs[k] * H : nullptr;
-          }
-        }
+        peep_rows(f.peep, a.peep);
+        peep_rows(f.dpeep, a.grad_peep);
         a.cpa = f.CT + s.off_prev;
         a.ld_cpa = N;
         a.cpb = f.c0T + s.m;
@@ -784,19 +806,9 @@ std::vector<Tensor> lstm_backward(
   Tensor dmT = proj ? at::empty({H, B}, opt) : Tensor();
   TORCH_CHECK(x.size(0) == N, "x: expected ", N, " rows (as AT's columns), got ", x.size(0));
   const Packed packed(batch_sizes, reverse, N, B);
-  const auto steps = packed.order();
-  const std::vector<int64_t> ch = unit_chunks(chunks, H);
-  AT_DISPATCH_FLOATING_TYPES(AT.scalar_type(), "lstm_backward", [&] {
-    using T = scalar_t;
-    auto ptr = [](const Tensor& t) { return t.defined() && t.numel() ? t.data_ptr<T>() : nullptr; };
-    const Bwd<T> f{steps,      gt,         ch,          N,         B,         I,
-                   H,          P,          ptr(x),      ptr(out),  ptr(h0),   ptr(AT),
-                   ptr(CT),    ptr(c0T),   ptr(w_ihT),  ptr(w_hhT), ptr(w_hrT), ptr(w_peep),
-                   ptr(w_grT), ptr(d_out), ptr(dx),     ptr(dWih), ptr(dWhh), ptr(db),
-                   ptr(dZT),   ptr(dZS),   ptr(dhT),    ptr(dcT),  ptr(dsT),  ptr(dpeep),
-                   ptr(dHT),   ptr(dmT)};
-    backward_loop<T>(f);
-  });
+  run_pass<Bwd>(Plan(gt, packed, chunks, I, H, P), AT, x, out, h0, AT, CT, c0T, w_ihT, w_hhT,
+                w_hrT, w_peep, w_grT, d_out, dx, dWih, dWhh, db, dZT, dZS, dhT, dcT, dsT, dpeep,
+                dHT, dmT);
   Tensor ds0 = gt.fgr ? dsT.t().contiguous() : at::empty({0}, opt);
   return {dx, dWih, dWhh, db, dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT, ds0};
 }

@@ -29,6 +29,7 @@
 #include "activations.h"
 #include "registration.h"
 #include "gemm.h"
+#include "operands.h"
 #include "schedule.h"
 #include "team.h"
 #include "tensors.h"
@@ -104,24 +105,19 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
                                        const std::optional<Tensor>& b_hh_,
                                        at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
                                        bool relu, bool reverse) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
-  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
-  const int64_t H = h0.size(1);
-  TORCH_CHECK(w_hh.size(0) == H && w_hh.size(1) == H, "weight_hh: expected (H, H) = (", H, ", ",
-              H, "), got ", w_hh.sizes());
-  Tensor bias = b_ih.defined() ? b_ih.clone() : at::zeros({H}, x.options());  // b_ih + b_hh
-  if (b_hh.defined()) bias += b_hh;
+  const Operands o(x_, h0_, w_ih_, w_hh_, batch_sizes, reverse, 1);
+  const int64_t H = o.H;
+  const Tensor bias = summed_bias(b_ih_, b_hh_, H, H, o.x.options());  // b_ih + b_hh
   // The input products of all steps, written straight into the output rows (N, H).
-  Tensor out = empty_rows({s.N, H}, x.options());
-  at::mm_out(out, x, w_ih.t());
-  const Tensor w_hhT = w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnn_forward", [&] {
+  Tensor out = empty_rows({o.s.N, H}, o.x.options());
+  at::mm_out(out, o.x, o.w_ih.t());
+  const Tensor w_hhT = o.w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
+  AT_DISPATCH_FLOATING_TYPES(o.x.scalar_type(), "rnn_forward", [&] {
     using T = scalar_t;
-    rnn_forward_loop<T>(s, chunks, ptr<T>(h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H, ptr<T>(out));
+    rnn_forward_loop<T>(o.s, chunks, ptr<T>(o.h0), ptr<T>(w_hhT), ptr<T>(bias), relu, H,
+                        ptr<T>(out));
   });
-  return {out, final_state(s, out)};
+  return {out, final_state(o.s, out)};
 }
 
 // BPTT over the steps [k1, k0) of the processing order, latest first, on the team: per step
@@ -161,11 +157,11 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
     const Tensor& grad_out, const Tensor& grad_hn, const Tensor& x_, const Tensor& h0_,
     const Tensor& w_ih_, const Tensor& w_hh_, const Tensor& out_, at::IntArrayRef batch_sizes,
     at::IntArrayRef chunks, bool relu, bool reverse, bool need_x, bool need_w) {
-  const Tensor x = x_.contiguous(), h0 = h0_.contiguous(), out = out_.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
-  const Tensor dout = dense_rows(grad_out);
-  const Packed s(batch_sizes, reverse, x.size(0), h0.size(0));
-  const int64_t H = out.size(1);
+  const Operands o(x_, h0_, w_ih_, w_hh_, batch_sizes, reverse, 1);
+  const Tensor &x = o.x, &h0 = o.h0, &w_ih = o.w_ih, &w_hh = o.w_hh;
+  const Tensor out = out_.contiguous(), dout = dense_rows(grad_out);
+  const Packed& s = o.s;
+  const int64_t H = o.H;
   const auto opt = out.options();
   const Tensor hp_all = s.uniform ? Tensor() : gather_prev(s, out, h0);  // (N, H) if uneven
   Tensor carry = grad_hn.clone(at::MemoryFormat::Contiguous);  // (B, H)

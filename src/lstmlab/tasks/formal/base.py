@@ -127,10 +127,12 @@ class FormalTask(Task):
             cls.level = row.level
             cls.paper_scores = {"lstm": row.lstm, "transformer": row.transformer}
 
+    lag_bound: ClassVar[tuple[int, str]] = (1, "the longest training length N")
+
     def __init__(
         self, lag: int = TRAIN_MAX, test_max: int = TEST_MAX, test_stride: int = TEST_STRIDE
     ) -> None:
-        self.lag = check_int("lag", lag, minimum=1, why="the longest training length N")
+        super().__init__(lag)
         self.test_max = check_int(
             "test_max", test_max, minimum=self.lag + 1, why="test lengths are longer than lag"
         )
