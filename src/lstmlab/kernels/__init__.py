@@ -61,6 +61,7 @@ __all__ = [
     "BACKENDS",
     "lstm_sequence",
     "gru_sequence",
+    "hidden_sequence",
     "rnn_sequence",
     "slstm_sequence",
     "min_sequence",
@@ -236,38 +237,37 @@ def lstm_sequence(
     return _layer("LSTM", call, opts, kernels, plain, projected, backend)
 
 
-def gru_sequence(
+def hidden_sequence(
+    cell: str,
     x: Tensor,
     batch_sizes: Sequence[int],
     h0: Tensor,
     weights: Sequence[Tensor | None],
-    reset_after: bool = True,
+    option: bool | str,
     *,
     reverse: bool = False,
     return_gates: bool = False,
     backend: str = "auto",
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    """A cell whose state is h alone, ``cell`` "gru" (``option``: reset_after) or "rnn"
+    (``option``: the nonlinearity, "tanh" or "relu"): x (N, I), h0 (B, H), weights (W_ih, W_hh,
+    b_ih, b_hh) → out (N, H), h (B, H), gates."""
     call = _call(x, batch_sizes, (h0,), weights, reverse, return_gates)
-    kernels = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
-    return _layer("GRU", call, reset_after, kernels, reset_after, False, backend)
-
-
-def rnn_sequence(
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    h0: Tensor,
-    weights: Sequence[Tensor | None],
-    nonlinearity: str = "tanh",
-    *,
-    reverse: bool = False,
-    return_gates: bool = False,
-    backend: str = "auto",
-) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
-    """x (N, I), h0 (B, H), weights (W_ih, W_hh, b_ih, b_hh) → out (N, H), h (B, H), gates."""
-    call = _call(x, batch_sizes, (h0,), weights, reverse, return_gates)
+    if cell == "gru":
+        kernels = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
+        return _layer("GRU", call, option, kernels, bool(option), False, backend)
     kernels = (fused_gru_rnn.rnn_fused, reference.rnn_reference)
-    return _layer(f"RNN_{nonlinearity.upper()}", call, nonlinearity, kernels, True, False, backend)
+    return _layer(f"RNN_{str(option).upper()}", call, option, kernels, True, False, backend)
+
+
+def gru_sequence(x, batch_sizes, h0, weights, reset_after: bool = True, **how) -> tuple:
+    """``hidden_sequence("gru", ...)``; ``reset_after=False`` is Cho et al.'s form."""
+    return hidden_sequence("gru", x, batch_sizes, h0, weights, reset_after, **how)
+
+
+def rnn_sequence(x, batch_sizes, h0, weights, nonlinearity: str = "tanh", **how) -> tuple:
+    """``hidden_sequence("rnn", ...)``, the Elman RNN with tanh or relu."""
+    return hidden_sequence("rnn", x, batch_sizes, h0, weights, nonlinearity, **how)
 
 
 def min_sequence(
