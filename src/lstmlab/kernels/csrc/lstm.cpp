@@ -49,6 +49,7 @@
 #include "schedule.h"
 #include "team.h"
 #include "tensors.h"
+#include "transpose.h"
 
 #ifdef _OPENMP
 #define LSTMLAB_SIMD _Pragma("omp simd")
@@ -512,14 +513,6 @@ struct Fwd : Plan {
   void run() const;
 };
 
-// Rows [r0, r1) of the feature-major block src (·, ld) → columns [r0, r1) of n row-major rows.
-template <typename T>
-void rows_to_out(const T* src, int64_t ld, int64_t r0, int64_t r1, int64_t n, T* dst,
-                 int64_t ldd) {
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t r = r0; r < r1; ++r) dst[b * ldd + r] = src[r * ld + b];
-}
-
 template <typename T>
 void Fwd<T>::run() const {
   const Fwd& f = *this;
@@ -538,8 +531,7 @@ void Fwd<T>::run() const {
       const T* Hp = f.HS + ((q + 1) & 1) * P * B;
       T* Ms = proj ? (save ? f.MT + s.off : f.MS) : Hs;
       const int64_t ldm = proj && save ? N : B;
-      for (int64_t b = 0; b < s.n; ++b)
-        for (int64_t i = 0; i < I; ++i) xs[i * B + b] = f.x[(s.off + b) * I + i];
+      transpose(f.x + s.off * I, I, s.n, I, xs.data(), B);
       for (int64_t c = tid; c < nc; c += nthr) {
         ChunkStep<T> a = chunk<T>(c, s);
         const int64_t j0 = a.j0, hc = a.hc, r0 = G * j0;
@@ -597,7 +589,7 @@ void Fwd<T>::run() const {
       // memory, and two threads first-touching the same pages (one half-row each) measured twice
       // the page-fault time. Hs stays untouched until step t+2, after the next barrier.
       const auto [b0, b1] = share(s.n, tid, nthr);
-      rows_to_out(Hs + b0, B, 0, P, b1 - b0, f.out + (s.off + b0) * P, P);
+      transpose(Hs + b0, B, P, b1 - b0, f.out + (s.off + b0) * P, P);
       ++q;
     }
   });
@@ -714,8 +706,7 @@ void Bwd<T>::run() const {
           a.dh_a = f.dhT;
           a.ld_dha = B;
           if (f.d_out) {
-            for (int64_t b = 0; b < s.n; ++b)
-              for (int64_t j = j0; j < j0 + hc; ++j) dos[j * B + b] = f.d_out[(s.off + b) * P + j];
+            transpose(f.d_out + s.off * P + j0, P, s.n, hc, dos.data() + j0 * B, B);
             a.dh_b = dos.data();
             a.ld_dhb = B;
           }
@@ -761,8 +752,7 @@ void Bwd<T>::run() const {
       if (f.dx && i1 > i0) {
         // dx_t = (W_ihᵀ·dz_t)ᵀ, this thread's I rows.
         gemm_nn<T>(i1 - i0, s.n, GH, f.WihT + i0 * GH, GH, dZs, ldd, dxs.data(), B, false);
-        for (int64_t b = 0; b < s.n; ++b)
-          for (int64_t i = i0; i < i1; ++i) f.dx[(s.off + b) * I + i] = dxs[(i - i0) * B + b];
+        transpose(dxs.data(), B, i1 - i0, s.n, f.dx + s.off * I + i0, I);
       }
     }
   });
