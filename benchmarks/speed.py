@@ -1,6 +1,7 @@
 """Speed of lstmlab's fused layers against torch.nn and against the autograd loop, float32 on CPU.
 
     python benchmarks/speed.py [--quick] [--sizes "64,100,128,256;..."] [--repeats 7]
+                               [--min-time 2.0]
                                [--threads 2] [--reference-sizes 0] [--json PATH] [--no-memory]
                                [--no-dense] [--no-packed] [--no-wlm] [--slstm-sizes ...]
 
@@ -8,7 +9,10 @@ The timing is ``lstmlab.bench`` (shared with the performance section of ``lstmla
 For each size (B, T, I, H) every contender runs forward+backward ("train": output.sum() backward,
 the input requiring grad) and forward alone under no_grad ("infer"). The contenders of a group
 are timed round-robin (one run of each in turn, after two warm-up runs each), so a slow patch of
-the machine hits all of them alike; the tables give medians. The groups are timed apart (the
+the machine hits all of them alike; the tables give medians, of ``--repeats`` rounds or more:
+rounds go on until they have taken ``--min-time`` seconds (at most ``bench.MAX_ROUNDS``), so
+that a call of a few milliseconds is timed tens of times and its median holds on a noisy
+machine, while a call of a second is timed ``--repeats`` times. The groups are timed apart (the
 autograd loop's long runs would let the thread pool fall asleep between the fast contenders'
 runs). Contenders:
 
@@ -189,7 +193,7 @@ def slstm_pair(size) -> tuple[nn.Module, nn.Module, torch.Tensor]:
     return ours, theirs, x
 
 
-def time_slstm(size, repeats: int) -> list[Result]:
+def time_slstm(size, repeats: int, min_seconds: float = 0.0) -> list[Result]:
     """Round-robin medians (as lstmlab.bench) of xlstm vanilla and lstmlab.SLSTM, both modes."""
     ours, theirs, x = slstm_pair(size)
     B, T, H, heads = size
@@ -200,15 +204,15 @@ def time_slstm(size, repeats: int) -> list[Result]:
             flop = fwd * (3 if mode == "train" else 1)
             results.append(Result((B, T, H, H), name, mode, "slstm", gflop=flop))
             calls.append(runner(model, x, mode))
-    return interleave(results, calls, repeats)
+    return interleave(results, calls, repeats, min_seconds)
 
 
-def slstm_section(sizes, repeats: int) -> list[Result]:
+def slstm_section(sizes, repeats: int, min_seconds: float = 0.0) -> list[Result]:
     """Time and print the sLSTM comparison; returns its results."""
     results, rows = [], []
     for size in sizes:
         t0 = time.perf_counter()
-        res = time_slstm(size, repeats)
+        res = time_slstm(size, repeats, min_seconds)
         took = time.perf_counter() - t0
         print(f"timed sLSTM at {fmt_slstm(size)} in {took:.0f} s", file=sys.stderr)
         results += res
@@ -230,6 +234,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only the small size, 5 repeats")
     ap.add_argument("--sizes", default=None, help="B,T,I,H;B,T,I,H;... (default: three sizes)")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per contender (7)")
+    ap.add_argument(
+        "--min-time",
+        type=float,
+        default=2.0,
+        help="more rounds until a group's rounds took this many seconds (default 2.0)",
+    )
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     ap.add_argument(
         "--reference-sizes",
@@ -272,7 +282,7 @@ def main() -> None:
 
     slstm_sizes = [tuple(int(v) for v in z.split(",")) for z in args.slstm_sizes.split(";") if z]
     if args.slstm_only:
-        finish(args, slstm_section(slstm_sizes, repeats), [], peak, load0, threads)
+        finish(args, slstm_section(slstm_sizes, repeats, args.min_time), [], peak, load0, threads)
         return
 
     results: list[Result] = []
@@ -281,13 +291,25 @@ def main() -> None:
         results, memory = dense_section(args, sizes, repeats, peak, threads)
     if not args.no_packed:
         results += client_section(
-            "packed", PACKED_SIZES, ("LSTM", "GRU"), max(3, repeats // 2), 1, packed=True
+            "packed",
+            PACKED_SIZES,
+            ("LSTM", "GRU"),
+            max(3, repeats // 2),
+            1,
+            packed=True,
+            min_seconds=args.min_time,
         )
     if not args.no_wlm:
         results += client_section(
-            "wlm", WLM_SIZES, ("LSTM", "GRU", "RNN"), repeats, WLM_LAYERS, own_kernel=True
+            "wlm",
+            WLM_SIZES,
+            ("LSTM", "GRU", "RNN"),
+            repeats,
+            WLM_LAYERS,
+            own_kernel=True,
+            min_seconds=args.min_time,
         )
-    results += slstm_section(slstm_sizes, repeats)
+    results += slstm_section(slstm_sizes, repeats, args.min_time)
     finish(args, results, memory, peak, load0, threads)
 
 
@@ -299,6 +321,7 @@ def client_section(
     layers: int,
     packed: bool = False,
     own_kernel: bool = False,
+    min_seconds: float = 0.0,
 ) -> list[Result]:
     """torch.nn vs lstmlab as clients call them (``layers`` stacked): packed input, or
     word_language_model's small batches; prints the table and returns the results. With
@@ -309,7 +332,7 @@ def client_section(
         t0 = time.perf_counter()
         results += torch_vs_lstmlab(
             size, kinds, repeats, packed=packed, num_layers=layers, group=group,
-            own_kernel=own_kernel,
+            own_kernel=own_kernel, min_seconds=min_seconds,
         )  # fmt: skip
         print(f"timed {group} at {fmt_size(size)} in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)  # fmt: skip
@@ -340,7 +363,7 @@ def dense_section(args, sizes, repeats: int, peak: float, threads: int):
             groups["reference"] = [f"reference.LSTM[{v}]" for v in VARIANTS]
         for group, names in groups.items():
             t0 = time.perf_counter()
-            results += time_round_robin(size, names, repeats, group)
+            results += time_round_robin(size, names, repeats, group, min_seconds=args.min_time)
             print(
                 f"timed {group} at {fmt_size(size)} in {time.perf_counter() - t0:.0f} s",
                 file=sys.stderr,
@@ -492,6 +515,8 @@ def finish(args, results: list[Result], memory: list, peak: float, load0: float,
             "threads": threads,
             "matmul_gflops": [peak, peak_end],
             "load_average": [load0, load1],
+            "min_seconds": args.min_time,
+            "finished_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
             "timings": [
                 asdict(r) | {"median_ms": r.median_ms, "gflops": r.gflops} for r in results
             ],

@@ -2,6 +2,7 @@
 section (tiny sizes: these check what is timed and returned, never how fast)."""
 
 import math
+import time
 
 import pytest
 import torch
@@ -74,3 +75,18 @@ def test_stacked_contenders_have_the_same_weights_and_count_every_layers_work():
     assert {r.group for r in two} == {"wlm"}
     extra = bench.forward_gflop("GRU", 2, 4, 5, 5)
     assert two[0].gflop == pytest.approx(one[0].gflop + extra)
+
+
+def test_interleave_runs_repeats_rounds_then_more_until_min_seconds():
+    def results():
+        return [bench.Result((1, 1, 1, 1), n, "infer", "g", gflop=1.0) for n in ("a", "b")]
+
+    calls = [lambda: time.sleep(0.001), lambda: None]
+    exact = bench.interleave(results(), calls, repeats=3)
+    assert [len(r.times_ms) for r in exact] == [3, 3]
+    longer = bench.interleave(results(), calls, repeats=2, min_seconds=0.1)
+    n = len(longer[0].times_ms)
+    assert len(longer[1].times_ms) == n  # whole rounds: every contender alike
+    assert 2 < n <= bench.MAX_ROUNDS  # 1 ms rounds: many more than 2 fit in 0.1 s
+    capped = bench.interleave(results(), [lambda: None] * 2, repeats=1, min_seconds=60.0)
+    assert len(capped[0].times_ms) == bench.MAX_ROUNDS

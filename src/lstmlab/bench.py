@@ -161,9 +161,11 @@ def time_round_robin(
     modes: Sequence[str] = MODES,
     packed: bool = False,
     num_layers: int = 1,
+    min_seconds: float = 0.0,
 ) -> list[Result]:
     """Time every contender of ``names`` (``num_layers`` stacked) in every mode at ``size``,
-    round-robin; with ``packed`` on one PackedSequence of lengths ``packed_lengths(B, T)``."""
+    round-robin (``interleave``: ``repeats`` rounds at least, more until ``min_seconds``); with
+    ``packed`` on one PackedSequence of lengths ``packed_lengths(B, T)``."""
     B, T, I, H = size
     x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(1), requires_grad=True)
     inp: Tensor | PackedSequence = x
@@ -185,22 +187,34 @@ def time_round_robin(
             flop = fwd * (3 if mode == "train" else 1)
             results.append(Result(size, name, mode, group, gflop=flop))
             calls.append(runner(model, inp, mode, leaf=x))
-    return interleave(results, calls, repeats)
+    return interleave(results, calls, repeats, min_seconds)
+
+
+#: At most this many rounds when ``min_seconds`` asks for more than ``repeats``.
+MAX_ROUNDS = 201
 
 
 def interleave(
-    results: list[Result], calls: Sequence[Callable[[], None]], repeats: int
+    results: list[Result],
+    calls: Sequence[Callable[[], None]],
+    repeats: int,
+    min_seconds: float = 0.0,
 ) -> list[Result]:
-    """Two warm-up runs of each call, then ``repeats`` rounds of one run of each in turn, the
-    times appended to the matching result (a slow patch of the machine hits all alike)."""
+    """Two warm-up runs of each call, then rounds of one run of each in turn, the times
+    appended to the matching result (a slow patch of the machine hits all alike): ``repeats``
+    rounds, and more (up to ``MAX_ROUNDS``) until the rounds have taken ``min_seconds``, so
+    that calls of a few milliseconds get enough samples for their medians to hold on a noisy
+    machine while long calls keep ``repeats``."""
     for call in calls:  # warm-up: builds, JIT-compiled kernels, allocator
         call()
         call()
-    for _ in range(repeats):
+    start, rounds = time.perf_counter(), 0
+    while rounds < repeats or (rounds < MAX_ROUNDS and time.perf_counter() - start < min_seconds):
         for result, call in zip(results, calls, strict=True):
             t0 = time.perf_counter()
             call()
             result.times_ms.append((time.perf_counter() - t0) * 1e3)
+        rounds += 1
     return results
 
 
@@ -213,15 +227,16 @@ def torch_vs_lstmlab(
     num_layers: int = 1,
     group: str | None = None,
     own_kernel: bool = False,
+    min_seconds: float = 0.0,
 ) -> list[Result]:
     """torch.nn against lstmlab for each layer kind ("LSTM", "GRU", "RNN") at ``size``, all in
-    one round-robin (group ``group``, by default "packed" or "torch"); with ``own_kernel`` also
-    lstmlab's own LSTM kernel ("fused.LSTM"), for the calls ``kernels.select`` hands to torch's
-    op."""
+    one round-robin (group ``group``, by default "packed" or "torch"; ``repeats`` and
+    ``min_seconds`` as ``interleave``'s); with ``own_kernel`` also lstmlab's own LSTM kernel
+    ("fused.LSTM"), for the calls ``kernels.select`` hands to torch's op."""
     names = [f"{lib}.{kind}" for kind in kinds for lib in ("torch", "lstmlab")]
     names += ["fused.LSTM"] if own_kernel and "LSTM" in kinds else []
     group = group or ("packed" if packed else "torch")
-    return time_round_robin(size, names, repeats, group, modes, packed, num_layers)
+    return time_round_robin(size, names, repeats, group, modes, packed, num_layers, min_seconds)
 
 
 def pairs(results: Sequence[Result]) -> list[dict]:
