@@ -34,12 +34,16 @@ __all__ = [
 def one_length(batch_sizes: Sequence[int]) -> bool:
     """Every sequence has the same length: the packed rows are a dense (T, B, ·) tensor
     (``Packed::uniform`` in ``csrc/schedule.h``)."""
+    if isinstance(batch_sizes, list):  # the usual case, counted in C
+        return not batch_sizes or batch_sizes.count(batch_sizes[0]) == len(batch_sizes)
     return all(n == batch_sizes[0] for n in batch_sizes)
 
 
 def check_batch_sizes(batch_sizes: Sequence[int] | Tensor, rows: int, batch: int) -> list[int]:
     """``batch_sizes`` as a list of ints, or a ValueError naming what is wrong with it."""
-    bs = [int(b) for b in batch_sizes]
+    bs = list(map(int, batch_sizes))
+    if bs and batch >= 1 and bs.count(batch) == len(bs) and batch * len(bs) == rows:
+        return bs  # one length, the usual case: valid (the checks below, counted in C)
     problem = None
     if not bs:
         problem = "it is empty"

@@ -15,6 +15,8 @@ from lstmlab.cells.options import (
 )
 from lstmlab.layers.base import RecurrentBase
 
+_VANILLA = LSTMOptions()  # torch.nn.LSTM's maths
+
 __all__ = ["LSTM"]
 
 
@@ -159,4 +161,4 @@ class LSTM(RecurrentBase):
         super().__setstate__(options_from_state(state))
 
     def torch_equivalent(self) -> str | None:
-        return None if self.options == LSTMOptions() else f"variant={self.variant!r}"
+        return None if self.options == _VANILLA else f"variant={self.variant!r}"
