@@ -12,7 +12,12 @@ against torch.nn is lstmlab's layer. Two measurements, no_grad, float32, one lay
    torch.nn.LSTM, lstmlab.LSTM and the bare ``torch._VF.lstm`` call with the same weights;
 2. round-robin: ``lstmlab.bench``'s timing (one call of each contender in turn, as
    ``benchmarks/speed.py`` times the word_language_model rows), 2 layers as there, ``--rounds``
-   rounds: the ratio torch.nn / lstmlab.
+   rounds: the ratio torch.nn / lstmlab;
+3. in place: the same alternation of the two 2-layer modules, ``--calls`` rounds, with the op
+   each calls (``torch._VF.lstm``, looked up by torch.nn.LSTM in ``torch.nn.modules.rnn`` and
+   by lstmlab in ``kernels.torch_op.OPS``) wrapped in a timer for the run, so each call splits
+   into the Python before the op, the op, and the Python after it (medians, µs). After the other
+   module's oneDNN call the caches are cold, which the back-to-back loop of 1. hides.
 
 With ``--profile S`` it then runs lstmlab's call alone in a loop for about S seconds, for
 ``perf record -g python benchmarks/overhead.py --profile 20`` (the loop is the process's hot
@@ -24,11 +29,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
+import torch.nn.modules.rnn as torch_rnn
 
 import lstmlab
 from lstmlab import bench
+from lstmlab.kernels import torch_op
 
 
 def back_to_back(f, calls: int) -> float:
@@ -41,6 +49,48 @@ def back_to_back(f, calls: int) -> float:
         f()
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1e3
+
+
+class _TimedVF:
+    """``torch._VF`` with ``lstm`` replaced by ``op`` (what torch.nn.LSTM looks up per call)."""
+
+    def __init__(self, vf, op: Callable) -> None:
+        self._vf, self._op = vf, op
+
+    def __getattr__(self, name: str):
+        return self._op if name == "lstm" else getattr(self._vf, name)
+
+
+def in_place(modules: dict[str, torch.nn.Module], x: torch.Tensor, rounds: int) -> dict:
+    """Per module: median µs of Python before its op, of the op, of Python after it, in a
+    round-robin of ``modules`` (the op timed by a wrapper, removed again afterwards)."""
+    real = torch._VF.lstm
+    marks: dict[str, float] = {}
+
+    def timed_op(*args):
+        marks["op0"] = time.perf_counter()
+        out = real(*args)
+        marks["op1"] = time.perf_counter()
+        return out
+
+    vf, ours = torch_rnn._VF, torch_op.OPS["LSTM"]
+    torch_rnn._VF, torch_op.OPS["LSTM"] = _TimedVF(vf, timed_op), timed_op
+    parts: dict[str, list[list[float]]] = {name: [[], [], []] for name in modules}
+    try:
+        with torch.no_grad():
+            for r in range(rounds + 5):
+                for name, module in modules.items():
+                    t0 = time.perf_counter()
+                    module(x)
+                    t1 = time.perf_counter()
+                    if r >= 5:  # after warm-up
+                        before, op, after = parts[name]
+                        before.append(marks["op0"] - t0)
+                        op.append(marks["op1"] - marks["op0"])
+                        after.append(t1 - marks["op1"])
+    finally:
+        torch_rnn._VF, torch_op.OPS["LSTM"] = vf, ours
+    return {n: [statistics.median(v) * 1e6 for v in p] for n, p in parts.items()}
 
 
 def main() -> None:
@@ -82,6 +132,13 @@ def main() -> None:
     print(f"\n## round-robin, 2 layers, median of {args.rounds} (ms)\n")
     print(f"torch.nn {med['torch.LSTM']:.3f}, lstmlab {med['lstmlab.LSTM']:.3f}, ratio "
           f"{med['torch.LSTM'] / med['lstmlab.LSTM']:.2f}")  # fmt: skip
+    pair = {"torch.nn.LSTM": bench.make("torch.LSTM", H, H, 2)}
+    pair["lstmlab.LSTM"] = bench.make("lstmlab.LSTM", H, H, 2)
+    split = in_place(pair, x, args.calls)
+    print(f"\n## in place, 2 layers, round-robin, median of {args.calls} (µs)\n")
+    print("| layer | Python before the op | the op | Python after it |\n|---|---:|---:|---:|")
+    for name, (before, op, after) in split.items():
+        print(f"| {name} | {before:.0f} | {op:.0f} | {after:.0f} |")
     print(f"# load average at the end {bench.load_average()[0]:.2f}")
     if args.profile > 0:
         end = time.perf_counter() + args.profile
