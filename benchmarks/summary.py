@@ -1,0 +1,64 @@
+"""The range of each torch.nn / lstmlab ratio over several runs of ``benchmarks/speed.py``.
+
+    python benchmarks/summary.py benchmarks/results/speed-2026-12-02c.json ...
+
+Reads the JSON files ``speed.py --json`` writes and prints one markdown row per size, with the
+lowest and highest ratio (torch.nn time / lstmlab time, > 1: lstmlab is faster) of each layer
+and mode over the files: the dense sizes, the packed input and the word_language_model sizes
+(the groups "torch", "packed" and "wlm"; the variants and the autograd loop are left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+GROUPS = {"torch": "", "packed": "packed ", "wlm": "wlm "}
+LAYERS = ("LSTM", "GRU", "RNN")
+MODES = ("train", "infer")
+
+
+def ratios(paths: list[str]) -> dict[tuple, list[float]]:
+    """(group, size, layer, mode) → the ratio of every file that timed both contenders."""
+    out: dict[tuple, list[float]] = {}
+    for path in paths:
+        with open(path) as f:
+            timings = json.load(f)["timings"]
+        ms = {(r["group"], tuple(r["size"]), r["name"], r["mode"]): r["median_ms"] for r in timings}
+        for (group, size, name, mode), ours in ms.items():
+            lib, _, layer = name.partition(".")
+            theirs = ms.get((group, size, f"torch.{layer}", mode))
+            if lib == "lstmlab" and group in GROUPS and theirs is not None:
+                out.setdefault((group, size, layer, mode), []).append(theirs / ours)
+    return out
+
+
+def table(found: dict[tuple, list[float]]) -> str:
+    rows = sorted({(g, s) for g, s, _, _ in found}, key=lambda k: (list(GROUPS).index(k[0]), k[1]))
+    head = [f"{layer} {mode}" for layer in LAYERS for mode in MODES]
+    lines = [
+        "| size (B, T, I, H) | " + " | ".join(head) + " |",
+        "|---|" + "---:|" * len(head),
+    ]
+    for group, size in rows:
+        cells = []
+        for layer in LAYERS:
+            for mode in MODES:
+                v = found.get((group, size, layer, mode))
+                cells.append(f"{min(v):.2f}–{max(v):.2f}" if v else "–")
+        label = GROUPS[group] + ", ".join(map(str, size))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="+", help="JSON files written by speed.py --json")
+    args = ap.parse_args()
+    found = ratios(args.files)
+    print(f"Ratio ranges over {len(args.files)} runs (torch.nn / lstmlab, > 1: lstmlab faster)\n")
+    print(table(found))
+
+
+if __name__ == "__main__":
+    main()

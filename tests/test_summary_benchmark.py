@@ -1,0 +1,41 @@
+"""benchmarks/summary.py: the range of each torch.nn / lstmlab ratio over speed.py's JSON files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "summary.py"
+
+
+def _run(tmp_path, name: str, torch_ms: float, lstmlab_ms: float) -> Path:
+    timing = [
+        {"group": g, "size": [2, 3, 4, 5], "name": n, "mode": "train", "median_ms": ms}
+        for g in ("torch", "variants")
+        for n, ms in (("torch.LSTM", torch_ms), ("lstmlab.LSTM", lstmlab_ms))
+    ]
+    timing.append(
+        {
+            "group": "wlm",
+            "size": [2, 3, 4, 5],
+            "name": "lstmlab.GRU",
+            "mode": "infer",
+            "median_ms": 1.0,
+        }
+    )  # fmt: skip  (no torch.GRU beside it: no ratio)
+    path = tmp_path / name
+    path.write_text(json.dumps({"timings": timing}))
+    return path
+
+
+def test_summary_gives_the_lowest_and_highest_ratio_of_each_cell(tmp_path):
+    files = [_run(tmp_path, "a.json", 6.0, 3.0), _run(tmp_path, "b.json", 3.0, 4.0)]
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, files)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "over 2 runs" in out
+    row = next(line for line in out.splitlines() if line.startswith("| 2, 3, 4, 5 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "0.75–2.00"  # LSTM train: 3/4 and 6/3
+    assert cells[2:] == ["–"] * 5
+    assert not any(line.startswith("| wlm") for line in out.splitlines())  # no pair, no row
