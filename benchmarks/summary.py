@@ -13,23 +13,28 @@ from __future__ import annotations
 import argparse
 import json
 
+from lstmlab.bench import Result, pairs
+
 GROUPS = {"torch": "", "packed": "packed ", "wlm": "wlm "}
 LAYERS = ("LSTM", "GRU", "RNN")
 MODES = ("train", "infer")
 
 
 def ratios(paths: list[str]) -> dict[tuple, list[float]]:
-    """(group, size, layer, mode) → the ratio of every file that timed both contenders."""
+    """(group, size, layer, mode) → the ratio of every file that timed both contenders
+    (``bench.pairs``, as speed.py pairs them)."""
     out: dict[tuple, list[float]] = {}
     for path in paths:
         with open(path) as f:
             timings = json.load(f)["timings"]
-        ms = {(r["group"], tuple(r["size"]), r["name"], r["mode"]): r["median_ms"] for r in timings}
-        for (group, size, name, mode), ours in ms.items():
-            lib, _, layer = name.partition(".")
-            theirs = ms.get((group, size, f"torch.{layer}", mode))
-            if lib == "lstmlab" and group in GROUPS and theirs is not None:
-                out.setdefault((group, size, layer, mode), []).append(theirs / ours)
+        results = [
+            Result(tuple(r["size"]), r["name"], r["mode"], r["group"], list(r["times_ms"]))
+            for r in timings
+        ]
+        for row in pairs(results):
+            if row["group"] in GROUPS:
+                key = (row["group"], tuple(row["size"]), row["layer"], row["mode"])
+                out.setdefault(key, []).append(row["ratio"])
     return out
 
 
