@@ -37,7 +37,15 @@ import time
 
 import torch
 
-from lstmlab.bench import Result, interleave, load_average, make, matmul_gflops, runner
+from lstmlab.bench import (
+    Result,
+    interleave,
+    load_average,
+    make,
+    markdown_table,
+    matmul_gflops,
+    runner,
+)
 from lstmlab.layers.long_sequences import saved_activation_bytes
 from lstmlab.training.atomic import write_json_atomic
 
@@ -85,11 +93,6 @@ def one_length(
     return interleave(results, calls, repeats), extra
 
 
-def table(rows: list[list[str]], head: list[str]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
-
-
 def report(results: list[Result], extras: list[dict]) -> str:
     median = {(r.size[1], r.name, r.mode): r.median_ms for r in results}
     rows = []
@@ -115,7 +118,7 @@ def report(results: list[Result], extras: list[dict]) -> str:
     ]
     mem_head = ["T", *(f"{v} saved MiB" for v in CONTENDERS.values())]
     mem_head += ["minLSTM max abs(scan − seq)", "minGRU max abs(scan − seq)"]
-    return table(rows, head) + "\n\n" + table(mem_rows, mem_head)
+    return markdown_table(rows, head) + "\n\n" + markdown_table(mem_rows, mem_head)
 
 
 def main() -> None:

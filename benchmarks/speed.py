@@ -68,6 +68,7 @@ from lstmlab.bench import (
     interleave,
     load_average,
     make,
+    markdown_table,
     matmul_gflops,
     pairs,
     runner,
@@ -134,12 +135,6 @@ def peak_rss_mib(name: str, size, mode: str, threads: int) -> float:
 
 
 # -- report ----------------------------------------------------------------------------------
-
-
-def table(rows: list[list[str]], head: list[str]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 # -- sLSTM vs the authors' xlstm package ------------------------------------------------------
@@ -225,7 +220,7 @@ def slstm_section(sizes, repeats: int, min_seconds: float = 0.0) -> list[Result]
         "\n## sLSTM: lstmlab (fused) vs xlstm's CPU backend (vanilla), same weights, outputs "
         "equal (median ms; ratio = xlstm / lstmlab)\n"
     )
-    print(table(rows, ["size", "mode", "xlstm vanilla ms", "lstmlab ms", "ratio"]))
+    print(markdown_table(rows, ["size", "mode", "xlstm vanilla ms", "lstmlab ms", "ratio"]))
     return results
 
 
@@ -347,7 +342,7 @@ def client_section(
     shape = "packed input, lengths uniform in [1, T]" if packed else "word_language_model sizes"
     title = f"{shape}, {layers} layer{'s' if layers > 1 else ''}"
     print(f"\n## lstmlab vs torch.nn, {title} (median ms; ratio = torch / lstmlab)\n")
-    print(table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio", *own]))
+    print(markdown_table(rows, ["size", "layer", "mode", "torch ms", "lstmlab ms", "ratio", *own]))
     return results
 
 
@@ -395,7 +390,7 @@ def dense_section(args, sizes, repeats: int, peak: float, threads: int):
                 )
     print("## lstmlab vs torch.nn (median ms; ratio = torch / lstmlab, > 1 is faster)\n")
     print(
-        table(
+        markdown_table(
             rows,
             [
                 "size",
@@ -436,7 +431,7 @@ def dense_section(args, sizes, repeats: int, peak: float, threads: int):
         "autograd loop / fused)\n"
     )
     print(
-        table(
+        markdown_table(
             rows,
             [
                 "size",
@@ -483,7 +478,7 @@ def dense_section(args, sizes, repeats: int, peak: float, threads: int):
             "process\n"
         )
         print(
-            table(
+            markdown_table(
                 rows,
                 [
                     "size",

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from lstmlab.bench import Result, pairs
+from lstmlab.bench import MODES, Result, markdown_table, pairs
 
 GROUPS = {"torch": "", "packed": "packed ", "wlm": "wlm "}
 LAYERS = ("LSTM", "GRU", "RNN")
-MODES = ("train", "infer")
 
 
 def ratios(paths: list[str]) -> dict[tuple, list[float]]:
@@ -40,20 +39,13 @@ def ratios(paths: list[str]) -> dict[tuple, list[float]]:
 
 def table(found: dict[tuple, list[float]]) -> str:
     rows = sorted({(g, s) for g, s, _, _ in found}, key=lambda k: (list(GROUPS).index(k[0]), k[1]))
-    head = [f"{layer} {mode}" for layer in LAYERS for mode in MODES]
-    lines = [
-        "| size (B, T, I, H) | " + " | ".join(head) + " |",
-        "|---|" + "---:|" * len(head),
-    ]
+    head = ["size (B, T, I, H)", *(f"{layer} {mode}" for layer in LAYERS for mode in MODES)]
+    cells = []
     for group, size in rows:
-        cells = []
-        for layer in LAYERS:
-            for mode in MODES:
-                v = found.get((group, size, layer, mode))
-                cells.append(f"{min(v):.2f}–{max(v):.2f}" if v else "–")
+        spans = [found.get((group, size, layer, mode)) for layer in LAYERS for mode in MODES]
         label = GROUPS[group] + ", ".join(map(str, size))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        cells.append([label, *(f"{min(v):.2f}–{max(v):.2f}" if v else "–" for v in spans)])
+    return markdown_table(cells, head)
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "load_average",
     "num_threads",
     "fmt_size",
+    "markdown_table",
 ]
 
 #: (B, T, I, H): batch, sequence length, input size, hidden size.
@@ -302,3 +303,10 @@ def num_threads(threads: int | None) -> Iterator[int]:
 
 def fmt_size(size: Sequence[int]) -> str:
     return "B={} T={} I={} H={}".format(*size)
+
+
+def markdown_table(rows: Sequence[Sequence[str]], head: Sequence[str]) -> str:
+    """A markdown table of ``rows`` under ``head``: the first column left-aligned (labels), the
+    others right-aligned (numbers); what the benchmark scripts print."""
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
