@@ -400,6 +400,27 @@ def test_lstm_activations_saturate_as_torch(dtype, rule):
     torch.testing.assert_close(out, want, rtol=4e-6, atol=1e-37, equal_nan=True)
 
 
+def test_lstm_float32_tanh_accuracy_and_where_it_reaches_one():
+    """The fused LSTM's float32 tanh (its g gate, along the batch as the vector loops run) on a
+    grid of [−10, 10] in steps of 5e-4: within 4e-7 of float64 tanh (relative), and exactly ±1
+    only where float32 tanh rounds to ±1 (|x| ≳ 9.011): a tanh of exactly 1 below that would make
+    1 − tanh² = 0 and turn an infinite gradient into NaN where torch.nn's stays infinite. The band
+    around the rounding point itself, |x| in [9.0, 9.02], is left out of the second check."""
+    assert build.load(), f"the fused kernels did not build: {build.failure()}"
+    x = torch.linspace(-10, 10, 40001)[:, None]  # (B, 1), float32
+    B = x.shape[0]
+    w = LSTMWeights(torch.ones(4, 1), torch.zeros(4, 1))
+    zeros = torch.zeros(B, 1)
+    call = Call(x, [B], (zeros, zeros), w, return_gates=True)
+    g = lstm_kernel(call, VARIANTS["vanilla"])[3]["g"].squeeze(1)
+    want = torch.tanh(x.squeeze(1).double())
+    err = (g.double() - want).abs() / want.abs().clamp_min(1e-30)
+    assert err.max().item() <= 4e-7
+    a = x.squeeze(1).abs()
+    assert (g.abs() < 1)[a < 9.0].all()
+    assert (g.abs() == 1)[a > 9.02].all()
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_gru_rnn_activations_saturate_as_torch(dtype, rule):
     """The GRU and RNN vectorise along the units: the values go along H, through b_ih (x = 0,
