@@ -261,6 +261,63 @@ def test_a_plain_stack_is_one_call_of_torchs_op_as_in_torch_nn(dropout, training
         assert torch.equal(got, want)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_full_batch_without_state_is_torch_nn_s_call(
+    batch_first, bidirectional, picks, monkeypatch
+):
+    """The commonest call (a tensor, no hx, no lengths, no gates) skips the general path's
+    packed rows (``stack_sequence``) and goes to torch's op as torch.nn calls it: torch.nn's
+    results to the bit, gradients included, after one pick of the dispatch; and the general
+    path's (hx given)."""
+    general = []
+    real = kernels.stack_sequence
+    monkeypatch.setattr(
+        kernels, "stack_sequence", lambda *a, **k: general.append(1) or real(*a, **k)
+    )
+    torch.manual_seed(0)
+    kw = {"batch_first": batch_first, "bidirectional": bidirectional}
+    theirs = torch.nn.LSTM(3, 5, 2, **kw)
+    ours = lstmlab.LSTM.from_torch(theirs)
+    x = torch.randn(4, 7, 3) if batch_first else torch.randn(7, 4, 3)
+    zeros = torch.zeros(2 * (1 + bidirectional), 4, 5)
+    results = []
+    for layer, hx in ((theirs, None), (ours, None), (ours, (zeros, zeros))):
+        picks.clear()
+        xi = x.clone().requires_grad_()
+        out, (h, c) = layer(xi, hx)
+        loss = (out**2).sum() + h.sum() + (c**2).sum()
+        results.append([out, h, c, *torch.autograd.grad(loss, [xi, *layer.parameters()])])
+        assert picks == ([] if layer is theirs else ["torch"])
+    assert general == [1]  # the call with hx only
+    for got, want in zip(results[1], results[0], strict=True):
+        assert torch.equal(got, want)
+    for got, want in zip(results[2], results[0], strict=True):
+        assert torch.equal(got, want)
+
+
+def test_a_full_batch_reads_the_weights_of_the_call(picks):
+    """That path reads each weight when it is called: a reassigned parameter and a
+    parametrised one (torch.nn.utils.parametrize) give what the general path gives."""
+    torch.manual_seed(0)
+    layer = lstmlab.LSTM(3, 5, 2)
+    x = torch.randn(6, 4, 3)
+    zeros = torch.zeros(2, 4, 5)
+    before = layer(x)[0]
+    layer.weight_hh_l0 = torch.nn.Parameter(torch.randn(20, 5))
+    torch.nn.utils.parametrize.register_parametrization(layer, "weight_ih_l1", _Double())
+    out, (h, c) = layer(x)
+    want_out, (want_h, want_c) = layer(x, (zeros, zeros))
+    assert not torch.equal(out, before)
+    assert torch.equal(out, want_out) and torch.equal(h, want_h) and torch.equal(c, want_c)
+    assert set(picks) == {"torch"}
+
+
+class _Double(torch.nn.Module):
+    def forward(self, w):
+        return 2 * w
+
+
 def test_dropout_in_a_stack_draws_torch_nn_masks(picks):
     """Dropout between layers in training: torch's op draws it in the one call, the same masks
     as torch.nn.LSTM's (the same seed) and as lstmlab's own layer-by-layer path."""

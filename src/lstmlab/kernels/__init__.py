@@ -25,7 +25,9 @@ Which kernel runs a call is decided by ``select`` alone, with one rule (README "
 
 When torch's op serves a layer of several layers (rules 2 and 4), the layer makes one call of it
 for the whole stack, as torch.nn does (``stack_sequence``); dropout between layers is then the
-op's, which draws the same masks as the layer's own ``F.dropout`` between layers.
+op's, which draws the same masks as the layer's own ``F.dropout`` between layers. The commonest
+call, a full batch tensor with no state, asks ``choose`` first and goes to the op straight from
+the tensor (``torch_op.dense``), without the packed rows of the general path.
 
 If the C++ kernel cannot be built, rule 3 falls to the reference with a warning (the same
 results, slower); ``backend="fused"`` turns every fall to the reference into an error instead,
@@ -181,8 +183,7 @@ def stack_sequence(
     batch_sizes = check_batch_sizes(batch_sizes, x.shape[0], states[0].shape[1])
     if choose(mode, x, batch_sizes, plain, projected, backend) != "torch":
         return None
-    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-    flat = [tuple(w.get(k) for k in names) for w in weights]
+    flat = [tuple(w.get(k) for k in torch_op.WEIGHT_NAMES) for w in weights]
     return torch_op.stack(mode, x, batch_sizes, states, flat, bidirectional, dropout)
 
 

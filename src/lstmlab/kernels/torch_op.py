@@ -23,7 +23,10 @@ from torch import Tensor
 from lstmlab.kernels.packing import one_length, time_reversal
 from lstmlab.kernels.reference import Call
 
-__all__ = ["OPS", "stack", "layer"]
+__all__ = ["OPS", "WEIGHT_NAMES", "dense", "stack", "layer"]
+
+#: torch.nn's parameters of one layer and direction, in the order of its flat weight list.
+WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 
 
 def _params(w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, *rest) -> list[Tensor]:
@@ -44,42 +47,41 @@ OPS = {
 }
 
 
-def _run(
-    op,
-    x: Tensor,
-    batch_sizes: Sequence[int],
-    hx,
-    params: list[Tensor],
-    has_biases: bool,
-    reverse: bool = False,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    dropout: float = 0.0,
-):
-    """``op`` over packed rows x (N, I) with torch's flat parameter list (``_params`` of each
-    layer and direction, layer-major); returns the output (N, ·) and the final states, each
-    (num_layers·D, B, ·).
-
-    Sequences of one length are passed as the dense (T, B, I) tensor, as torch.nn passes a
-    tensor (on CPU only the dense form reaches oneDNN's fused LSTM); others in the packed form,
-    as torch.nn passes a PackedSequence."""
+def _arguments(
+    mode: str,
+    states: Sequence[Tensor],
+    weights: Sequence[Sequence[Tensor | None]],
+    bidirectional: bool,
+    dropout: float,
+) -> tuple:
+    """torch's hx, flat parameter list and (has_biases, num_layers, dropout, train,
+    bidirectional) for the arguments of ``stack``."""
+    params = [p for w in weights for p in _params(*w)]
+    has_biases = weights[0][2] is not None or weights[0][3] is not None
+    hx = tuple(states) if mode == "LSTM" else states[0]
+    layers = len(weights) // (2 if bidirectional else 1)
     # cuDNN keeps what backward needs only in training mode: train when a gradient may flow,
     # and when there is dropout to apply (the op applies it only in training mode).
     train = torch.is_grad_enabled() or dropout > 0
-    common = (has_biases, num_layers, dropout, train, bidirectional)
-    B, T = batch_sizes[0], len(batch_sizes)
-    if one_length(batch_sizes):
-        dense = x.view(T, B, x.shape[1])
-        dense = dense.flip(0) if reverse else dense
-        out, *states = op(dense, hx, params, *common, False)
-        out = out.flip(0) if reverse else out
-        return out.reshape(T * B, out.shape[2]), states
-    bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
-    flip = time_reversal(batch_sizes, x.device) if reverse else None
-    x = x.index_select(0, flip) if reverse else x
-    out, *states = op(x, bs, hx, params, *common)
-    out = out.index_select(0, flip) if reverse else out
-    return out, states
+    return hx, params, (has_biases, layers, dropout, train, bidirectional)
+
+
+def dense(
+    mode: str,
+    x: Tensor,
+    states: Sequence[Tensor],
+    weights: Sequence[Sequence[Tensor | None]],
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    batch_first: bool = False,
+) -> tuple[Tensor, list[Tensor]]:
+    """torch.nn's one call for a whole stack on a full batch, every sequence T steps long: x
+    (T, B, I), or (B, T, I) with ``batch_first``, the rest as ``stack``'s → out (T, B, D·P) (or
+    (B, T, D·P)) and the final states, each (L·D, B, ·). On CPU this is the form of the call that
+    reaches oneDNN's fused LSTM primitive (torch.nn passes a tensor so)."""
+    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
+    out, *finals = OPS[mode](x, hx, params, *common, batch_first)
+    return out, finals
 
 
 def stack(
@@ -98,14 +100,24 @@ def stack(
     the LSTM); ``weights`` (W_ih, W_hh, b_ih, b_hh[, W_hr]) of each layer and direction,
     layer-major, None for a missing one; ``dropout`` on the outputs of every layer but the last
     → out (N, D·P) and the final states, each (L·D, B, ·).
-    ``reverse``: one layer in one direction, run from the last step."""
-    D = 2 if bidirectional else 1
-    params = [p for w in weights for p in _params(*w)]
-    has_biases = weights[0][2] is not None or weights[0][3] is not None
-    hx = tuple(states) if mode == "LSTM" else states[0]
-    layers = len(weights) // D
-    op = OPS[mode]
-    return _run(op, x, batch_sizes, hx, params, has_biases, reverse, layers, bidirectional, dropout)
+    ``reverse``: one layer in one direction, run from the last step.
+
+    Sequences of one length go to ``dense`` as the (T, B, I) tensor, as torch.nn passes a
+    tensor; others in the packed form, as torch.nn passes a PackedSequence."""
+    B, T = batch_sizes[0], len(batch_sizes)
+    if one_length(batch_sizes):
+        full = x.view(T, B, x.shape[1])
+        full = full.flip(0) if reverse else full
+        out, finals = dense(mode, full, states, weights, bidirectional, dropout)
+        out = out.flip(0) if reverse else out
+        return out.reshape(T * B, out.shape[2]), finals
+    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
+    bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
+    flip = time_reversal(batch_sizes, x.device) if reverse else None
+    x = x.index_select(0, flip) if reverse else x
+    out, *finals = OPS[mode](x, bs, hx, params, *common)
+    out = out.index_select(0, flip) if reverse else out
+    return out, finals
 
 
 def layer(mode: str, call: Call) -> tuple:
