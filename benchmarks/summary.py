@@ -4,8 +4,9 @@
 
 Reads the JSON files ``speed.py --json`` writes and prints one markdown row per size, with the
 lowest and highest ratio (torch.nn time / lstmlab time, > 1: lstmlab is faster) of each layer
-and mode over the files: the dense sizes, the packed input and the word_language_model sizes
-(the groups "torch", "packed" and "wlm"; the variants and the autograd loop are left out).
+and mode over the files, or with ``--each`` every file's ratio in the order given: the dense
+sizes, the packed input and the word_language_model sizes (the groups "torch", "packed" and
+"wlm"; the variants and the autograd loop are left out).
 """
 
 from __future__ import annotations
@@ -37,24 +38,32 @@ def ratios(paths: list[str]) -> dict[tuple, list[float]]:
     return out
 
 
-def table(found: dict[tuple, list[float]]) -> str:
+def table(found: dict[tuple, list[float]], each: bool = False) -> str:
     rows = sorted({(g, s) for g, s, _, _ in found}, key=lambda k: (list(GROUPS).index(k[0]), k[1]))
     head = ["size (B, T, I, H)", *(f"{layer} {mode}" for layer in LAYERS for mode in MODES)]
     cells = []
     for group, size in rows:
         spans = [found.get((group, size, layer, mode)) for layer in LAYERS for mode in MODES]
         label = GROUPS[group] + ", ".join(map(str, size))
-        cells.append([label, *(f"{min(v):.2f}–{max(v):.2f}" if v else "–" for v in spans)])
+        cells.append([label, *(_cell(v, each) if v else "–" for v in spans)])
     return markdown_table(cells, head)
+
+
+def _cell(values: list[float], each: bool) -> str:
+    if each:
+        return " / ".join(f"{v:.2f}" for v in values)
+    return f"{min(values):.2f}–{max(values):.2f}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+", help="JSON files written by speed.py --json")
+    ap.add_argument("--each", action="store_true", help="every run's ratio instead of the range")
     args = ap.parse_args()
     found = ratios(args.files)
-    print(f"Ratio ranges over {len(args.files)} runs (torch.nn / lstmlab, > 1: lstmlab faster)\n")
-    print(table(found))
+    what = "Each run's ratio" if args.each else "Ratio ranges"
+    print(f"{what} over {len(args.files)} runs (torch.nn / lstmlab, > 1: lstmlab faster)\n")
+    print(table(found, args.each))
 
 
 if __name__ == "__main__":

@@ -39,3 +39,13 @@ def test_summary_gives_the_lowest_and_highest_ratio_of_each_cell(tmp_path):
     assert cells[1] == "0.75–2.00"  # LSTM train: 3/4 and 6/3
     assert cells[2:] == ["–"] * 5
     assert not any(line.startswith("| wlm") for line in out.splitlines())  # no pair, no row
+
+
+def test_summary_each_gives_every_run_s_ratio_in_order(tmp_path):
+    files = [_run(tmp_path, "a.json", 6.0, 3.0), _run(tmp_path, "b.json", 3.0, 4.0)]
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--each", *map(str, files)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    row = next(line for line in out.splitlines() if line.startswith("| 2, 3, 4, 5 |"))
+    assert [c.strip() for c in row.strip("|").split("|")][1] == "2.00 / 0.75"
