@@ -164,14 +164,12 @@ LSTMLAB_INLINE __m512 sigmoid(__m512 x) {
 // q(x²) of Eigen (generic_fast_tanh_float) and XLA, its coefficients divided by the first so that
 // p(0) = 1: a subnormal or tiny x then gives x (its square vanishes). Over every float in
 // [0, 7.5] it is within 5.9 ulp of float64 tanh, relative error ≤ 3.8e-7 (act::tanh's
-// exp/polynomial pair: ~1 ulp), at half the instructions: the element-wise pass is 10–17% of a
-// float32 LSTM step at the benchmark sizes, and this made the small one about 5% faster
-// (README "Speed"). It reaches exactly 1 at 7.76, where tanh still rounds to 1 − 6 ulp, and
+// exp/polynomial pair: ~1 ulp), at half the instructions (its effect on the LSTM's speed: README
+// "Speed"). It reaches exactly 1 at 7.76, where tanh still rounds to 1 − 6 ulp, and
 // whether tanh is exactly ±1 decides whether an infinite gradient becomes NaN through 1 − tanh²;
 // so a vector with a lane beyond 7.5 also computes act::tanh's 1 − 2/(e^{2|x|} + 1) there, which
 // turns ±1 where torch's tanh does (tests/kernels/test_special_values.py checks both). That
-// branch is rare with small states; a step with half its lanes beyond 7.5 measured within 3% of
-// the exp/polynomial pair's time.
+// branch is rare with small states, and taken it costs about what the pair alone did.
 namespace tanh_rational {
 constexpr float p[7] = {1.0f, 1.302255541e-1f, 3.036098788e-3f, 1.046750094e-5f,
                         -1.758379220e-8f, 4.087417904e-11f, -5.641676837e-14f};  // of x^0, x^2, …
