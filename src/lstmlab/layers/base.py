@@ -582,7 +582,7 @@ class RecurrentBase(nn.RNNBase):
 
     def _full_batch_on_torch_op(self, input: Tensor) -> tuple:
         """That call on torch's op (rules 2 and 4): one call on the tensor, as torch.nn makes it,
-        without the general path's packed rows and layout, whose Python measured 5–10% of a
+        without the general path's packed rows and layout, whose Python cost about 5% of a
         word_language_model inference call (README "Speed")."""
         B = input.shape[0 if self.batch_first else 1]
         LD = self.num_layers * self.num_directions
