@@ -27,7 +27,8 @@ When torch's op serves a layer of several layers (rules 2 and 4), the layer make
 for the whole stack, as torch.nn does (``stack_sequence``); dropout between layers is then the
 op's, which draws the same masks as the layer's own ``F.dropout`` between layers. The commonest
 call, a full batch tensor with no state, asks ``choose`` first and goes to the op straight from
-the tensor (``torch_op.dense``), without the packed rows of the general path.
+the tensor (``torch_op.stack`` without ``batch_sizes``), without the packed rows of the
+general path.
 
 If the C++ kernel cannot be built, rule 3 falls to the reference with a warning (the same
 results, slower); ``backend="fused"`` turns every fall to the reference into an error instead,

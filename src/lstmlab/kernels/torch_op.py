@@ -23,7 +23,7 @@ from torch import Tensor
 from lstmlab.kernels.packing import one_length, time_reversal
 from lstmlab.kernels.reference import Call
 
-__all__ = ["OPS", "WEIGHT_NAMES", "dense", "stack", "layer"]
+__all__ = ["OPS", "WEIGHT_NAMES", "stack", "layer"]
 
 #: torch.nn's parameters of one layer and direction, in the order of its flat weight list.
 WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
@@ -66,34 +66,17 @@ def _arguments(
     return hx, params, (has_biases, layers, dropout, train, bidirectional)
 
 
-def dense(
-    mode: str,
-    x: Tensor,
-    states: Sequence[Tensor],
-    weights: Sequence[Sequence[Tensor | None]],
-    bidirectional: bool = False,
-    dropout: float = 0.0,
-    batch_first: bool = False,
-) -> tuple[Tensor, list[Tensor]]:
-    """torch.nn's one call for a whole stack on a full batch, every sequence T steps long: x
-    (T, B, I), or (B, T, I) with ``batch_first``, the rest as ``stack``'s → out (T, B, D·P) (or
-    (B, T, D·P)) and the final states, each (L·D, B, ·). On CPU this is the form of the call that
-    reaches oneDNN's fused LSTM primitive (torch.nn passes a tensor so)."""
-    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
-    out, *finals = OPS[mode](x, hx, params, *common, batch_first)
-    return out, finals
-
-
 def stack(
     mode: str,
     x: Tensor,
-    batch_sizes: Sequence[int],
+    batch_sizes: Sequence[int] | None,
     states: Sequence[Tensor],
     weights: Sequence[Sequence[Tensor | None]],
     bidirectional: bool = False,
     dropout: float = 0.0,
     *,
     reverse: bool = False,
+    batch_first: bool = False,
 ) -> tuple[Tensor, list[Tensor]]:
     """torch.nn's one call for a whole stack of torch.nn ``mode`` ("LSTM", "GRU", "RNN_TANH",
     "RNN_RELU"): x (N, I) packed rows; ``states`` torch's hx, each (L·D, B, ·) (h, and c for
@@ -102,20 +85,26 @@ def stack(
     → out (N, D·P) and the final states, each (L·D, B, ·).
     ``reverse``: one layer in one direction, run from the last step.
 
-    Sequences of one length go to ``dense`` as the (T, B, I) tensor, as torch.nn passes a
-    tensor; others in the packed form, as torch.nn passes a PackedSequence."""
+    Sequences of one length go to the op as the (T, B, I) tensor, as torch.nn passes a tensor
+    (on CPU only that form reaches oneDNN's fused LSTM primitive); others in the packed form, as
+    torch.nn passes a PackedSequence. ``batch_sizes=None``: x is that tensor already, a full
+    batch (T, B, I), or (B, T, I) with ``batch_first``, and so is the output."""
+    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
+    op = OPS[mode]
+    if batch_sizes is None:
+        out, *finals = op(x, hx, params, *common, batch_first)
+        return out, finals
     B, T = batch_sizes[0], len(batch_sizes)
     if one_length(batch_sizes):
         full = x.view(T, B, x.shape[1])
         full = full.flip(0) if reverse else full
-        out, finals = dense(mode, full, states, weights, bidirectional, dropout)
+        out, *finals = op(full, hx, params, *common, False)
         out = out.flip(0) if reverse else out
         return out.reshape(T * B, out.shape[2]), finals
-    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
     bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
     flip = time_reversal(batch_sizes, x.device) if reverse else None
     x = x.index_select(0, flip) if reverse else x
-    out, *finals = OPS[mode](x, bs, hx, params, *common)
+    out, *finals = op(x, bs, hx, params, *common)
     out = out.index_select(0, flip) if reverse else out
     return out, finals
 

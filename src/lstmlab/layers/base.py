@@ -592,9 +592,10 @@ class RecurrentBase(nn.RNNBase):
             for names in self._torch_weight_names
         ]
         dropout = self.dropout if self.training else 0.0
-        out, finals = torch_op.dense(
-            self.mode, input, states, weights, self.bidirectional, dropout, self.batch_first
-        )
+        out, finals = torch_op.stack(
+            self.mode, input, None, states, weights, self.bidirectional, dropout,
+            batch_first=self.batch_first,
+        )  # fmt: skip
         return out, self.state_result(finals)
 
     @functools.cached_property
