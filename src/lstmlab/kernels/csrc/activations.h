@@ -169,7 +169,7 @@ LSTMLAB_INLINE __m512 sigmoid(__m512 x) {
 // whether tanh is exactly ±1 decides whether an infinite gradient becomes NaN through 1 − tanh²;
 // so a vector with a lane beyond 7.5 also computes act::tanh's 1 − 2/(e^{2|x|} + 1) there, which
 // turns ±1 where torch's tanh does (tests/kernels/test_special_values.py checks both). That
-// branch is rare with small states, and taken it costs about what the pair alone did.
+// branch is rare with small states; taken, it adds the pair's cost to the rational's.
 namespace tanh_rational {
 constexpr float p[7] = {1.0f, 1.302255541e-1f, 3.036098788e-3f, 1.046750094e-5f,
                         -1.758379220e-8f, 4.087417904e-11f, -5.641676837e-14f};  // of x^0, x^2, …
