@@ -4,6 +4,7 @@
                                [--min-time 2.0]
                                [--threads 2] [--reference-sizes 0] [--json PATH] [--no-memory]
                                [--no-dense] [--no-packed] [--no-wlm] [--slstm-sizes ...]
+                               [--isa native|avx2]
 
 The timing is ``lstmlab.bench`` (shared with the performance section of ``lstmlab reproduce``).
 For each size (B, T, I, H) every contender runs forward+backward ("train": output.sum() backward,
@@ -30,6 +31,11 @@ runs). Contenders:
   ("vanilla": their sLSTM cell in torch ops, step by step), at the sizes of ``--slstm-sizes``
   (B, T, H, heads; input size H), the same weights, after asserting equal outputs. Ratio =
   xlstm time / lstmlab time. ``--slstm-only`` runs this section alone.
+
+``--isa avx2`` reruns the script in a process that computes as on a CPU without AVX-512, on both
+sides (``lstmlab.bench.ISA_ENV``: oneDNN, ATen, MKL, and lstmlab's kernels built for x86-64-v3),
+to compare the AVX2 code paths on an AVX-512 machine; caches, clocks and dividers stay this
+machine's, so it approximates an AVX2 CPU and does not replace measuring one.
 
 GFLOP/s counts the GEMM flops (2·M·N·K): forward 2·T·B·(I + P)·G·H (+ 2·T·B·H·P with a
 projection, + 2·T·B·(S·H)² with FGR), backward twice that, for the gate count G of the layer;
@@ -58,6 +64,7 @@ from torch import nn
 
 import lstmlab
 from lstmlab.bench import (
+    ISA_ENV,
     PACKED_SIZES,
     QUICK,
     SIZES,
@@ -66,6 +73,7 @@ from lstmlab.bench import (
     Result,
     fmt_size,
     interleave,
+    isa_env,
     load_average,
     make,
     markdown_table,
@@ -253,8 +261,19 @@ def main() -> None:
     )
     ap.add_argument("--slstm-only", action="store_true", help="only the sLSTM vs xlstm section")
     ap.add_argument("--json", default=None, help="write every number here")
+    ap.add_argument(
+        "--isa",
+        default="native",
+        choices=sorted(ISA_ENV),
+        help="compute as on a CPU with this instruction set, both sides (default: native)",
+    )
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    env = isa_env(args.isa)
+    if any(os.environ.get(k) != v for k, v in env.items()):
+        if args.isa == "avx2" and torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"):
+            sys.exit("--isa avx2: this CPU has no AVX2")
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **env})
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.child:
@@ -270,7 +289,8 @@ def main() -> None:
     load0 = load_average()[0]
     print(
         f"# lstmlab speed — torch {torch.__version__}, {threads} threads, float32, "
-        f"{platform.processor() or platform.machine()}, load average {load0:.2f}\n"
+        f"{platform.processor() or platform.machine()}, instruction set {args.isa} "
+        f"(torch: {torch.backends.cpu.get_cpu_capability()}), load average {load0:.2f}\n"
     )
     peak = matmul_gflops()
     print(f"float32 matmul rate (torch.mm 2048², median of 7): {peak:.0f} GFLOP/s\n")
@@ -508,6 +528,8 @@ def finish(args, results: list[Result], memory: list, peak: float, load0: float,
         payload = {
             "torch": torch.__version__,
             "threads": threads,
+            "isa": args.isa,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "matmul_gflops": [peak, peak_end],
             "load_average": [load0, load1],
             "min_seconds": args.min_time,

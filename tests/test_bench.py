@@ -2,6 +2,9 @@
 section (tiny sizes: these check what is timed and returned, never how fast)."""
 
 import math
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -90,3 +93,25 @@ def test_interleave_runs_repeats_rounds_then_more_until_min_seconds():
     assert 2 < n <= bench.MAX_ROUNDS  # 1 ms rounds: many more than 2 fit in 0.1 s
     capped = bench.interleave(results(), [lambda: None] * 2, repeats=1, min_seconds=60.0)
     assert len(capped[0].times_ms) == bench.MAX_ROUNDS
+
+
+def test_isa_env_makes_a_process_compute_with_avx2_on_both_sides():
+    """bench.isa_env("avx2") (speed.py --isa avx2): ATen's vectorised ops and oneDNN's kernels
+    (torch.nn's fused LSTM) run their AVX2 code in a process started with it, and lstmlab builds
+    for x86-64-v3; a name it does not know is refused."""
+    if torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"):
+        pytest.skip("this CPU has no AVX2")
+    code = (
+        "import torch; from lstmlab.kernels import build\n"
+        "print(torch.backends.cpu.get_cpu_capability(), build.march())\n"
+        "torch.nn.LSTM(4, 4)(torch.randn(3, 2, 4))\n"
+    )
+    env = {**os.environ, **bench.isa_env("avx2"), "ONEDNN_VERBOSE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "AVX2 x86-64-v3" in out.splitlines()
+    assert "isa:Intel AVX2\n" in out
+    assert bench.isa_env("native") == {}
+    with pytest.raises(ValueError, match="isa: expected one of"):
+        bench.isa_env("avx1024")

@@ -52,6 +52,8 @@ __all__ = [
     "matmul_gflops",
     "load_average",
     "num_threads",
+    "ISA_ENV",
+    "isa_env",
     "fmt_size",
     "markdown_table",
 ]
@@ -287,6 +289,30 @@ def load_average() -> tuple[float, float, float]:
     """The 1, 5 and 15-minute load averages (``/proc/loadavg`` on Linux): above the core count,
     other processes shared the cores while we timed."""
     return os.getloadavg()
+
+
+#: The environment that makes a process compute as on a CPU with a smaller instruction set, on
+#: both sides of a comparison: oneDNN's kernels (torch.nn's fused LSTM, and the micro-kernel
+#: GEMM of lstmlab's), ATen's vectorised ops, MKL's BLAS and lstmlab's own kernels (built with
+#: ``-march`` of that set). Caches, clocks and dividers stay this machine's, so it approximates
+#: such a CPU; it does not replace measuring one.
+ISA_ENV: dict[str, dict[str, str]] = {
+    "native": {},
+    "avx2": {
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "LSTMLAB_MARCH": "x86-64-v3",
+    },
+}
+
+
+def isa_env(isa: str) -> dict[str, str]:
+    """The variables of ``ISA_ENV[isa]``; they act only in a process started with them (torch
+    reads them when it loads)."""
+    if isa not in ISA_ENV:
+        raise ValueError(f"isa: expected one of {sorted(ISA_ENV)}, got {isa!r}")
+    return dict(ISA_ENV[isa])
 
 
 @contextlib.contextmanager

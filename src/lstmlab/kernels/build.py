@@ -6,8 +6,9 @@ Including only ATen and torch/library.h (no pybind11) keeps a cold build near 15
 The build is keyed by a hash of the sources, the torch version and the CPU's instruction set
 flags (we compile with -march=native), so a changed kernel or machine rebuilds by itself.
 ``LSTMLAB_MARCH`` (default ``native``) names another ``-march`` target, for testing the kernels'
-other instruction-set paths on one machine (``x86-64-v3``: AVX2 without the AVX-512 code,
-``x86-64``: SSE2 only; tests/kernels/test_special_values.py runs them as slow tests).
+other instruction-set paths on one machine (``x86-64-v3``: AVX2, csrc/simd.h's 8-lane vectors,
+``x86-64``: SSE2 only; tests/kernels/test_special_values.py runs them as slow tests, and
+``benchmarks/speed.py --isa avx2`` times the first).
 ``lstmlab.kernels.cache`` keeps the result safe: verified before loading, rebuilt when damaged,
 never blocked by a dead builder's lock, usable read-only.
 

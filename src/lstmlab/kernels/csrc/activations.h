@@ -3,9 +3,9 @@
 // gru.cpp, rnn.cpp and any new cell include this header).
 //
 // float: branch-free polynomials, so that loops over them vectorise (scalar libm calls in a loop
-// do not, and measured slower than separate torch ops), plus AVX-512 versions where the compiler
-// targets it (their tanh: a rational approximation, see there). double: std::, so that float64
-// gradcheck sees the exact functions.
+// do not, and measured slower than separate torch ops), plus vector versions where the compiler
+// targets AVX-512 or AVX2 (act::vec; their tanh: a rational approximation, see there).
+// double: std::, so that float64 gradcheck sees the exact functions.
 //
 // Special values behave as the real functions, and so as torch's (which uses SLEEF's exp/tanh):
 // e^x overflows to +inf above ~88.72 and underflows through the subnormals to 0, so σ(−inf) = 0,
@@ -23,12 +23,8 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
-// Always inlined: a call left in a loop stops GCC from vectorising it.
-#define LSTMLAB_INLINE inline __attribute__((always_inline))
+// Always inlined (LSTMLAB_INLINE, simd.h): a call left in a loop stops GCC from vectorising it.
+#include "simd.h"
 
 namespace lstmlab::act {
 
@@ -126,50 +122,41 @@ LSTMLAB_INLINE T dtanh(T g, T y) {
   return g * (T(1) - y * y);
 }
 
-#if defined(__AVX512F__)
-// The same functions on 16 floats with AVX-512 intrinsics: what GCC makes of the scalar loops
-// spends most of its time in divisions; here 1/x is vrcp14ps refined by one Newton step
-// (relative error ~2^-28, below float's ulp), and 2^k is vscalefps (which over- and underflows
-// as e^x does). The clamp's operands are ordered so that NaN passes: VMAXPS/VMINPS return their
-// second operand when either is NaN.
-namespace v512 {
-LSTMLAB_INLINE __m512 exp(__m512 x) {
-  x = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
-  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  const __m512 er =
-      _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(er, k);
+#ifdef LSTMLAB_VEC
+// The same functions on a vector of floats (simd.h: 16 lanes with AVX-512, 8 with AVX2), written
+// once for both widths. What GCC makes of the scalar loops spends most of its time in divisions;
+// here 1/d is simd::reciprocal (with AVX-512 an estimate refined by one Newton step), and 2^k is
+// simd::scale2 (which over- and underflows as e^x does). The clamp's operands are ordered so that NaN passes: min and
+// max return their second operand when either is NaN.
+namespace vec {
+using simd::Vec;
+
+LSTMLAB_INLINE Vec exp(Vec x) {
+  x = simd::min(Vec(89.0f), simd::max(Vec(-104.0f), x));
+  const Vec k = simd::round(x * Vec(1.44269504088896341f));
+  Vec r = simd::fnmadd(k, Vec(0.693359375f), x);
+  r = simd::fnmadd(k, Vec(-2.12194440e-4f), r);
+  Vec p(1.9875691500e-4f);
+  p = simd::fmadd(p, r, Vec(1.3981999507e-3f));
+  p = simd::fmadd(p, r, Vec(8.3334519073e-3f));
+  p = simd::fmadd(p, r, Vec(4.1665795894e-2f));
+  p = simd::fmadd(p, r, Vec(1.6666665459e-1f));
+  p = simd::fmadd(p, r, Vec(5.0000001201e-1f));
+  const Vec er = simd::fmadd(p, r * r, r + Vec(1.0f));
+  return simd::scale2(er, k);
 }
-// 1/d for d ≥ 1, +inf or NaN: one Newton step on the 14-bit estimate. At d = +inf the estimate
-// is 0 and the step would make it 0·(2 − inf·0) = NaN, so there the estimate is kept.
-LSTMLAB_INLINE __m512 rcp(__m512 d) {
-  const __m512 r = _mm512_rcp14_ps(d);
-  const __m512 refined = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
-  const __mmask16 inf = _mm512_cmp_ps_mask(d, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
-  return _mm512_mask_mov_ps(refined, inf, r);
-}
-LSTMLAB_INLINE __m512 sigmoid(__m512 x) {
-  return rcp(_mm512_add_ps(_mm512_set1_ps(1.0f), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-}
-// tanh on 16 floats. For |x| ≤ 7.5 (and NaN), the 13/6-degree rational approximation p(x²)·x /
-// q(x²) of Eigen (generic_fast_tanh_float) and XLA, its coefficients divided by the first so that
-// p(0) = 1: a subnormal or tiny x then gives x (its square vanishes). Over every float in
-// [0, 7.5] it is within 5.9 ulp of float64 tanh, relative error ≤ 3.8e-7 (act::tanh's
-// exp/polynomial pair: ~1 ulp), at half the instructions (its effect on the LSTM's speed: README
-// "Speed"). It reaches exactly 1 at 7.76, where tanh still rounds to 1 − 6 ulp, and
-// whether tanh is exactly ±1 decides whether an infinite gradient becomes NaN through 1 − tanh²;
-// so a vector with a lane beyond 7.5 also computes act::tanh's 1 − 2/(e^{2|x|} + 1) there, which
-// turns ±1 where torch's tanh does (tests/kernels/test_special_values.py checks both). That
-// branch is rare with small states; taken, it adds the pair's cost to the rational's.
+using simd::reciprocal;
+LSTMLAB_INLINE Vec sigmoid(Vec x) { return reciprocal(Vec(1.0f) + exp(Vec::zero() - x)); }
+// tanh. For |x| ≤ 7.5 (and NaN), the 13/6-degree rational approximation p(x²)·x / q(x²) of Eigen
+// (generic_fast_tanh_float) and XLA, its coefficients divided by the first so that p(0) = 1: a
+// subnormal or tiny x then gives x (its square vanishes). Over every float in [0, 7.5] it is
+// within 5.9 ulp of float64 tanh, relative error ≤ 3.8e-7 (act::tanh's exp/polynomial pair:
+// ~1 ulp), at half the instructions (its effect on the LSTM's speed: README "Speed"). It reaches
+// exactly 1 at 7.76, where tanh still rounds to 1 − 6 ulp, and whether tanh is exactly ±1
+// decides whether an infinite gradient becomes NaN through 1 − tanh²; so a vector with a lane
+// beyond 7.5 also computes act::tanh's 1 − 2/(e^{2|x|} + 1) there, which turns ±1 where torch's
+// tanh does (tests/kernels/test_special_values.py checks both). That branch is rare with small
+// states; taken, it adds the pair's cost to the rational's (about 15 more instructions a vector).
 namespace tanh_rational {
 constexpr float p[7] = {1.0f, 1.302255541e-1f, 3.036098788e-3f, 1.046750094e-5f,
                         -1.758379220e-8f, 4.087417904e-11f, -5.641676837e-14f};  // of x^0, x^2, …
@@ -177,32 +164,27 @@ constexpr float q[4] = {1.000000119f, 4.635584354e-1f, 2.422276698e-2f, 2.448661
 constexpr float limit = 7.5f;
 }  // namespace tanh_rational
 
-LSTMLAB_INLINE __m512 tanh(__m512 x) {
+LSTMLAB_INLINE Vec tanh(Vec x) {
   namespace tr = tanh_rational;
-  const __m512 a = _mm512_abs_ps(x), lim = _mm512_set1_ps(tr::limit);
-  // p(x²)·x / q(x²) on x clamped to ±7.5 (VMINPS/VMAXPS pass NaN as their second operand)
-  const __m512 xc = _mm512_min_ps(lim, _mm512_max_ps(_mm512_set1_ps(-tr::limit), x));
-  const __m512 z = _mm512_mul_ps(xc, xc);
-  __m512 p = _mm512_set1_ps(tr::p[6]);
-  for (int k = 5; k >= 0; --k) p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(tr::p[k]));
-  __m512 q = _mm512_set1_ps(tr::q[3]);
-  for (int k = 2; k >= 0; --k) q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(tr::q[k]));
-  const __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, xc), rcp(q));
-  const __mmask16 big = _mm512_cmp_ps_mask(a, lim, _CMP_GT_OQ);
-  if (big == 0) return y;
-  const __m512 e = exp(_mm512_add_ps(a, a));
-  const __m512 big_abs = _mm512_fnmadd_ps(
-      _mm512_set1_ps(2.0f), rcp(_mm512_add_ps(e, _mm512_set1_ps(1.0f))), _mm512_set1_ps(1.0f));
-  return _mm512_mask_or_ps(y, big, big_abs, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
+  const Vec a = simd::abs(x), lim(tr::limit);
+  // p(x²)·x / q(x²) on x clamped to ±7.5 (min and max pass NaN as their second operand)
+  const Vec xc = simd::min(lim, simd::max(Vec(-tr::limit), x));
+  const Vec z = xc * xc;
+  Vec p(tr::p[6]);
+  for (int k = 5; k >= 0; --k) p = simd::fmadd(p, z, Vec(tr::p[k]));
+  Vec q(tr::q[3]);
+  for (int k = 2; k >= 0; --k) q = simd::fmadd(q, z, Vec(tr::q[k]));
+  const Vec y = simd::divide(p * xc, q);
+  const simd::Mask big = simd::greater(a, lim);
+  if (!simd::any(big)) return y;
+  const Vec e = exp(a + a);
+  const Vec big_abs = simd::fnmadd(Vec(2.0f), reciprocal(e + Vec(1.0f)), Vec(1.0f));
+  return simd::select_or(big, big_abs, simd::sign_of(x), y);
 }
 // g·σ'(z), g·tanh'(z) from y, in ATen's order (see above).
-LSTMLAB_INLINE __m512 dsigmoid(__m512 g, __m512 y) {
-  return _mm512_mul_ps(_mm512_mul_ps(g, _mm512_sub_ps(_mm512_set1_ps(1.0f), y)), y);
-}
-LSTMLAB_INLINE __m512 dtanh(__m512 g, __m512 y) {
-  return _mm512_mul_ps(g, _mm512_fnmadd_ps(y, y, _mm512_set1_ps(1.0f)));
-}
-}  // namespace v512
+LSTMLAB_INLINE Vec dsigmoid(Vec g, Vec y) { return (g * (Vec(1.0f) - y)) * y; }
+LSTMLAB_INLINE Vec dtanh(Vec g, Vec y) { return g * simd::fnmadd(y, y, Vec(1.0f)); }
+}  // namespace vec
 #endif
 
 }  // namespace lstmlab::act

@@ -28,7 +28,8 @@
 //
 // The element-wise passes are plain loops the compiler vectorises (activations.h: polynomial
 // exp/sigmoid/tanh for float, std:: for double so float64 gradcheck sees the exact functions), and
-// explicit AVX-512 versions for float where the compiler targets it. ±inf and NaN propagate as in
+// for float, where the compiler targets AVX-512 or AVX2, one loop written on simd.h's vector type
+// (16 or 8 lanes). ±inf and NaN propagate as in
 // torch.nn (tests/kernels/test_special_values.py): the activations saturate exactly, and an absent
 // gate or peephole adds no term at all rather than a 0·x that would turn an infinite x into NaN.
 
@@ -137,48 +138,43 @@ void cell_forward(int64_t n, const T* zi, const T* zf, const T* zg, const T* zo,
   }
 }
 
-#ifdef __AVX512F__
-// The same forward pass for float with AVX-512 intrinsics (act::v512): what GCC makes of the
-// scalar loop above spends most of its time in five divisions per element.
-namespace v512 = act::v512;
+#ifdef LSTMLAB_VEC
+// The same forward pass for float on simd::Vec (16 lanes with AVX-512, 8 with AVX2; act::vec's
+// functions): what GCC makes of the scalar loop above spends most of its time in five divisions
+// per element.
+using simd::Vec;
 
 template <bool COUPLED_, bool G_ACT_, bool H_ACT_>
-void cell_forward_f32(int64_t n, const float* zi, const float* zf, const float* zg,
+void cell_forward_vec(int64_t n, const float* zi, const float* zf, const float* zg,
                       const float* zo, float bi, float bf, float bg, float bo, float pi, float pf,
                       float po, int peeps, float* ai, float* af, float* ag, float* ao,
                       const float* c_prev, float* c_out, float* h_out) {
-  const __m512 vbi = _mm512_set1_ps(bi), vbf = _mm512_set1_ps(bf), vbg = _mm512_set1_ps(bg),
-               vbo = _mm512_set1_ps(bo), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
-               vpo = _mm512_set1_ps(po), one = _mm512_set1_ps(1.0f);
+  const Vec vbi(bi), vbf(bf), vbg(bg), vbo(bo), vpi(pi), vpf(pf), vpo(po), one(1.0f);
   // a + p·c where the peephole exists, a where it does not (see cell_forward)
-  auto with_peep = [](bool on, __m512 a, __m512 p, __m512 c) {
-    return on ? _mm512_fmadd_ps(p, c, a) : a;
-  };
+  auto with_peep = [](bool on, Vec a, Vec p, Vec c) { return on ? simd::fmadd(p, c, a) : a; };
   const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
-  for (int64_t b = 0; b < n; b += 16) {
-    const __mmask16 m = n - b >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - b)) - 1);
-    const __m512 cp = _mm512_maskz_loadu_ps(m, c_prev + b);
-    const __m512 f = v512::sigmoid(
-        with_peep(on_f, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zf + b), vbf), vpf, cp));
-    __m512 i;
+  for (int64_t b = 0; b < n; b += Vec::lanes) {
+    const simd::Mask m = simd::Mask::first(n - b);
+    auto ld = [&](const float* p) { return simd::load(p + b, m); };
+    const Vec cp = ld(c_prev);
+    const Vec f = act::vec::sigmoid(with_peep(on_f, ld(zf) + vbf, vpf, cp));
+    Vec i;
     if constexpr (COUPLED_) {
-      i = _mm512_sub_ps(one, f);
+      i = one - f;
     } else {
-      i = v512::sigmoid(
-          with_peep(on_i, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zi + b), vbi), vpi, cp));
+      i = act::vec::sigmoid(with_peep(on_i, ld(zi) + vbi, vpi, cp));
     }
-    __m512 g = _mm512_add_ps(_mm512_maskz_loadu_ps(m, zg + b), vbg);
-    if constexpr (G_ACT_) g = v512::tanh(g);
-    const __m512 c = _mm512_fmadd_ps(f, cp, _mm512_mul_ps(i, g));
-    const __m512 o = v512::sigmoid(
-        with_peep(on_o, _mm512_add_ps(_mm512_maskz_loadu_ps(m, zo + b), vbo), vpo, c));
-    const __m512 th = H_ACT_ ? v512::tanh(c) : c;
-    _mm512_mask_storeu_ps(ai + b, m, i);
-    _mm512_mask_storeu_ps(af + b, m, f);
-    _mm512_mask_storeu_ps(ag + b, m, g);
-    _mm512_mask_storeu_ps(ao + b, m, o);
-    _mm512_mask_storeu_ps(c_out + b, m, c);
-    _mm512_mask_storeu_ps(h_out + b, m, _mm512_mul_ps(o, th));
+    Vec g = ld(zg) + vbg;
+    if constexpr (G_ACT_) g = act::vec::tanh(g);
+    const Vec c = simd::fmadd(f, cp, i * g);
+    const Vec o = act::vec::sigmoid(with_peep(on_o, ld(zo) + vbo, vpo, c));
+    const Vec th = H_ACT_ ? act::vec::tanh(c) : c;
+    simd::store(ai + b, m, i);
+    simd::store(af + b, m, f);
+    simd::store(ag + b, m, g);
+    simd::store(ao + b, m, o);
+    simd::store(c_out + b, m, c);
+    simd::store(h_out + b, m, o * th);
   }
 }
 #endif
@@ -240,55 +236,54 @@ void cell_backward(int64_t n, const T* ai, const T* af, const T* ag, const T* ao
   sums[6] += sbo;
 }
 
-#ifdef __AVX512F__
-// The backward pass for float with AVX-512 intrinsics (see cell_forward_f32).
+#ifdef LSTMLAB_VEC
+// The backward pass for float on simd::Vec (see cell_forward_vec).
 template <bool COUPLED_, bool G_ACT_, bool H_ACT_>
-void cell_backward_f32(int64_t n, const float* ai, const float* af, const float* ag,
+void cell_backward_vec(int64_t n, const float* ai, const float* af, const float* ag,
                        const float* ao, const float* c_in, const float* c_prev,
                        const float* dh_a, const float* dh_b, float* dc_io, const float* dsi,
                        const float* dsf, const float* dso, float pi, float pf, float po,
                        int peeps, float* dzi, float* dzf, float* dzg, float* dzo, float* sums) {
-  const __m512 one = _mm512_set1_ps(1.0f), vpi = _mm512_set1_ps(pi), vpf = _mm512_set1_ps(pf),
-               vpo = _mm512_set1_ps(po);
+  const Vec one(1.0f), vpi(pi), vpf(pf), vpo(po);
   const bool on_i = peeps & PEEP_I, on_f = peeps & PEEP_F, on_o = peeps & PEEP_O;
-  __m512 s[7];
-  for (auto& v : s) v = _mm512_setzero_ps();
-  for (int64_t b = 0; b < n; b += 16) {
-    const __mmask16 m = n - b >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - b)) - 1);
-    auto ld = [&](const float* p) { return _mm512_maskz_loadu_ps(m, p + b); };
-    const __m512 cp = ld(c_prev), c = ld(c_in), f = ld(af), g = ld(ag), o = ld(ao);
-    const __m512 i = COUPLED_ ? _mm512_sub_ps(one, f) : ld(ai);
-    const __m512 th = H_ACT_ ? v512::tanh(c) : c;
-    const __m512 dh = _mm512_add_ps(ld(dh_a), ld(dh_b));
-    const __m512 z_o = v512::dsigmoid(_mm512_fmadd_ps(dh, th, ld(dso)), o);
-    const __m512 dho = _mm512_mul_ps(dh, o);
-    __m512 dc = _mm512_add_ps(ld(dc_io), H_ACT_ ? v512::dtanh(dho, th) : dho);
-    if (on_o) dc = _mm512_fmadd_ps(z_o, vpo, dc);
-    const __m512 di = _mm512_fmadd_ps(dc, g, ld(dsi));
-    __m512 df = _mm512_fmadd_ps(dc, cp, ld(dsf));
-    if constexpr (COUPLED_) df = _mm512_fnmadd_ps(dc, g, df);
-    const __m512 dg = _mm512_mul_ps(dc, i);
-    const __m512 z_i = v512::dsigmoid(di, i);
-    const __m512 z_f = v512::dsigmoid(df, f);
-    const __m512 z_g = G_ACT_ ? v512::dtanh(dg, g) : dg;
-    _mm512_mask_storeu_ps(dzi + b, m, z_i);
-    _mm512_mask_storeu_ps(dzf + b, m, z_f);
-    _mm512_mask_storeu_ps(dzg + b, m, z_g);
-    _mm512_mask_storeu_ps(dzo + b, m, z_o);
-    __m512 dcp = _mm512_mul_ps(dc, f);
-    if (on_i) dcp = _mm512_fmadd_ps(z_i, vpi, dcp);
-    if (on_f) dcp = _mm512_fmadd_ps(z_f, vpf, dcp);
-    _mm512_mask_storeu_ps(dc_io + b, m, dcp);
+  Vec s[7];
+  for (auto& v : s) v = Vec::zero();
+  for (int64_t b = 0; b < n; b += Vec::lanes) {
+    const simd::Mask m = simd::Mask::first(n - b);
+    auto ld = [&](const float* p) { return simd::load(p + b, m); };
+    const Vec cp = ld(c_prev), c = ld(c_in), f = ld(af), g = ld(ag), o = ld(ao);
+    const Vec i = COUPLED_ ? one - f : ld(ai);
+    const Vec th = H_ACT_ ? act::vec::tanh(c) : c;
+    const Vec dh = ld(dh_a) + ld(dh_b);
+    const Vec z_o = act::vec::dsigmoid(simd::fmadd(dh, th, ld(dso)), o);
+    const Vec dho = dh * o;
+    Vec dc = ld(dc_io) + (H_ACT_ ? act::vec::dtanh(dho, th) : dho);
+    if (on_o) dc = simd::fmadd(z_o, vpo, dc);
+    const Vec di = simd::fmadd(dc, g, ld(dsi));
+    Vec df = simd::fmadd(dc, cp, ld(dsf));
+    if constexpr (COUPLED_) df = simd::fnmadd(dc, g, df);
+    const Vec dg = dc * i;
+    const Vec z_i = act::vec::dsigmoid(di, i);
+    const Vec z_f = act::vec::dsigmoid(df, f);
+    const Vec z_g = G_ACT_ ? act::vec::dtanh(dg, g) : dg;
+    simd::store(dzi + b, m, z_i);
+    simd::store(dzf + b, m, z_f);
+    simd::store(dzg + b, m, z_g);
+    simd::store(dzo + b, m, z_o);
+    Vec dcp = dc * f;
+    if (on_i) dcp = simd::fmadd(z_i, vpi, dcp);
+    if (on_f) dcp = simd::fmadd(z_f, vpf, dcp);
+    simd::store(dc_io + b, m, dcp);
     // Masked lanes hold zeros (zero loads), so they add nothing to the sums.
-    s[0] = _mm512_fmadd_ps(z_i, cp, s[0]);
-    s[1] = _mm512_fmadd_ps(z_f, cp, s[1]);
-    s[2] = _mm512_fmadd_ps(z_o, c, s[2]);
-    s[3] = _mm512_add_ps(s[3], z_i);
-    s[4] = _mm512_add_ps(s[4], z_f);
-    s[5] = _mm512_add_ps(s[5], z_g);
-    s[6] = _mm512_add_ps(s[6], z_o);
+    s[0] = simd::fmadd(z_i, cp, s[0]);
+    s[1] = simd::fmadd(z_f, cp, s[1]);
+    s[2] = simd::fmadd(z_o, c, s[2]);
+    s[3] = s[3] + z_i;
+    s[4] = s[4] + z_f;
+    s[5] = s[5] + z_g;
+    s[6] = s[6] + z_o;
   }
-  for (int k = 0; k < 7; ++k) sums[k] += _mm512_reduce_add_ps(s[k]);
+  for (int k = 0; k < 7; ++k) sums[k] += simd::reduce_add(s[k]);
 }
 #endif
 
@@ -344,9 +339,9 @@ void chunk_forward(const ChunkStep<T>& a, Stand<T>& st) {
     T* h_out = a.h + j * a.ld_h;
     auto seg = [&](int64_t b0, int64_t len, const T* cp) {
       if (len <= 0) return;
-#ifdef __AVX512F__
+#ifdef LSTMLAB_VEC
       if constexpr (std::is_same_v<T, float>) {
-        cell_forward_f32<CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
+        cell_forward_vec<CPL, GA, HA>(len, z[0] + b0, z[1] + b0, z[2] + b0, z[3] + b0, bias[0],
                                       bias[1], bias[2], bias[3], pi, pf, po, peeps, w[0] + b0,
                                       w[1] + b0, w[2] + b0, w[3] + b0, cp, c_out + b0,
                                       h_out + b0);
@@ -386,9 +381,9 @@ void chunk_backward(const ChunkStep<T>& a, Stand<T>& st) {
     T* dc = a.dc + j * a.ld_dc;
     auto seg = [&](int64_t b0, int64_t len, const T* cp) {
       if (len <= 0) return;
-#ifdef __AVX512F__
+#ifdef LSTMLAB_VEC
       if constexpr (std::is_same_v<T, float>) {
-        cell_backward_f32<CPL, GA, HA>(len, y[0] + b0, y[1] + b0, y[2] + b0, y[3] + b0,
+        cell_backward_vec<CPL, GA, HA>(len, y[0] + b0, y[1] + b0, y[2] + b0, y[3] + b0,
                                        c + b0, cp, dh_a + b0, dh_b + b0, dc + b0, ds[0] + b0,
                                        ds[1] + b0, ds[3] + b0, pi, pf, po, peeps, dz[0] + b0,
                                        dz[1] + b0, dz[2] + b0, dz[3] + b0, sums);
