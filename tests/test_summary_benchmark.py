@@ -49,3 +49,29 @@ def test_summary_each_gives_every_run_s_ratio_in_order(tmp_path):
     ).stdout  # fmt: skip
     row = next(line for line in out.splitlines() if line.startswith("| 2, 3, 4, 5 |"))
     assert [c.strip() for c in row.strip("|").split("|")][1] == "2.00 / 0.75"
+
+
+def test_summary_own_kernel_adds_the_wlm_rows_of_lstmlab_s_own_kernel(tmp_path):
+    timing = [
+        {"group": "wlm", "size": [2, 3, 4, 5], "name": n, "mode": "infer", "times_ms": [ms]}
+        for n, ms in (("torch.LSTM", 2.0), ("lstmlab.LSTM", 2.0), ("fused.LSTM", 4.0))
+    ]
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"timings": timing}))
+
+    def rows(*flags):
+        out = subprocess.run(
+            [sys.executable, str(SCRIPT), *flags, str(path)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        return {
+            line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")][2]
+            for line in out.splitlines()
+            if line.startswith("| wlm")
+        }
+
+    assert rows() == {"wlm 2, 3, 4, 5": "1.00–1.00"}  # LSTM infer
+    assert rows("--own-kernel") == {
+        "wlm 2, 3, 4, 5": "1.00–1.00",
+        "wlm, own kernel, 2, 3, 4, 5": "0.50–0.50",
+    }
