@@ -34,6 +34,9 @@
 namespace lstmlab::simd {
 
 #if defined(__AVX512F__)
+using Reg = __m512;
+constexpr int kLanes = 16;
+LSTMLAB_INLINE Reg broadcast(float x) { return _mm512_set1_ps(x); }
 
 struct Mask {
   __mmask16 m;
@@ -42,20 +45,43 @@ struct Mask {
   }
 };
 
-struct Vec {
-  static constexpr int lanes = 16;
-  __m512 v;
-  LSTMLAB_INLINE Vec() = default;
-  LSTMLAB_INLINE Vec(__m512 r) : v(r) {}
-  LSTMLAB_INLINE explicit Vec(float x) : v(_mm512_set1_ps(x)) {}
-  static LSTMLAB_INLINE Vec zero() { return _mm512_setzero_ps(); }
+#elif defined(__AVX2__) && defined(__FMA__)
+using Reg = __m256;
+constexpr int kLanes = 8;
+LSTMLAB_INLINE Reg broadcast(float x) { return _mm256_set1_ps(x); }
+
+struct Mask {
+  __m256i m;  // all-ones lanes are in
+  bool full;  // every lane: plain loads and stores (VMASKMOVPS stores are slow on some CPUs)
+  static LSTMLAB_INLINE Mask first(int64_t k) {
+    if (k >= 8) return {_mm256_set1_epi32(-1), true};
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return {_mm256_cmpgt_epi32(_mm256_set1_epi32(int(k)), lane), false};
+  }
 };
+#endif
+
+#ifdef LSTMLAB_VEC
+struct Vec {
+  static constexpr int lanes = kLanes;
+  Reg v;
+  LSTMLAB_INLINE Vec() = default;
+  LSTMLAB_INLINE Vec(Reg r) : v(r) {}
+  LSTMLAB_INLINE explicit Vec(float x) : v(broadcast(x)) {}
+  static LSTMLAB_INLINE Vec zero() { return broadcast(0.0f); }
+};
+
+// GCC's and Clang's arithmetic on vector types: VADDPS, VSUBPS, VMULPS of the register's width
+// (the definition of _mm512_add_ps and its kin in their headers).
+LSTMLAB_INLINE Vec operator+(Vec a, Vec b) { return a.v + b.v; }
+LSTMLAB_INLINE Vec operator-(Vec a, Vec b) { return a.v - b.v; }
+LSTMLAB_INLINE Vec operator*(Vec a, Vec b) { return a.v * b.v; }
+#endif
+
+#if defined(__AVX512F__)
 
 LSTMLAB_INLINE Vec load(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m.m, p); }
 LSTMLAB_INLINE void store(float* p, Mask m, Vec a) { _mm512_mask_storeu_ps(p, m.m, a.v); }
-LSTMLAB_INLINE Vec operator+(Vec a, Vec b) { return _mm512_add_ps(a.v, b.v); }
-LSTMLAB_INLINE Vec operator-(Vec a, Vec b) { return _mm512_sub_ps(a.v, b.v); }
-LSTMLAB_INLINE Vec operator*(Vec a, Vec b) { return _mm512_mul_ps(a.v, b.v); }
 LSTMLAB_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a.v, b.v, c.v); }
 LSTMLAB_INLINE Vec fnmadd(Vec a, Vec b, Vec c) { return _mm512_fnmadd_ps(a.v, b.v, c.v); }
 LSTMLAB_INLINE Vec min(Vec a, Vec b) { return _mm512_min_ps(a.v, b.v); }
@@ -90,25 +116,6 @@ LSTMLAB_INLINE float reduce_add(Vec a) { return _mm512_reduce_add_ps(a.v); }
 
 #elif defined(__AVX2__) && defined(__FMA__)
 
-struct Mask {
-  __m256i m;  // all-ones lanes are in
-  bool full;  // every lane: plain loads and stores (VMASKMOVPS stores are slow on some CPUs)
-  static LSTMLAB_INLINE Mask first(int64_t k) {
-    if (k >= 8) return {_mm256_set1_epi32(-1), true};
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return {_mm256_cmpgt_epi32(_mm256_set1_epi32(int(k)), lane), false};
-  }
-};
-
-struct Vec {
-  static constexpr int lanes = 8;
-  __m256 v;
-  LSTMLAB_INLINE Vec() = default;
-  LSTMLAB_INLINE Vec(__m256 r) : v(r) {}
-  LSTMLAB_INLINE explicit Vec(float x) : v(_mm256_set1_ps(x)) {}
-  static LSTMLAB_INLINE Vec zero() { return _mm256_setzero_ps(); }
-};
-
 LSTMLAB_INLINE Vec load(const float* p, Mask m) {
   return m.full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m.m);
 }
@@ -119,9 +126,6 @@ LSTMLAB_INLINE void store(float* p, Mask m, Vec a) {
     _mm256_maskstore_ps(p, m.m, a.v);
   }
 }
-LSTMLAB_INLINE Vec operator+(Vec a, Vec b) { return _mm256_add_ps(a.v, b.v); }
-LSTMLAB_INLINE Vec operator-(Vec a, Vec b) { return _mm256_sub_ps(a.v, b.v); }
-LSTMLAB_INLINE Vec operator*(Vec a, Vec b) { return _mm256_mul_ps(a.v, b.v); }
 LSTMLAB_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a.v, b.v, c.v); }
 LSTMLAB_INLINE Vec fnmadd(Vec a, Vec b, Vec c) { return _mm256_fnmadd_ps(a.v, b.v, c.v); }
 LSTMLAB_INLINE Vec min(Vec a, Vec b) { return _mm256_min_ps(a.v, b.v); }
