@@ -126,8 +126,8 @@ LSTMLAB_INLINE T dtanh(T g, T y) {
 // The same functions on a vector of floats (simd.h: 16 lanes with AVX-512, 8 with AVX2), written
 // once for both widths. What GCC makes of the scalar loops spends most of its time in divisions;
 // here 1/d is simd::reciprocal (with AVX-512 an estimate refined by one Newton step), and 2^k is
-// simd::scale2 (which over- and underflows as e^x does). The clamp's operands are ordered so that NaN passes: min and
-// max return their second operand when either is NaN.
+// simd::scale2 (which over- and underflows as e^x does). The clamp's operands are ordered so that
+// NaN passes: min and max return their second operand when either is NaN.
 namespace vec {
 using simd::Vec;
 
@@ -150,7 +150,7 @@ LSTMLAB_INLINE Vec sigmoid(Vec x) { return reciprocal(Vec(1.0f) + exp(Vec::zero(
 // tanh. For |x| ≤ 7.5 (and NaN), the 13/6-degree rational approximation p(x²)·x / q(x²) of Eigen
 // (generic_fast_tanh_float) and XLA, its coefficients divided by the first so that p(0) = 1: a
 // subnormal or tiny x then gives x (its square vanishes). Over every float in [0, 7.5] it is
-// within 5.9 ulp of float64 tanh, relative error ≤ 3.8e-7 (act::tanh's exp/polynomial pair:
+// within 5.9 ulp of float64 tanh, relative error ≤ 3.8e-7, on both widths (act::tanh's pair:
 // ~1 ulp), at half the instructions (its effect on the LSTM's speed: README "Speed"). It reaches
 // exactly 1 at 7.76, where tanh still rounds to 1 − 6 ulp, and whether tanh is exactly ±1
 // decides whether an infinite gradient becomes NaN through 1 − tanh²; so a vector with a lane

@@ -13,7 +13,8 @@
 //   min(a, b), max(a, b)           b where either is NaN (VMINPS/VMAXPS), so min(c, max(c', x))
 //                                  passes a NaN x through
 //   abs, round (to nearest even), reciprocal(d) (1/d to float's precision for d ≥ 1, +inf or
-//   NaN; exact at powers of two, subnormal results kept), scale2(a, k) = a·2^k for integral k in [−150, 129] with one rounding of the product,
+//   NaN; exact at powers of two, subnormal results kept), divide(a, d) (a/d, d as there),
+//   scale2(a, k) = a·2^k for integral k in [−150, 129] with one rounding of the product,
 //   sign_of(x), greater(a, b) (a mask), any(m), select(m, a, b) (a where m, else
 //   b), select_or(m, a, b, c) (a | b bitwise where m, else c), reduce_add(v)
 //
