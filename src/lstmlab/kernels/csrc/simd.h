@@ -15,8 +15,8 @@
 //   abs, round (to nearest even), reciprocal(d) (1/d to float's precision for d ≥ 1, +inf or
 //   NaN; exact at powers of two, subnormal results kept), divide(a, d) (a/d, d as there),
 //   scale2(a, k) = a·2^k for integral k in [−150, 129] with one rounding of the product,
-//   sign_of(x), greater(a, b) (a mask), any(m), select(m, a, b) (a where m, else
-//   b), select_or(m, a, b, c) (a | b bitwise where m, else c), reduce_add(v)
+//   sign_of(x), greater(a, b) (a mask), any(m), select_or(m, a, b, c) (a | b bitwise where m,
+//   else c), reduce_add(v)
 //
 // The AVX-512 operations are the instructions the kernel used before this header existed, so its
 // results did not change; the AVX2 ones differ from them only in the reciprocal (a division).
@@ -107,8 +107,6 @@ LSTMLAB_INLINE Vec scale2(Vec a, Vec k) { return _mm512_scalef_ps(a.v, k.v); }
 LSTMLAB_INLINE Vec sign_of(Vec a) { return _mm512_and_ps(a.v, _mm512_set1_ps(-0.0f)); }
 LSTMLAB_INLINE Mask greater(Vec a, Vec b) { return {_mm512_cmp_ps_mask(a.v, b.v, _CMP_GT_OQ)}; }
 LSTMLAB_INLINE bool any(Mask m) { return m.m != 0; }
-// a where m, else b
-LSTMLAB_INLINE Vec select(Mask m, Vec a, Vec b) { return _mm512_mask_mov_ps(b.v, m.m, a.v); }
 // a | b (bitwise) where m, else c: a sign bit put onto a non-negative value
 LSTMLAB_INLINE Vec select_or(Mask m, Vec a, Vec b, Vec c) {
   return _mm512_mask_or_ps(c.v, m.m, a.v, b.v);
@@ -159,9 +157,6 @@ LSTMLAB_INLINE Mask greater(Vec a, Vec b) {
   return {_mm256_castps_si256(_mm256_cmp_ps(a.v, b.v, _CMP_GT_OQ)), false};
 }
 LSTMLAB_INLINE bool any(Mask m) { return _mm256_movemask_ps(_mm256_castsi256_ps(m.m)) != 0; }
-LSTMLAB_INLINE Vec select(Mask m, Vec a, Vec b) {
-  return _mm256_blendv_ps(b.v, a.v, _mm256_castsi256_ps(m.m));
-}
 LSTMLAB_INLINE Vec select_or(Mask m, Vec a, Vec b, Vec c) {
   return _mm256_blendv_ps(c.v, _mm256_or_ps(a.v, b.v), _mm256_castsi256_ps(m.m));
 }
