@@ -202,18 +202,29 @@ def _layer(
     plain: bool,
     projected: bool,
     backend: str,
+    kernel: str | None = None,
 ) -> tuple:
     """One layer and direction of a cell of torch.nn's family ``mode`` on the kernel ``choose``
     picks: torch's op (``plain`` maths without the gate read-out, and the rule sends it there),
     else ``kernels`` (fused, reference), each called as ``kernel(call, option)``, ``option``
-    the cell's own (``LSTMOptions``, ``reset_after``, ``nonlinearity``). Returns out, the
+    the cell's own (``LSTMOptions``, ``reset_after``, ``nonlinearity``). ``kernel``: ``choose``'s
+    pick for this call when the caller has asked it already (a layer asks once for its whole
+    stack: every layer's call has the same device, dtype and batch sizes). Returns out, the
     final states, then the gates (None from torch's op)."""
     plain = plain and not call.return_gates
-    kernel = choose(mode, call.x, call.batch_sizes, plain, projected, backend)
+    if kernel is None:
+        kernel = choose(mode, call.x, call.batch_sizes, plain, projected, backend)
     if kernel == "torch":
         return (*torch_op.layer(mode, call), None)
     fused, slow = kernels
     return (fused if kernel == "fused" else slow)(call, option)
+
+
+_PLAIN_LSTM = LSTMOptions()
+# Each cell's kernels for ``_layer``: (fused, reference).
+_LSTM_KERNELS = (partial(fused_lstm.lstm_fused, graph_gates=True), reference.lstm_reference)
+_GRU_KERNELS = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
+_RNN_KERNELS = (fused_gru_rnn.rnn_fused, reference.rnn_reference)
 
 
 def lstm_sequence(
@@ -228,15 +239,16 @@ def lstm_sequence(
     return_gates: bool = False,
     backend: str = "auto",
     s0: Tensor | None = None,
+    kernel: str | None = None,
 ) -> tuple:
     """x (N, I) packed, h0 (B, P), c0 (B, H) → out (N, P), h (B, P), c (B, H), gates (N, H),
     the gates in the autograd graph on every kernel. FGR: ``s0`` (B, S·H) the previous sigmoid
-    activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth."""
+    activations at the start (zeros if None); when given, s_n (B, S·H) is returned fifth.
+    ``kernel``: ``choose``'s pick, when the caller has asked it (see ``_layer``)."""
     state = (h0, c0) if s0 is None else (h0, c0, s0)
     call = _call(x, batch_sizes, state, w, reverse, return_gates)
-    plain, projected = opts == LSTMOptions(), w.weight_hr is not None
-    kernels = (partial(fused_lstm.lstm_fused, graph_gates=True), reference.lstm_reference)
-    return _layer("LSTM", call, opts, kernels, plain, projected, backend)
+    plain, projected = opts == _PLAIN_LSTM, w.weight_hr is not None
+    return _layer("LSTM", call, opts, _LSTM_KERNELS, plain, projected, backend, kernel)
 
 
 def hidden_sequence(
@@ -250,16 +262,16 @@ def hidden_sequence(
     reverse: bool = False,
     return_gates: bool = False,
     backend: str = "auto",
+    kernel: str | None = None,
 ) -> tuple[Tensor, Tensor, dict[str, Tensor] | None]:
     """A cell whose state is h alone, ``cell`` "gru" (``option``: reset_after) or "rnn"
     (``option``: the nonlinearity, "tanh" or "relu"): x (N, I), h0 (B, H), weights (W_ih, W_hh,
-    b_ih, b_hh) → out (N, H), h (B, H), gates."""
+    b_ih, b_hh) → out (N, H), h (B, H), gates. ``kernel``: as ``lstm_sequence``'s."""
     call = _call(x, batch_sizes, (h0,), weights, reverse, return_gates)
     if cell == "gru":
-        kernels = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
-        return _layer("GRU", call, option, kernels, bool(option), False, backend)
-    kernels = (fused_gru_rnn.rnn_fused, reference.rnn_reference)
-    return _layer(f"RNN_{str(option).upper()}", call, option, kernels, True, False, backend)
+        return _layer("GRU", call, option, _GRU_KERNELS, bool(option), False, backend, kernel)
+    mode = f"RNN_{str(option).upper()}"
+    return _layer(mode, call, option, _RNN_KERNELS, True, False, backend, kernel)
 
 
 def gru_sequence(x, batch_sizes, h0, weights, reset_after: bool = True, **how) -> tuple:

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from lstmlab.kernels import recompute, reference, team
+from lstmlab.kernels.function import positional
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["gru_fused", "rnn_fused"]
@@ -82,7 +83,9 @@ class _GRU(torch.autograd.Function):
     backward is ``recompute.vjp`` through the reference recurrence (exact second derivatives)."""
 
     @staticmethod
-    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save, _):
+    @positional
+    def forward(*inputs):
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save, _ = inputs
         return torch.ops.lstmlab.gru_forward(
             x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, reset_after, reverse, save
         )  # (N, H), (B, H), (N, 4H) or empty
@@ -128,7 +131,9 @@ class _RNN(torch.autograd.Function):
     """The fused Elman RNN; saved inputs and double backward as ``_GRU``."""
 
     @staticmethod
-    def forward(x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse):
+    @positional
+    def forward(*inputs):
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse = inputs
         return torch.ops.lstmlab.rnn_forward(
             x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, chunks, relu, reverse
         )

@@ -36,6 +36,7 @@ where the previous call stopped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from collections.abc import Sequence
@@ -47,6 +48,7 @@ from torch import Tensor
 from lstmlab.cells.lstm import LSTMWeights
 from lstmlab.cells.options import LSTMOptions
 from lstmlab.kernels import recompute, reference, team
+from lstmlab.kernels.function import positional
 from lstmlab.kernels.packing import (
     Step,
     check_batch_sizes,
@@ -61,6 +63,7 @@ __all__ = ["lstm_fused", "flags_of"]
 HAS_I, HAS_F, HAS_O, COUPLED, G_ACT, H_ACT, PEEP, FGR = (1 << k for k in range(8))
 
 
+@functools.lru_cache(maxsize=64)
 def flags_of(opts: LSTMOptions) -> int:
     """The option bits the C++ kernel reads (projection is told by the presence of W_hr)."""
     bits = [
@@ -129,10 +132,15 @@ class _Saved:
     """What the forward hands to the backward besides tensors."""
 
     lay: _Layout
-    steps: list[Step]
     batch_sizes: list[int]
     flags: int
     reverse: bool
+
+    @functools.cached_property
+    def steps(self) -> list[Step]:
+        """The schedule, built when a backward needs it (FGR over sequences of unequal length):
+        T Python objects, tens of µs a call."""
+        return schedule(self.batch_sizes, self.reverse)
 
 
 def _plan(x: Tensor, h0: Tensor, c0: Tensor, opts: LSTMOptions, batch_sizes) -> _Layout:
@@ -202,7 +210,9 @@ class _LSTMFunction(torch.autograd.Function):
     reference recurrence: exact, and paid only then."""
 
     @staticmethod
-    def forward(x, h0, c0, s0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, lay, _):
+    @positional
+    def forward(*inputs):
+        x, h0, c0, s0, w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr, opts, bs, rev, lay, _ = inputs
         w = LSTMWeights(w_ih, w_hh, b_ih, b_hh, w_hr, w_peep, w_gr)
         return _forward(x, h0, c0, s0, w, opts, bs, rev, lay, save=True)
 
@@ -210,7 +220,7 @@ class _LSTMFunction(torch.autograd.Function):
     def setup_context(ctx, inputs, output):
         x, h0, c0, s0, *weights, opts, bs, rev, lay, graph_gates = inputs
         out, _, _, s_n, AT, CT, MT = output
-        ctx.info = _Saved(lay, schedule(bs, rev), bs, flags_of(opts), rev)
+        ctx.info = _Saved(lay, bs, flags_of(opts), rev)
         ctx.opts = opts
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(x, h0, c0, s0, *weights, AT, CT, out, MT)
@@ -328,7 +338,7 @@ def lstm_fused(call: reference.Call, opts: LSTMOptions, *, graph_gates: bool = F
             x, h0, c0, s0, *w, opts, bs, reverse, lay, graph
         )
     else:
-        with torch.no_grad():
+        with torch.no_grad() if torch.is_grad_enabled() else contextlib.nullcontext():
             out, h_n, c_n, s_n, A, C, _ = _forward(
                 x, h0, c0, s0, w, opts, bs, reverse, lay, save=return_gates
             )

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from lstmlab.cells.slstm import SLSTMWeights
 from lstmlab.kernels import build, recompute, reference
+from lstmlab.kernels.function import positional
 from lstmlab.kernels.packing import check_batch_sizes
 
 __all__ = ["slstm_fused", "supports"]
@@ -78,7 +79,9 @@ class _SLSTM(torch.autograd.Function):
     in-place change before the backward raises, as in torch.nn)."""
 
     @staticmethod
-    def forward(x, h0, c0, n0, m0, w_ih, w_hh, bias, batch_sizes, exp_forget, reverse, save):
+    @positional
+    def forward(*inputs):
+        x, h0, c0, n0, m0, w_ih, w_hh, bias, batch_sizes, exp_forget, reverse, save = inputs
         return torch.ops.lstmlab.slstm_forward(
             x, h0, c0, n0, m0, w_ih, w_hh, bias, batch_sizes, exp_forget, reverse, save
         )  # out (N, H), h, c, n, m (B, H), G (N, 6H), C, Nn, M (N, H) or empty

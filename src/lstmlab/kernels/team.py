@@ -7,6 +7,8 @@ Thread c owns the units [chunks[c], chunks[c+1]) of every step, with its rows (L
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 __all__ = ["PARALLEL_MIN_MACS", "CHUNK_ALIGN", "chunk_bounds", "unit_chunks"]
@@ -28,12 +30,17 @@ def chunk_bounds(H: int, parts: int) -> list[int]:
     pace: against torch.nn at B = 32 (``bench.time_round_robin``, ``fused.LSTM`` against
     ``torch.LSTM``, 2026-12-02) H = 200 went 0.85–0.88 → 0.92 in training and 0.92–0.95 → 1.00
     in inference, H = 100 0.83–0.87 → 1.00–1.04 and 1.01–1.04 → 1.18–1.23."""
+    return list(_bounds(H, parts))
+
+
+@functools.lru_cache(maxsize=256)
+def _bounds(H: int, parts: int) -> tuple[int, ...]:
     parts = max(1, min(parts, H // CHUNK_ALIGN))
     if parts == 1:
-        return [0, H]
+        return (0, H)
     share = -(-H // parts)  # ceil
     step = max(CHUNK_ALIGN, round(share / CHUNK_ALIGN) * CHUNK_ALIGN)
-    return sorted({min(H, k * step) for k in range(parts)} | {H})
+    return tuple(sorted({min(H, k * step) for k in range(parts)} | {H}))
 
 
 def unit_chunks(H: int, macs: int) -> list[int]:

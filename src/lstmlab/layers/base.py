@@ -511,8 +511,14 @@ class RecurrentBase(nn.RNNBase):
             stack_kernel = self._full_batch_kernel(input)
             if stack_kernel == "torch":
                 return self._full_batch_on_torch_op(input)
-        data, layout = self._layout(input, lengths, cast)
-        states = self._initial_state(hx, layout, cast)
+        if stack_kernel is None:
+            data, layout = self._layout(input, lengths, cast)
+            states = self._initial_state(hx, layout, cast)
+            how = {"backend": self.backend}
+        else:  # the full batch _full_batch_kernel has checked: its layout, zero states
+            data, layout = self._full_batch_layout(input)
+            states = self._initial_state(None, layout)
+            how = {"backend": self.backend, "kernel": stack_kernel}  # asked once, for all layers
         batch_sizes = layout.sizes()
         D = self.num_directions
         weights = [self._weights(k // D, k % D, cast) for k in range(self.num_layers * D)]
@@ -546,7 +552,7 @@ class RecurrentBase(nn.RNNBase):
                     weights[k],
                     reverse=bool(d),
                     return_gates=return_gates,
-                    backend=self.backend,
+                    **how,
                 )
                 outs.append(out)
                 for f, s in zip(finals, new, strict=True):
@@ -562,23 +568,31 @@ class RecurrentBase(nn.RNNBase):
 
     def _full_batch_kernel(self, input) -> str | None:
         """The dispatch's pick for the whole stack when the call is the commonest one, a full
-        batch (T, B, I) (batch_first: (B, T, I)) with no state, and the layer computes torch.nn's
-        maths; None for any other call, and for one whose input is not as the layer expects
-        (the general path then runs it, or says what is wrong)."""
+        batch (T, B, I) (batch_first: (B, T, I)) with no state, on a layer of torch.nn's
+        families (LSTM, GRU, RNN, any variant); None for any other call, and for one whose input
+        is not as the layer expects (the general path then runs it, or says what is wrong)."""
         w = self.weight_ih_l0
         if not (
-            type(input) is Tensor
+            self.mode in torch_op.OPS
+            and type(input) is Tensor
             and input.dim() == 3
             and input.shape[2] == self.input_size
             and input.dtype == w.dtype
             and input.device == w.device
             and input.numel() > 0
-            and self.torch_equivalent() is None
         ):
             return None
         T, B = (input.shape[1], input.shape[0]) if self.batch_first else input.shape[:2]
-        projected = bool(self.proj_size)
-        return kernels.choose(self.mode, input, [B] * T, True, projected, self.backend)
+        plain, projected = self.torch_equivalent() is None, bool(self.proj_size)
+        return kernels.choose(self.mode, input, [B] * T, plain, projected, self.backend)
+
+    def _full_batch_layout(self, input: Tensor) -> tuple[Tensor, _Layout]:
+        """``_layout`` of a full batch that ``_full_batch_kernel`` has checked, without checking
+        it again: the packed rows of all B sequences (T·B, I) are the (T, B, I) tensor."""
+        T, B = (input.shape[1], input.shape[0]) if self.batch_first else input.shape[:2]
+        x = input.transpose(0, 1) if self.batch_first else input
+        layout = _Layout(T, B, None, None, None, False, False, True, self.batch_first)
+        return x.reshape(T * B, -1), layout
 
     def _full_batch_on_torch_op(self, input: Tensor) -> tuple:
         """That call on torch's op (rules 2 and 4): one call on the tensor, as torch.nn makes it,
