@@ -1,23 +1,25 @@
-"""The word_language_model LSTM inference gap: the op, or lstmlab's layer around it?
+"""LSTM inference against torch.nn: the op, or lstmlab's layer around it?
 
     python benchmarks/overhead.py [--batch 10] [--steps 35] [--hidden 200] [--calls 400]
                                   [--rounds 21] [--threads 2] [--profile SECONDS]
 
-At batches below ``kernels.ONEDNN_MAX_BATCH`` a plain float32 LSTM on CPU runs torch's own op
-(oneDNN's fused LSTM; the dispatch's rule 2), the op torch.nn.LSTM calls, so any difference
-against torch.nn is lstmlab's layer. Two measurements, no_grad, float32, one layer of
-(I = H = ``--hidden``), B = ``--batch``, T = ``--steps``:
+At batches below ``kernels.ONEDNN_MAX_BATCH`` (the word_language_model sizes, the defaults) a
+plain float32 LSTM on CPU runs torch's own op (oneDNN's fused LSTM; the dispatch's rule 2), the
+op torch.nn.LSTM calls, so any difference against torch.nn is lstmlab's layer; from that batch on
+it runs lstmlab's fused kernel, and the third table splits its call the same way (``--batch 32
+--steps 100 --hidden 64``: speed.py's small size). Three measurements, no_grad, float32, one
+layer of (I = H = ``--hidden``), B = ``--batch``, T = ``--steps``:
 
 1. back to back: ``--calls`` calls of each in a row (after 20 warm-up calls), median ms, for
    torch.nn.LSTM, lstmlab.LSTM and the bare ``torch._VF.lstm`` call with the same weights;
 2. round-robin: ``lstmlab.bench``'s timing (one call of each contender in turn, as
    ``benchmarks/speed.py`` times the word_language_model rows), 2 layers as there, ``--rounds``
    rounds: the ratio torch.nn / lstmlab;
-3. in place: the same alternation of the two 2-layer modules, ``--calls`` rounds, with the op
-   each calls (``torch._VF.lstm``, looked up by torch.nn.LSTM in ``torch.nn.modules.rnn`` and
-   by lstmlab in ``kernels.torch_op.OPS``) wrapped in a timer for the run, so each call splits
-   into the Python before the op, the op, and the Python after it (medians, µs). After the other
-   module's oneDNN call the caches are cold, which the back-to-back loop of 1. hides.
+3. in place: the same alternation of the two 2-layer modules, ``--calls`` rounds, with the
+   ops they call wrapped in a timer for the run (``in_place``), so each call splits into the
+   Python before the first op, the op(s), the Python between the ops (lstmlab's fused kernel
+   runs one call per layer) and the Python after the last (medians, µs). After the other
+   module's call the caches are cold, which the back-to-back loop of 1. hides.
 
 With ``--profile S`` it then runs lstmlab's call alone in a loop for about S seconds, for
 ``perf record -g python benchmarks/overhead.py --profile 20`` (the loop is the process's hot
@@ -36,7 +38,7 @@ import torch.nn.modules.rnn as torch_rnn
 
 import lstmlab
 from lstmlab import bench
-from lstmlab.kernels import torch_op
+from lstmlab.kernels import build, torch_op
 
 
 def back_to_back(f, calls: int) -> float:
@@ -62,34 +64,49 @@ class _TimedVF:
 
 
 def in_place(modules: dict[str, torch.nn.Module], x: torch.Tensor, rounds: int) -> dict:
-    """Per module: median µs of Python before its op, of the op, of Python after it, in a
-    round-robin of ``modules`` (the op timed by a wrapper, removed again afterwards)."""
-    real = torch._VF.lstm
-    marks: dict[str, float] = {}
+    """Per module: median µs of Python before its first op call, of the op calls, of Python
+    between them (one call per layer on lstmlab's fused kernel, one for the stack on torch's op)
+    and of Python after the last, in a round-robin of ``modules``. The ops are timed by a
+    wrapper, removed again afterwards: ``torch._VF.lstm`` (looked up by torch.nn.LSTM in
+    ``torch.nn.modules.rnn`` and by lstmlab in ``kernels.torch_op.OPS``) and lstmlab's
+    ``torch.ops.lstmlab.lstm_forward`` (looked up per call by ``kernels.fused_lstm``)."""
+    spans: list[tuple[float, float]] = []
 
-    def timed_op(*args):
-        marks["op0"] = time.perf_counter()
-        out = real(*args)
-        marks["op1"] = time.perf_counter()
-        return out
+    def timer(real: Callable) -> Callable:
+        def timed(*args):
+            t0 = time.perf_counter()
+            out = real(*args)
+            spans.append((t0, time.perf_counter()))
+            return out
 
-    vf, ours = torch_rnn._VF, torch_op.OPS["LSTM"]
-    torch_rnn._VF, torch_op.OPS["LSTM"] = _TimedVF(vf, timed_op), timed_op
-    parts: dict[str, list[list[float]]] = {name: [[], [], []] for name in modules}
+        return timed
+
+    vf, ours, ns = torch_rnn._VF, torch_op.OPS["LSTM"], torch.ops.lstmlab
+    fused = ns.lstm_forward if build.available() else None  # loaded now, so wrapped from the start
+    torch_op.OPS["LSTM"] = timer(torch._VF.lstm)
+    torch_rnn._VF = _TimedVF(vf, torch_op.OPS["LSTM"])
+    if fused is not None:
+        ns.lstm_forward = timer(fused)
+    parts: dict[str, list[list[float]]] = {name: [[], [], [], []] for name in modules}
     try:
         with torch.no_grad():
             for r in range(rounds + 5):
                 for name, module in modules.items():
+                    spans.clear()
                     t0 = time.perf_counter()
                     module(x)
                     t1 = time.perf_counter()
                     if r >= 5:  # after warm-up
-                        before, op, after = parts[name]
-                        before.append(marks["op0"] - t0)
-                        op.append(marks["op1"] - marks["op0"])
-                        after.append(t1 - marks["op1"])
+                        before, op, between, after = parts[name]
+                        ops = sum(b - a for a, b in spans)
+                        before.append(spans[0][0] - t0)
+                        op.append(ops)
+                        between.append(spans[-1][1] - spans[0][0] - ops)
+                        after.append(t1 - spans[-1][1])
     finally:
         torch_rnn._VF, torch_op.OPS["LSTM"] = vf, ours
+        if fused is not None:
+            ns.lstm_forward = fused
     return {n: [statistics.median(v) * 1e6 for v in p] for n, p in parts.items()}
 
 
@@ -136,9 +153,12 @@ def main() -> None:
     pair["lstmlab.LSTM"] = bench.make("lstmlab.LSTM", H, H, 2)
     split = in_place(pair, x, args.calls)
     print(f"\n## in place, 2 layers, round-robin, median of {args.calls} (µs)\n")
-    print("| layer | Python before the op | the op | Python after it |\n|---|---:|---:|---:|")
-    for name, (before, op, after) in split.items():
-        print(f"| {name} | {before:.0f} | {op:.0f} | {after:.0f} |")
+    print(
+        "| layer | Python before the op | the op(s) | Python between (per layer) | Python after |"
+        "\n|---|---:|---:|---:|---:|"
+    )
+    for name, (before, op, between, after) in split.items():
+        print(f"| {name} | {before:.0f} | {op:.0f} | {between:.0f} | {after:.0f} |")
     print(f"# load average at the end {bench.load_average()[0]:.2f}")
     if args.profile > 0:
         end = time.perf_counter() + args.profile
