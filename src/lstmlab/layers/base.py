@@ -487,8 +487,8 @@ class RecurrentBase(nn.RNNBase):
     def _autocast_dtype(self, input: Tensor | PackedSequence) -> torch.dtype | None:
         """The dtype autocast asks for on our device, if it is on and we are float32 (with
         ``autocast_follows_input``, only when the input already has it)."""
-        w = self.weight_ih_l0
-        if w.dtype != torch.float32 or torch.jit.is_scripting() or torch.jit.is_tracing():
+        w = self.weight_ih_l0  # (forward has refused tracing; script never runs this method)
+        if w.dtype != torch.float32:
             return None
         device = w.device.type
         try:
