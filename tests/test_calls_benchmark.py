@@ -1,22 +1,11 @@
 """benchmarks/calls.py: the Python calls around the kernels, a count that load does not move."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
+from benchmark_scripts import load
 
 import lstmlab
 from lstmlab.kernels import build
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "calls.py"
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("calls_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
@@ -27,7 +16,7 @@ def test_layers_stay_within_a_few_times_torch_nn_python_calls(kind, train):
     (kernels/function.py) and the LSTM built its schedule's T objects for every backward."""
     if not build.available():
         pytest.fail(f"the fused kernels did not build: {build.failure()}")
-    calls = _script().calls_per_call
+    calls = load("calls").calls_per_call
     x = torch.randn(20, 32, 8, requires_grad=True)
     theirs, ours = getattr(torch.nn, kind)(8, 16), getattr(lstmlab, kind)(8, 16)
     n_theirs, n_ours = (calls(m, x, train, 3) for m in (theirs, ours))

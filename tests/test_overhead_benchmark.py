@@ -1,30 +1,19 @@
 """benchmarks/overhead.py: each call split at the ops it makes, and the ops put back after."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.modules.rnn as torch_rnn
+from benchmark_scripts import load
 
 import lstmlab
 from lstmlab.kernels import build, torch_op
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "overhead.py"
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("overhead_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("batch", [4, 32])  # torch's op (rule 2), then lstmlab's fused kernel
 def test_in_place_splits_each_call_at_its_ops_and_restores_them(batch):
     if not build.available():
         pytest.fail(f"the fused kernels did not build: {build.failure()}")
-    overhead = _script()
+    overhead = load("overhead")
     vf, op, fused = torch_rnn._VF, torch_op.OPS["LSTM"], torch.ops.lstmlab.lstm_forward
     modules = {"torch.nn": torch.nn.LSTM(8, 16, 2), "lstmlab": lstmlab.LSTM(8, 16, 2)}
     parts = overhead.in_place(modules, torch.randn(5, batch, 8), rounds=3)

@@ -47,7 +47,7 @@ import torch
 from torch import Tensor
 
 from lstmlab.cells.lstm import LSTMWeights
-from lstmlab.cells.options import LSTMOptions
+from lstmlab.cells.options import VARIANTS, LSTMOptions
 from lstmlab.cells.slstm import SLSTMWeights
 from lstmlab.kernels import (
     build,
@@ -220,7 +220,6 @@ def _layer(
     return (fused if kernel == "fused" else slow)(call, option)
 
 
-_PLAIN_LSTM = LSTMOptions()
 # Each cell's kernels for ``_layer``: (fused, reference).
 _LSTM_KERNELS = (partial(fused_lstm.lstm_fused, graph_gates=True), reference.lstm_reference)
 _GRU_KERNELS = (partial(fused_gru_rnn.gru_fused, graph_gates=True), reference.gru_reference)
@@ -247,7 +246,7 @@ def lstm_sequence(
     ``kernel``: ``choose``'s pick, when the caller has asked it (see ``_layer``)."""
     state = (h0, c0) if s0 is None else (h0, c0, s0)
     call = _call(x, batch_sizes, state, w, reverse, return_gates)
-    plain, projected = opts == _PLAIN_LSTM, w.weight_hr is not None
+    plain, projected = opts == VARIANTS["vanilla"], w.weight_hr is not None
     return _layer("LSTM", call, opts, _LSTM_KERNELS, plain, projected, backend, kernel)
 
 

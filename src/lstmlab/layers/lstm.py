@@ -8,14 +8,13 @@ from lstmlab import kernels
 from lstmlab.cells.init import check_bias_init, lstm_biases_
 from lstmlab.cells.lstm import LSTMWeights, lstm_shapes
 from lstmlab.cells.options import (
+    VARIANTS,
     LSTMOptions,
     options_from_state,
     options_to_state,
     resolve_variant,
 )
 from lstmlab.layers.base import RecurrentBase
-
-_VANILLA = LSTMOptions()  # torch.nn.LSTM's maths
 
 __all__ = ["LSTM"]
 
@@ -161,4 +160,4 @@ class LSTM(RecurrentBase):
         super().__setstate__(options_from_state(state))
 
     def torch_equivalent(self) -> str | None:
-        return None if self.options == _VANILLA else f"variant={self.variant!r}"
+        return None if self.options == VARIANTS["vanilla"] else f"variant={self.variant!r}"
