@@ -94,15 +94,20 @@ def _op_cases():
                                          [0, H], True, False, need, need)))  # fmt: skip
     # LSTM with peepholes (flags: i, f, o, g activation, h activation, peephole) and projection.
     flags = 0b1110111
-    w = (r(16, 2), r(16, 2), r(16), r(2, H), r(3, H), None)  # w_ih, w_hh (P=2), b, w_hr, peep, gr
+    # w_ih, w_hh (P=2), b_ih, b_hh, the rows' permutation, w_hr, peep, gr
+    w = (r(16, 2), r(16, 2), r(16), r(16), torch.randperm(16), r(2, H), r(3, H), None)
     h0p = r(3, 2)
     for save in (False, True):
         cases.append((ops.lstm_forward, (x, h0p, h0, *w, None, bs, [0, H], flags, False, save)))
+    cases.append((ops.lstm_forward, (x, None, None, *w, None, bs, [0, H], flags, False, True)))
     out, AT, CT, MT, _, _ = ops.lstm_forward(x, h0p, h0, *w, None, bs, [0, H], flags, False, True)
     for need in (False, True):
-        cases.append((ops.lstm_backward, (x, out, h0p, AT, CT, h0, w[0], w[1], w[3], w[4], None,
+        cases.append((ops.lstm_backward, (x, out, h0p, AT, CT, h0, *w[:2], w[4], w[5], w[6], None,
                                           r(6, 2), r(3, 2), r(3, 4), None, bs, [0, H], flags,
                                           False, need, need)))  # fmt: skip
+    cases.append((ops.lstm_backward, (x, out, None, AT, CT, None, *w[:2], None, w[5], w[6], None,
+                                      r(6, 2), None, None, None, bs, [0, H], flags, False, True,
+                                      False)))  # fmt: skip
     # sLSTM, two heads of 2 units (H = 4), packed, with and without the saved gates.
     st = [r(3, H), r(3, H), r(3, H).abs(), r(3, H)]
     ws = (r(16, 2), r(16, 2), r(16))

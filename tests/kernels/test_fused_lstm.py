@@ -207,6 +207,45 @@ def test_inference_path_equals_training_path():
             torch.testing.assert_close(b, c, rtol=1e-14, atol=1e-15)
 
 
+@pytest.mark.parametrize("variant", ["vanilla", "peephole", "cifg"])
+@pytest.mark.parametrize("P", [0, 2])
+def test_ops_take_torch_rows_and_absent_states(variant, P):
+    """The ops take W_ih, W_hh, b_ih, b_hh in torch's rows with the layout's ``perm`` and give
+    their gradients back in torch's rows (b_ih's and b_hh's alike); absent h0, c0 are zeros:
+    the same numbers as the weights permuted by hand, zero states given, and the inverse rows."""
+    opts, w, x, _, _ = make(variant, 3, 4, P, True, *PACKED)
+    B, bs = PACKED
+    h0, c0 = x.new_zeros(B, P or 4), x.new_zeros(B, 4)
+    lay = fused_lstm._plan(x, h0, c0, opts, bs)
+    flags, ops = fused_lstm.flags_of(opts), torch.ops.lstmlab
+    extra = (w.weight_hr, w.weight_peep, None, None, bs, lay.chunks, flags, False, True)
+    with torch.no_grad():
+        given = ops.lstm_forward(x, h0, c0, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
+                                 lay.perm, *extra)  # fmt: skip
+        p = lay.perm
+        by_hand = ops.lstm_forward(x, h0, c0, w.weight_ih[p], w.weight_hh[p],
+                                   (w.bias_ih + w.bias_hh)[p], None, None, *extra)  # fmt: skip
+        absent = ops.lstm_forward(x, None, None, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh,
+                                  lay.perm, *extra)  # fmt: skip
+        for a, b, c in zip(given, by_hand, absent, strict=True):
+            assert torch.equal(a, b) and torch.equal(a, c)
+        out, AT, CT, _, _, _ = given
+        g = torch.Generator().manual_seed(3)
+        d_out = torch.randn(out.shape, generator=g, dtype=out.dtype)
+        tail = (d_out, None, None, None, bs, lay.chunks, flags, False, True, False)
+        grads = ops.lstm_backward(x, out, h0, AT, CT, c0, w.weight_ih, w.weight_hh, lay.perm,
+                                  w.weight_hr, w.weight_peep, None, *tail)  # fmt: skip
+        internal = ops.lstm_backward(x, out, h0, AT, CT, c0, w.weight_ih[p], w.weight_hh[p],
+                                     None, w.weight_hr, w.weight_peep, None, *tail)  # fmt: skip
+        none = ops.lstm_backward(x, out, None, AT, CT, None, w.weight_ih, w.weight_hh, lay.perm,
+                                 w.weight_hr, w.weight_peep, None, *tail)  # fmt: skip
+    for k in range(1, 5):  # dW_ih, dW_hh, db_ih, db_hh: torch rows = internal rows put back
+        assert torch.equal(grads[k][p], internal[k])
+    assert torch.equal(grads[3], grads[4]) and grads[3].data_ptr() != grads[4].data_ptr()
+    for a, b in zip(grads, none, strict=True):
+        assert torch.equal(a, b)
+
+
 def test_only_final_state_gradient():
     """A loss of h_n alone (no gradient for the outputs, c_n or the gates) still flows."""
     opts, w, x, h0, c0 = make("peephole", 3, 4, 0, True, *PACKED)

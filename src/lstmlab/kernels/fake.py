@@ -17,24 +17,29 @@ def _empty(like: Tensor) -> Tensor:
     return like.new_empty(0)
 
 
-def lstm_forward(x, h0, c0, w_ih, w_hh, bias, w_hr, w_peep, w_gr, s0, batch_sizes, chunks,
-                 flags, reverse, save):  # fmt: skip
-    N, (B, P), H, GH = x.shape[0], h0.shape, c0.shape[1], w_ih.shape[0]
+def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, perm, w_hr, w_peep, w_gr, s0, batch_sizes,
+                 chunks, flags, reverse, save):  # fmt: skip
+    N, (GH, P) = x.shape[0], w_hh.shape
+    H = w_hr.shape[1] if w_hr is not None else P
+    B = h0.shape[0] if h0 is not None else (batch_sizes[0] if len(batch_sizes) else 0)
     AT = x.new_empty(GH, N) if save else _empty(x)  # (G·H, N)
     CT = x.new_empty(H, N) if save else _empty(x)  # (H, N)
     MT = x.new_empty(H, N) if save and w_hr is not None else _empty(x)
     return x.new_empty(N, P), AT, CT, MT, x.new_empty(B, P), x.new_empty(B, H)
 
 
-def lstm_backward(x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn,
-                  d_sn, batch_sizes, chunks, flags, reverse, need_dx, keep_dz):  # fmt: skip
-    (GH, N), (B, H), (_, P), I = AT.shape, c0.shape, w_hh.shape, x.shape[1]
+def lstm_backward(x, out, h0, AT, CT, c0, w_ih, w_hh, perm, w_hr, w_peep, w_gr, d_out, d_hn,
+                  d_cn, d_sn, batch_sizes, chunks, flags, reverse, need_dx, keep_dz):  # fmt: skip
+    (GH, N), (_, P), I = AT.shape, w_hh.shape, x.shape[1]
+    H = CT.shape[0]
+    B = c0.shape[0] if c0 is not None else (batch_sizes[0] if len(batch_sizes) else 0)
     S = w_peep.shape[0] if w_peep is not None else 0
     return (
         AT.new_empty(N, I) if need_dx else _empty(AT),  # dx
         AT.new_empty(GH, I),  # dW_ih
         AT.new_empty(GH, P),  # dW_hh
-        AT.new_empty(GH),  # db
+        AT.new_empty(GH),  # db_ih
+        AT.new_empty(GH),  # db_hh
         AT.new_empty(B, P),  # dh0
         AT.new_empty(B, H),  # dc0
         AT.new_empty(S, H) if w_peep is not None else _empty(AT),  # dpeep

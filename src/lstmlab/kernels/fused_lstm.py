@@ -24,8 +24,9 @@ Internal layout. The hidden units are split into chunks [j0, j1) (one per thread
 W_ih, W_hh and b are permuted so that chunk c holds rows G·j0 + k·(j1 − j0) + (j − j0) for gate k
 of unit j, with the gates in the order (sigmoid gates i, f, o that have weights), g. A thread's
 GEMMs then write one contiguous block of gate rows and its element-wise pass reads exactly
-those; the sigmoid gates first make FGR's s_{t-1} one block per chunk. Weight rows are permuted
-on the way in and their gradients back on the way out; nothing outside this module sees it.
+those; the sigmoid gates first make FGR's s_{t-1} one block per chunk. The C++ ops
+permute the weight rows on the way in and their gradients back on the way out (given ``perm``);
+nothing outside this module sees the internal layout.
 
 Gates returned with ``return_gates=True`` are detached here, unless ``graph_gates`` (what the
 layers ask for: ``RecurrentBase.forward`` states the contract) keeps them in the autograd graph;
@@ -156,19 +157,15 @@ def _forward(x, h0, c0, s0, w: LSTMWeights, opts, batch_sizes, reverse, lay: _La
     """The whole forward; returns out, h_n, c_n, FGR's s_n (B, S·H) (empty without FGR), the
     feature-major A (G·H, N), C (H, N) and M (H, N) (empty unless saved; FGR always saves A)."""
     flags = flags_of(opts)
-    w_ih = w.weight_ih.index_select(0, lay.perm)  # (G·H, I), internal rows
-    w_hh = w.weight_hh.index_select(0, lay.perm)  # (G·H, P)
     w_gr = s0_int = None
     if opts.gate_recurrence:
         w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
         s0_int = s0.index_select(1, lay.sperm) if s0 is not None else None  # (B, S·H)
-    b = None
-    if w.bias_ih is not None:
-        b = (w.bias_ih + w.bias_hh).index_select(0, lay.perm)  # (G·H,), added in the loop
     save = save or opts.gate_recurrence  # s_n is read from A
+    # The op takes W_ih, W_hh, b_ih, b_hh in torch's rows and permutes them by lay.perm.
     out, AT, CT, MT, h_n, c_n = torch.ops.lstmlab.lstm_forward(
-        x, h0, c0, w_ih, w_hh, b, w.weight_hr, w.weight_peep, w_gr, s0_int, batch_sizes,
-        lay.chunks, flags, reverse, save,
+        x, h0, c0, w.weight_ih, w.weight_hh, w.bias_ih, w.bias_hh, lay.perm, w.weight_hr,
+        w.weight_peep, w_gr, s0_int, batch_sizes, lay.chunks, flags, reverse, save,
     )  # fmt: skip
     s_n = AT.new_empty(0)
     if opts.gate_recurrence:
@@ -262,8 +259,6 @@ def _backward(
     """The hand-written backward: gradients of x, h0, c0, s0 and the seven weights (None for
     what is not needed)."""
     lay = info.lay
-    w_ih = w.weight_ih.index_select(0, lay.perm)  # (G·H, I), internal rows
-    w_hh = w.weight_hh.index_select(0, lay.perm)  # (G·H, P)
     w_gr = s0_int = d_sn_int = None
     if w.weight_gr is not None:
         w_gr = w.weight_gr.index_select(0, lay.sperm).index_select(1, lay.sperm)  # (S·H, S·H)
@@ -271,14 +266,13 @@ def _backward(
         d_sn_int = d_sn.index_select(1, lay.sperm) if d_sn is not None else None
     w_hr, w_peep = w.weight_hr, w.weight_peep
     fgr = w_gr is not None and need[10]
-    dx, dw_ih, dw_hh, db, dh0, dc0, dpeep, dZT, dHT, ds0 = torch.ops.lstmlab.lstm_backward(
-        x, out, h0, AT, CT, c0, w_ih, w_hh, w_hr, w_peep, w_gr, d_out, d_hn, d_cn, d_sn_int,
-        info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
+    # The op permutes W_ih, W_hh by lay.perm and returns their gradients (and b_ih's and b_hh's,
+    # one value twice: they enter as their sum) in torch's rows; dZT stays in the internal rows.
+    grads = torch.ops.lstmlab.lstm_backward(
+        x, out, h0, AT, CT, c0, w.weight_ih, w.weight_hh, lay.perm, w_hr, w_peep, w_gr, d_out,
+        d_hn, d_cn, d_sn_int, info.batch_sizes, lay.chunks, info.flags, info.reverse, need[0], fgr,
     )  # fmt: skip
-    # Rows back from the internal layout to torch's gate order.
-    dw_ih = dw_ih.index_select(0, lay.inv)  # (G·H, I)
-    dw_hh = dw_hh.index_select(0, lay.inv)  # (G·H, P)
-    db = db.index_select(0, lay.inv) if need[6] or need[7] else None  # (G·H,)
+    dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dpeep, dZT, dHT, ds0 = grads
     dw_hr = dHT @ MT.t() if w_hr is not None and need[8] else None  # (P, H)
     dw_gr = None
     if fgr:
@@ -291,11 +285,9 @@ def _backward(
         dw_gr = dw_gr.index_select(0, lay.sinv).index_select(1, lay.sinv)  # (S·H, S·H)
     d_s0 = ds0.index_select(1, lay.sinv) if w_gr is not None and need[3] else None
     d_peep = dpeep if w_peep is not None and need[9] else None
-    # b_ih and b_hh enter as their sum: each gets its own tensor (autograd may keep it as .grad).
-    db_hh = db.clone() if db is not None and need[7] else None
     return (dx if need[0] else None, dh0 if need[1] else None, dc0 if need[2] else None, d_s0,
-            dw_ih if need[4] else None, dw_hh if need[5] else None, db if need[6] else None,
-            db_hh, dw_hr, d_peep, dw_gr)  # fmt: skip
+            dw_ih if need[4] else None, dw_hh if need[5] else None, db_ih if need[6] else None,
+            db_hh if need[7] else None, dw_hr, d_peep, dw_gr)  # fmt: skip
 
 
 def _gate_table(

@@ -2,8 +2,9 @@
 //
 // The maths is `lstmlab.cells.lstm.lstm_step`; the readable recurrence is
 // `lstmlab.kernels.reference.lstm_reference`, and tests/kernels/test_fused_lstm.py proves the two
-// equal. The Python front, `lstmlab.kernels.fused_lstm`, permutes the weights into the layout
-// below and calls these two loops (it also does dW_hr and FGR's dR, one GEMM each):
+// equal. The Python front, `lstmlab.kernels.fused_lstm`, plans the layout below (the rows'
+// permutation, which the ops apply to the weights and undo on their gradients) and calls these
+// two loops (it also does dW_hr and FGR's dR, one GEMM each):
 //
 //   lstm_forward:  per step t, z_t = W_ih·x_t + W_hh·h_{t-1} [+ R·s_{t-1}] (two or three GEMMs
 //                  on the step's rows), one element-wise pass turns z_t + b into the gate
@@ -439,6 +440,34 @@ void gate_rows(const Gates& gt, T* base, int64_t j0, int64_t hc, int64_t ld, T* 
 // ---------------------------------------------------------------------------------------------
 // lstm_forward
 
+// A weight's (or bias's) rows in the internal layout: w[perm], perm the Python front's
+// `_Layout.perm` (internal row → torch row), or w as it is when perm is absent.
+Tensor internal_rows(const Tensor& w, const Tensor& perm) {
+  if (!w.defined()) return w;
+  return perm.defined() ? w.index_select(0, perm) : w.contiguous();
+}
+
+// b = b_ih + b_hh, the one bias the loop adds (undefined when the layer has none).
+Tensor summed(const std::optional<Tensor>& b_ih_, const std::optional<Tensor>& b_hh_) {
+  const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
+  if (b_ih.defined() && b_hh.defined()) return b_ih + b_hh;
+  return b_ih.defined() ? b_ih : b_hh;
+}
+
+// The inverse of internal_rows: the rows of an internal-layout gradient in torch's order.
+Tensor torch_rows(const Tensor& d, const Tensor& perm) {
+  return perm.defined() ? at::empty_like(d).index_copy_(0, perm, d) : d;
+}
+
+// An initial state (B, F) feature-major, (F, B); zeros when not given.
+Tensor state_t(const std::optional<Tensor>& s, const char* name, int64_t B, int64_t F,
+               const at::TensorOptions& opt) {
+  if (!s.has_value() || !s->defined()) return at::zeros({F, B}, opt);
+  TORCH_CHECK(s->dim() == 2 && s->size(0) == B && s->size(1) == F, name, ": expected shape (",
+              B, ", ", F, "), got ", s->sizes());
+  return s->t().contiguous();
+}
+
 // What the forward and the backward pass share: the packed steps in processing order, the gate
 // layout, the threads' unit chunks (team.h) and the sizes, with the products the loops index by.
 struct Plan {
@@ -591,19 +620,26 @@ void Fwd<T>::run() const {
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
-    const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih_, const Tensor& w_hh_,
-    const std::optional<Tensor>& bias_, const std::optional<Tensor>& w_hr_,
-    const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
-    const std::optional<Tensor>& s0_, at::IntArrayRef batch_sizes, at::IntArrayRef chunks,
-    int64_t flags, bool reverse, bool save) {
+    const Tensor& x, const std::optional<Tensor>& h0_, const std::optional<Tensor>& c0_,
+    const Tensor& w_ih_, const Tensor& w_hh_, const std::optional<Tensor>& b_ih_,
+    const std::optional<Tensor>& b_hh_, const std::optional<Tensor>& perm_,
+    const std::optional<Tensor>& w_hr_, const std::optional<Tensor>& w_peep_,
+    const std::optional<Tensor>& w_gr_, const std::optional<Tensor>& s0_,
+    at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse, bool save) {
   const Gates gt(flags);
-  const int64_t N = x.size(0), I = x.size(1), B = h0.size(0), P = h0.size(1), H = c0.size(1);
+  const int64_t N = x.size(0), I = x.size(1), P = w_hh_.size(1), H = w_hh_.size(0) / gt.G;
+  const int64_t B = h0_.has_value() && h0_->defined() ? h0_->size(0)
+                    : batch_sizes.empty()                ? 0
+                                                         : batch_sizes[0];
   TORCH_CHECK(w_ih_.size(0) == gt.G * H && w_hh_.size(0) == gt.G * H,
               "lstm_forward: expected ", gt.G * H, " weight rows, got ", w_ih_.size(0));
   const auto opt = x.options();
-  // Feature-major copies of the initial states (features × batch).
-  const Tensor h0T = h0.t().contiguous(), c0T = c0.t().contiguous(), xc = x.contiguous();
-  const Tensor w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous(), bias = opt_or_empty(bias_);
+  // Feature-major copies of the initial states (features × batch); zeros when not given.
+  const Tensor h0T = state_t(h0_, "h0", B, P, opt), c0T = state_t(c0_, "c0", B, H, opt);
+  const Tensor xc = x.contiguous();
+  const Tensor perm = opt_or_empty(perm_);
+  const Tensor w_ih = internal_rows(w_ih_, perm), w_hh = internal_rows(w_hh_, perm);
+  const Tensor bias = internal_rows(summed(b_ih_, b_hh_), perm);
   const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
   const Tensor w_gr = opt_or_empty(w_gr_);
   const bool proj = w_hr.defined();
@@ -754,20 +790,29 @@ void Bwd<T>::run() const {
 }
 
 std::vector<Tensor> lstm_backward(
-    const Tensor& x_, const Tensor& out_, const Tensor& h0_, const Tensor& AT_, const Tensor& CT_,
-    const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh, const std::optional<Tensor>& w_hr_,
+    const Tensor& x_, const Tensor& out_, const std::optional<Tensor>& h0_, const Tensor& AT_,
+    const Tensor& CT_, const std::optional<Tensor>& c0_, const Tensor& w_ih, const Tensor& w_hh,
+    const std::optional<Tensor>& perm_, const std::optional<Tensor>& w_hr_,
     const std::optional<Tensor>& w_peep_, const std::optional<Tensor>& w_gr_,
     const std::optional<Tensor>& d_out_, const std::optional<Tensor>& d_hn_,
     const std::optional<Tensor>& d_cn_, const std::optional<Tensor>& d_sn_,
     at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse,
     bool need_dx, bool keep_dz) {
   const Gates gt(flags);
-  const Tensor x = x_.contiguous(), out = out_.contiguous(), h0 = h0_.contiguous();
-  const Tensor AT = AT_.contiguous(), CT = CT_.contiguous(), c0T = c0.t().contiguous();
-  const int64_t N = AT.size(1), B = c0.size(0), H = c0.size(1), P = w_hh.size(1),
-                I = x.size(1), GH = gt.G * H;
+  const Tensor x = x_.contiguous(), out = out_.contiguous();
+  const Tensor AT = AT_.contiguous(), CT = CT_.contiguous();
+  const int64_t N = AT.size(1), P = w_hh.size(1), H = AT.size(0) / gt.G, I = x.size(1),
+                GH = gt.G * H;
+  const int64_t B = c0_.has_value() && c0_->defined() ? c0_->size(0)
+                    : batch_sizes.empty()                ? 0
+                                                         : batch_sizes[0];
   const auto opt = AT.options();
-  const Tensor w_ihT = w_ih.t().contiguous(), w_hhT = w_hh.t().contiguous();  // (I|P, G·H)
+  const Tensor c0T = state_t(c0_, "c0", B, H, opt);
+  const Tensor h0 = h0_.has_value() && h0_->defined() ? h0_->contiguous() : at::zeros({B, P}, opt);
+  // W_ihᵀ, W_hhᵀ (I|P, G·H) with the columns in the internal order: one copy each.
+  const Tensor perm = opt_or_empty(perm_);
+  const Tensor w_ihT = (perm.defined() ? w_ih.t().index_select(1, perm) : w_ih.t()).contiguous();
+  const Tensor w_hhT = (perm.defined() ? w_hh.t().index_select(1, perm) : w_hh.t()).contiguous();
   const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
   const bool proj = w_hr.defined();
   const Tensor w_hrT = proj ? w_hr.t().contiguous() : Tensor();  // (H, P)
@@ -795,22 +840,26 @@ std::vector<Tensor> lstm_backward(
                 w_hrT, w_peep, w_grT, d_out, dx, dWih, dWhh, db, dZT, dZS, dhT, dcT, dsT, dpeep,
                 dHT, dmT);
   Tensor ds0 = gt.fgr ? dsT.t().contiguous() : at::empty({0}, opt);
-  return {dx, dWih, dWhh, db, dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT, ds0};
+  // The weight gradients' rows back in torch's order; b_ih and b_hh enter as their sum, so they
+  // share one gradient, returned twice (autograd may keep each as a .grad: two tensors).
+  const Tensor db_ih = torch_rows(db, perm);
+  return {dx,    torch_rows(dWih, perm), torch_rows(dWhh, perm), db_ih, db_ih.clone(),
+          dhT.t().contiguous(), dcT.t().contiguous(), dpeep, dZT, dHT, ds0};
 }
 
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(lstmlab, m) {
   m.def(
-      "lstm_forward(Tensor x, Tensor h0, Tensor c0, Tensor w_ih, Tensor w_hh, Tensor? bias, "
-      "Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? s0, int[] batch_sizes, int[] chunks, "
-      "int flags, bool reverse, bool save) -> (Tensor out, Tensor AT, Tensor CT, Tensor MT, "
-      "Tensor h_n, Tensor c_n)");
+      "lstm_forward(Tensor x, Tensor? h0, Tensor? c0, Tensor w_ih, Tensor w_hh, Tensor? b_ih, "
+      "Tensor? b_hh, Tensor? perm, Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? s0, "
+      "int[] batch_sizes, int[] chunks, int flags, bool reverse, bool save) -> (Tensor out, "
+      "Tensor AT, Tensor CT, Tensor MT, Tensor h_n, Tensor c_n)");
   m.def(
-      "lstm_backward(Tensor x, Tensor out, Tensor h0, Tensor AT, Tensor CT, Tensor c0, "
-      "Tensor w_ih, Tensor w_hh, Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, Tensor? d_out, "
-      "Tensor? d_hn, Tensor? d_cn, Tensor? d_sn, int[] batch_sizes, int[] chunks, int flags, "
-      "bool reverse, bool need_dx, bool keep_dz) -> Tensor[]");
+      "lstm_backward(Tensor x, Tensor out, Tensor? h0, Tensor AT, Tensor CT, Tensor? c0, "
+      "Tensor w_ih, Tensor w_hh, Tensor? perm, Tensor? w_hr, Tensor? w_peep, Tensor? w_gr, "
+      "Tensor? d_out, Tensor? d_hn, Tensor? d_cn, Tensor? d_sn, int[] batch_sizes, int[] chunks, "
+      "int flags, bool reverse, bool need_dx, bool keep_dz) -> Tensor[]");
 }
 
 LSTMLAB_REGISTER_CPU_PASSES(lstm)
