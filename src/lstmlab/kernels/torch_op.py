@@ -23,7 +23,7 @@ from torch import Tensor
 from lstmlab.kernels.packing import one_length, time_reversal
 from lstmlab.kernels.reference import Call
 
-__all__ = ["OPS", "WEIGHT_NAMES", "stack", "layer"]
+__all__ = ["OPS", "WEIGHT_NAMES", "stack", "full_batch", "layer"]
 
 #: torch.nn's parameters of one layer and direction, in the order of its flat weight list.
 WEIGHT_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
@@ -47,23 +47,44 @@ OPS = {
 }
 
 
-def _arguments(
-    mode: str,
-    states: Sequence[Tensor],
-    weights: Sequence[Sequence[Tensor | None]],
-    bidirectional: bool,
-    dropout: float,
-) -> tuple:
-    """torch's hx, flat parameter list and (has_biases, num_layers, dropout, train,
-    bidirectional) for the arguments of ``stack``."""
+def _flat(
+    weights: Sequence[Sequence[Tensor | None]], bidirectional: bool
+) -> tuple[list[Tensor], bool, int]:
+    """torch's flat parameter list, has_biases and num_layers for the ``weights`` of ``stack``."""
     params = [p for w in weights for p in _params(*w)]
     has_biases = weights[0][2] is not None or weights[0][3] is not None
-    hx = tuple(states) if mode == "LSTM" else states[0]
-    layers = len(weights) // (2 if bidirectional else 1)
-    # cuDNN keeps what backward needs only in training mode: train when a gradient may flow,
-    # and when there is dropout to apply (the op applies it only in training mode).
-    train = torch.is_grad_enabled() or dropout > 0
-    return hx, params, (has_biases, layers, dropout, train, bidirectional)
+    return params, has_biases, len(weights) // (2 if bidirectional else 1)
+
+
+def _hx(mode: str, states: Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
+    return tuple(states) if mode == "LSTM" else states[0]
+
+
+def _train(dropout: float) -> bool:
+    """The op's ``train`` flag. cuDNN keeps what backward needs only in training mode: train when
+    a gradient may flow, and when there is dropout to apply (the op applies it only then)."""
+    return torch.is_grad_enabled() or dropout > 0
+
+
+def full_batch(
+    mode: str,
+    x: Tensor,
+    states: Sequence[Tensor],
+    params: list[Tensor],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, list[Tensor]]:
+    """torch.nn's one call on a full batch tensor x (T, B, I) ((B, T, I) with ``batch_first``),
+    given torch's flat parameter list (W_ih, W_hh[, b_ih, b_hh][, W_hr] of each layer and
+    direction, layer-major) → out, in x's layout, and the final states, each (L·D, B, ·)."""
+    out, *finals = OPS[mode](
+        x, _hx(mode, states), params, has_biases, num_layers, dropout, _train(dropout),
+        bidirectional, batch_first,
+    )  # fmt: skip
+    return out, finals
 
 
 def stack(
@@ -89,22 +110,22 @@ def stack(
     (on CPU only that form reaches oneDNN's fused LSTM primitive); others in the packed form, as
     torch.nn passes a PackedSequence. ``batch_sizes=None``: x is that tensor already, a full
     batch (T, B, I), or (B, T, I) with ``batch_first``, and so is the output."""
-    hx, params, common = _arguments(mode, states, weights, bidirectional, dropout)
-    op = OPS[mode]
+    params, has_biases, layers = _flat(weights, bidirectional)
+    common = (params, has_biases, layers, dropout, bidirectional)
     if batch_sizes is None:
-        out, *finals = op(x, hx, params, *common, batch_first)
-        return out, finals
+        return full_batch(mode, x, states, *common, batch_first)
     B, T = batch_sizes[0], len(batch_sizes)
     if one_length(batch_sizes):
         full = x.view(T, B, x.shape[1])
         full = full.flip(0) if reverse else full
-        out, *finals = op(full, hx, params, *common, False)
+        out, finals = full_batch(mode, full, states, *common, False)
         out = out.flip(0) if reverse else out
         return out.reshape(T * B, out.shape[2]), finals
     bs = torch.tensor(list(batch_sizes), dtype=torch.long)  # on CPU, as torch.nn passes it
     flip = time_reversal(batch_sizes, x.device) if reverse else None
     x = x.index_select(0, flip) if reverse else x
-    out, *finals = op(x, bs, hx, params, *common)
+    hx, train = _hx(mode, states), _train(dropout)
+    out, *finals = OPS[mode](x, bs, hx, params, has_biases, layers, dropout, train, bidirectional)
     out = out.index_select(0, flip) if reverse else out
     return out, finals
 

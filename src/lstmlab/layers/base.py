@@ -601,26 +601,23 @@ class RecurrentBase(nn.RNNBase):
         B = input.shape[0 if self.batch_first else 1]
         LD = self.num_layers * self.num_directions
         states = [input.new_zeros(LD, B, self.state_size(k)) for k in self.state_names]
-        weights = [
-            tuple(None if n is None else getattr(self, n) for n in names)
-            for names in self._torch_weight_names
-        ]
+        params = [getattr(self, n) for n in self._torch_flat_names]  # as torch.nn passes them
         dropout = self.dropout if self.training else 0.0
-        out, finals = torch_op.stack(
-            self.mode, input, None, states, weights, self.bidirectional, dropout,
-            batch_first=self.batch_first,
+        out, finals = torch_op.full_batch(
+            self.mode, input, states, params, self.bias, self.num_layers, dropout,
+            self.bidirectional, self.batch_first,
         )  # fmt: skip
         return out, self.state_result(finals)
 
     @functools.cached_property
-    def _torch_weight_names(self) -> list[tuple[str | None, ...]]:
-        """Each layer's and direction's parameter names in torch's order (W_ih, W_hh, b_ih, b_hh,
-        W_hr), None for one the layer does not have (``torch_op.stack``'s ``weights``)."""
+    def _torch_flat_names(self) -> list[str]:
+        """The names of torch's flat parameter list (``torch_op.full_batch``'s ``params``): each
+        layer's and direction's W_ih, W_hh[, b_ih, b_hh][, W_hr], layer-major, those it has (a
+        plain layer has both biases or neither, as torch.nn's)."""
         names = []
         for k, have in enumerate(self._all_weights):
             suffix = self._name("", k // self.num_directions, k % self.num_directions)
-            wanted = (f"{b}{suffix}" for b in torch_op.WEIGHT_NAMES)
-            names.append(tuple(n if n in have else None for n in wanted))
+            names += [n for b in torch_op.WEIGHT_NAMES if (n := f"{b}{suffix}") in have]
         return names
 
     def _gate_readout(self, gates: list[dict[str, Tensor]], layout: _Layout) -> dict[str, Tensor]:

@@ -274,10 +274,10 @@ std::tuple<Tensor, Tensor, Tensor> gru_forward(const Tensor& x_, const Tensor& h
   const Tensor b_hh = opt_or_empty(b_hh_);
   const Tensor b_hn = b_hh.defined() ? b_hh.narrow(0, 2 * H, H) : at::zeros({H}, opt);
   // The input products of all steps, one GEMM: (N, 3H), the first 3H columns of G if saving.
-  Tensor gates = save ? at::empty({s.N, 4 * H}, opt) : at::empty({0}, opt);
-  Tensor a = save ? gates.narrow(1, 0, 3 * H) : at::empty({s.N, 3 * H}, opt);
+  Tensor gates = save ? empty_rows({s.N, 4 * H}, opt) : at::empty({0}, opt);
+  Tensor a = save ? gates.narrow(1, 0, 3 * H) : empty_rows({s.N, 3 * H}, opt);
   at::mm_out(a, o.x, o.w_ih.t());
-  Tensor out = at::empty({s.N, H}, opt);
+  Tensor out = empty_rows({s.N, H}, opt);
   const int64_t K = reset_after ? 3 : 2;
   const Tensor w_t = o.w_hh.narrow(0, 0, K * H).t().contiguous();     // (H, K·H)
   const Tensor w_hn_t = o.w_hh.narrow(0, 2 * H, H).t().contiguous();  // (H, H)
@@ -383,7 +383,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> gru_backward(
   const auto ch = unit_chunks(chunks, H);
   Tensor d = at::empty({block_rows(s, KH, x.element_size()), KH}, opt);  // one block's rows
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
-  Tensor dx = need_x ? at::empty({s.N, x.size(1)}, opt) : none();
+  Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
   // reset_after: the gradient of W' (rows n, r, z), put back in W_hh's order at the end.
   Tensor dw_ih = none(), dw_p = none(), colsum = none();
   if (need_w) {

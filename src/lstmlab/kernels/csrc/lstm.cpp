@@ -644,13 +644,13 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   const Tensor w_gr = opt_or_empty(w_gr_);
   const bool proj = w_hr.defined();
   const int64_t GH = gt.G * H;
-  Tensor AT = save ? at::empty({GH, N}, opt) : at::empty({0}, opt);
+  Tensor AT = save ? empty_rows({GH, N}, opt) : at::empty({0}, opt);
   Tensor ZS = save ? Tensor() : at::empty({2, GH, B}, opt);  // ping-pong: FGR reads step t-1
-  Tensor out = at::empty({N, P}, opt);
+  Tensor out = empty_rows({N, P}, opt);
   Tensor HS = at::empty({2, P, B}, opt);  // ping-pong: h_{t-1} is read while h_t is written
-  Tensor CT = save ? at::empty({H, N}, opt) : at::empty({0}, opt);
+  Tensor CT = save ? empty_rows({H, N}, opt) : at::empty({0}, opt);
   Tensor CS = save ? Tensor() : c0T.clone();
-  Tensor MT = proj && save ? at::empty({H, N}, opt) : at::empty({0}, opt);
+  Tensor MT = proj && save ? empty_rows({H, N}, opt) : at::empty({0}, opt);
   Tensor MS = proj && !save ? at::empty({H, B}, opt) : Tensor();
   // FGR's s_{-1} (B, S·H) in the chunked sigmoid-gate order, feature-major; zeros if not given.
   const Tensor s0 = opt_or_empty(s0_);
@@ -809,10 +809,10 @@ std::vector<Tensor> lstm_backward(
   const auto opt = AT.options();
   const Tensor c0T = state_t(c0_, "c0", B, H, opt);
   const Tensor h0 = h0_.has_value() && h0_->defined() ? h0_->contiguous() : at::zeros({B, P}, opt);
-  // W_ihᵀ, W_hhᵀ (I|P, G·H) with the columns in the internal order: one copy each.
+  // W_ihᵀ, W_hhᵀ (I|P, G·H) with the columns in the internal order.
   const Tensor perm = opt_or_empty(perm_);
-  const Tensor w_ihT = (perm.defined() ? w_ih.t().index_select(1, perm) : w_ih.t()).contiguous();
-  const Tensor w_hhT = (perm.defined() ? w_hh.t().index_select(1, perm) : w_hh.t()).contiguous();
+  const Tensor w_ihT = internal_rows(w_ih, perm).t().contiguous();
+  const Tensor w_hhT = internal_rows(w_hh, perm).t().contiguous();
   const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
   const bool proj = w_hr.defined();
   const Tensor w_hrT = proj ? w_hr.t().contiguous() : Tensor();  // (H, P)
@@ -828,11 +828,11 @@ std::vector<Tensor> lstm_backward(
   Tensor dsT = !gt.fgr ? Tensor()
                        : (d_sn.defined() ? d_sn.t().contiguous() : at::zeros({gt.S * H, B}, opt));
   Tensor dpeep = gt.peep ? at::zeros({gt.S, H}, opt) : at::empty({0}, opt);
-  Tensor dx = need_dx ? at::empty({N, I}, opt) : at::empty({0}, opt);
+  Tensor dx = need_dx ? empty_rows({N, I}, opt) : at::empty({0}, opt);
   Tensor dWih = at::zeros({GH, I}, opt), dWhh = at::zeros({GH, P}, opt), db = at::zeros({GH}, opt);
-  Tensor dZT = keep_dz ? at::empty({GH, N}, opt) : at::empty({0}, opt);
+  Tensor dZT = keep_dz ? empty_rows({GH, N}, opt) : at::empty({0}, opt);
   Tensor dZS = keep_dz ? Tensor() : at::empty({2, GH, B}, opt);
-  Tensor dHT = proj ? at::empty({P, N}, opt) : at::empty({0}, opt);
+  Tensor dHT = proj ? empty_rows({P, N}, opt) : at::empty({0}, opt);
   Tensor dmT = proj ? at::empty({H, B}, opt) : Tensor();
   TORCH_CHECK(x.size(0) == N, "x: expected ", N, " rows (as AT's columns), got ", x.size(0));
   const Packed packed(batch_sizes, reverse, N, B);

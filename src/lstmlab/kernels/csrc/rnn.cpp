@@ -109,7 +109,7 @@ std::tuple<Tensor, Tensor> rnn_forward(const Tensor& x_, const Tensor& h0_, cons
   const int64_t H = o.H;
   const Tensor bias = summed_bias(b_ih_, b_hh_, H, H, o.x.options());  // b_ih + b_hh
   // The input products of all steps, written straight into the output rows (N, H).
-  Tensor out = at::empty({o.s.N, H}, o.x.options());
+  Tensor out = empty_rows({o.s.N, H}, o.x.options());
   at::mm_out(out, o.x, o.w_ih.t());
   const Tensor w_hhT = o.w_hh.t().contiguous();  // (H, H): column j holds unit j's weights
   AT_DISPATCH_FLOATING_TYPES(o.x.scalar_type(), "rnn_forward", [&] {
@@ -168,7 +168,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rnn_backward(
   Tensor d = at::empty({block_rows(s, H, out.element_size()), H}, opt);  // one block's da
   const auto ch = unit_chunks(chunks, H);
   auto none = [&] { return none_like(x); };  // one each: outputs never alias
-  Tensor dx = need_x ? at::empty({s.N, x.size(1)}, opt) : none();
+  Tensor dx = need_x ? empty_rows({s.N, x.size(1)}, opt) : none();
   Tensor dw_ih = need_w ? at::zeros_like(w_ih) : none();
   Tensor dw_hh = need_w ? at::zeros_like(w_hh) : none();
   Tensor db = need_w ? at::zeros({H}, opt) : none();

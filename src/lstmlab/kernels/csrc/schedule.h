@@ -112,7 +112,7 @@ inline at::Tensor prev_rows(const Packed& s, int64_t t, const at::Tensor& out,
 
 // The packed h_{t-1} of all rows, (N, H), for uneven lengths (uniform batches use views).
 inline at::Tensor gather_prev(const Packed& s, const at::Tensor& out, const at::Tensor& h0) {
-  at::Tensor hp = at::empty(out.sizes(), out.options());
+  at::Tensor hp = empty_rows(out.sizes(), out.options());
   for (int64_t t = 0; t < s.T; ++t) {
     at::Tensor dst = hp.narrow(0, s.off[t], s.n[t]);
     const at::Tensor src = prev_rows(s, t, out, h0, dst);  // assembled in dst where rows join

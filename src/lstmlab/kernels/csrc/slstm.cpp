@@ -249,7 +249,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   const auto steps = s.order();
   const auto opt = x.options();
   // A = x·W_ihᵀ, head-major columns (N, 4H); the bias is added in the element-wise pass.
-  Tensor A = at::empty({s.N, 4 * H}, opt);
+  Tensor A = empty_rows({s.N, 4 * H}, opt);
   at::mm_out(A, x, to_heads(w_ih, heads).t());
   const Tensor b =
       bias.defined() ? to_heads(bias.view({4 * H, 1}), heads) : at::zeros({4 * H}, opt);
@@ -257,12 +257,12 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   const Tensor RT = w_hh.reshape({4, heads, d, d}).permute({1, 3, 0, 2}).contiguous();
   Tensor h = h0.clone(at::MemoryFormat::Contiguous), c = c0.clone(at::MemoryFormat::Contiguous);
   Tensor n = n0.clone(at::MemoryFormat::Contiguous), m = m0.clone(at::MemoryFormat::Contiguous);
-  Tensor out = at::empty({s.N, H}, opt);
+  Tensor out = empty_rows({s.N, H}, opt);
   auto none = [&] { return none_like(x); };
-  Tensor G = save ? at::empty({s.N, SLOTS * H}, opt) : none();
-  Tensor C = save ? at::empty({s.N, H}, opt) : none();
-  Tensor Nn = save ? at::empty({s.N, H}, opt) : none();
-  Tensor M = save ? at::empty({s.N, H}, opt) : none();
+  Tensor G = save ? empty_rows({s.N, SLOTS * H}, opt) : none();
+  Tensor C = save ? empty_rows({s.N, H}, opt) : none();
+  Tensor Nn = save ? empty_rows({s.N, H}, opt) : none();
+  Tensor M = save ? empty_rows({s.N, H}, opt) : none();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "slstm_forward", [&] {
     using T = scalar_t;
     Fwd<T> f{steps,        s.N,      s.B,       H,          d,          exp_forget,
@@ -369,7 +369,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> slstm
   Tensor dc = grad_cn.clone(at::MemoryFormat::Contiguous);
   Tensor dn = grad_nn.clone(at::MemoryFormat::Contiguous);
   Tensor dm = at::zeros_like(dh);
-  Tensor dA = at::empty({s.N, 4 * H}, x.options());
+  Tensor dA = empty_rows({s.N, 4 * H}, x.options());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "slstm_backward", [&] {
     using T = scalar_t;
     Bwd<T> f{steps,      s.N,       s.B,        H,          d,          exp_forget,
