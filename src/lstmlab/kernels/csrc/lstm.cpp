@@ -47,6 +47,7 @@
 
 #include "activations.h"
 #include "gemm.h"
+#include "operands.h"
 #include "registration.h"
 #include "schedule.h"
 #include "team.h"
@@ -447,22 +448,21 @@ Tensor internal_rows(const Tensor& w, const Tensor& perm) {
   return perm.defined() ? w.index_select(0, perm) : w.contiguous();
 }
 
-// b = b_ih + b_hh, the one bias the loop adds (undefined when the layer has none).
-Tensor summed(const std::optional<Tensor>& b_ih_, const std::optional<Tensor>& b_hh_) {
-  const Tensor b_ih = opt_or_empty(b_ih_), b_hh = opt_or_empty(b_hh_);
-  if (b_ih.defined() && b_hh.defined()) return b_ih + b_hh;
-  return b_ih.defined() ? b_ih : b_hh;
-}
-
 // The inverse of internal_rows: the rows of an internal-layout gradient in torch's order.
 Tensor torch_rows(const Tensor& d, const Tensor& perm) {
   return perm.defined() ? at::empty_like(d).index_copy_(0, perm, d) : d;
 }
 
+// The batch of a call: the given initial state's rows, else the packed batch's first step.
+int64_t batch_of(const std::optional<Tensor>& state, at::IntArrayRef batch_sizes) {
+  if (given(state)) return state->size(0);
+  return batch_sizes.empty() ? 0 : batch_sizes[0];
+}
+
 // An initial state (B, F) feature-major, (F, B); zeros when not given.
 Tensor state_t(const std::optional<Tensor>& s, const char* name, int64_t B, int64_t F,
                const at::TensorOptions& opt) {
-  if (!s.has_value() || !s->defined()) return at::zeros({F, B}, opt);
+  if (!given(s)) return at::zeros({F, B}, opt);
   TORCH_CHECK(s->dim() == 2 && s->size(0) == B && s->size(1) == F, name, ": expected shape (",
               B, ", ", F, "), got ", s->sizes());
   return s->t().contiguous();
@@ -628,22 +628,22 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
     at::IntArrayRef batch_sizes, at::IntArrayRef chunks, int64_t flags, bool reverse, bool save) {
   const Gates gt(flags);
   const int64_t N = x.size(0), I = x.size(1), P = w_hh_.size(1), H = w_hh_.size(0) / gt.G;
-  const int64_t B = h0_.has_value() && h0_->defined() ? h0_->size(0)
-                    : batch_sizes.empty()                ? 0
-                                                         : batch_sizes[0];
-  TORCH_CHECK(w_ih_.size(0) == gt.G * H && w_hh_.size(0) == gt.G * H,
-              "lstm_forward: expected ", gt.G * H, " weight rows, got ", w_ih_.size(0));
+  const int64_t B = batch_of(h0_, batch_sizes), GH = gt.G * H;
+  TORCH_CHECK(w_ih_.size(0) == GH && w_hh_.size(0) == GH, "lstm_forward: expected ", GH,
+              " weight rows, got ", w_ih_.size(0));
   const auto opt = x.options();
   // Feature-major copies of the initial states (features × batch); zeros when not given.
   const Tensor h0T = state_t(h0_, "h0", B, P, opt), c0T = state_t(c0_, "c0", B, H, opt);
   const Tensor xc = x.contiguous();
   const Tensor perm = opt_or_empty(perm_);
   const Tensor w_ih = internal_rows(w_ih_, perm), w_hh = internal_rows(w_hh_, perm);
-  const Tensor bias = internal_rows(summed(b_ih_, b_hh_), perm);
+  // b = b_ih + b_hh, the one bias the loop adds (undefined when the layer has none).
+  const bool has_bias = given(b_ih_) || given(b_hh_);
+  const Tensor bias =
+      has_bias ? internal_rows(summed_bias(b_ih_, b_hh_, GH, GH, opt), perm) : Tensor();
   const Tensor w_hr = opt_or_empty(w_hr_), w_peep = opt_or_empty(w_peep_);
   const Tensor w_gr = opt_or_empty(w_gr_);
   const bool proj = w_hr.defined();
-  const int64_t GH = gt.G * H;
   Tensor AT = save ? empty_rows({GH, N}, opt) : at::empty({0}, opt);
   Tensor ZS = save ? Tensor() : at::empty({2, GH, B}, opt);  // ping-pong: FGR reads step t-1
   Tensor out = empty_rows({N, P}, opt);
@@ -803,12 +803,10 @@ std::vector<Tensor> lstm_backward(
   const Tensor AT = AT_.contiguous(), CT = CT_.contiguous();
   const int64_t N = AT.size(1), P = w_hh.size(1), H = AT.size(0) / gt.G, I = x.size(1),
                 GH = gt.G * H;
-  const int64_t B = c0_.has_value() && c0_->defined() ? c0_->size(0)
-                    : batch_sizes.empty()                ? 0
-                                                         : batch_sizes[0];
+  const int64_t B = batch_of(c0_, batch_sizes);
   const auto opt = AT.options();
   const Tensor c0T = state_t(c0_, "c0", B, H, opt);
-  const Tensor h0 = h0_.has_value() && h0_->defined() ? h0_->contiguous() : at::zeros({B, P}, opt);
+  const Tensor h0 = given(h0_) ? h0_->contiguous() : at::zeros({B, P}, opt);
   // W_ihᵀ, W_hhᵀ (I|P, G·H) with the columns in the internal order.
   const Tensor perm = opt_or_empty(perm_);
   const Tensor w_ihT = internal_rows(w_ih, perm).t().contiguous();

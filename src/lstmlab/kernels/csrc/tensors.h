@@ -15,9 +15,12 @@
 
 namespace lstmlab {
 
+// Whether an optional argument was given (None reaches C++ as nullopt or an undefined tensor).
+inline bool given(const std::optional<at::Tensor>& t) { return t.has_value() && t->defined(); }
+
 // An optional argument, contiguous, or an undefined tensor when absent.
 inline at::Tensor opt_or_empty(const std::optional<at::Tensor>& t) {
-  return t.has_value() && t->defined() ? t->contiguous() : at::Tensor();
+  return given(t) ? t->contiguous() : at::Tensor();
 }
 
 // The data of a tensor, or nullptr for an undefined or empty one.
